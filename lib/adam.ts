@@ -1,0 +1,58 @@
+/**
+ * Adam (Kingma & Ba, 2015) over flat Float32Array parameters, as a pure function.
+ * The policy-gradient algorithms use it for their outer updates, as Spinning Up's VPG does.
+ */
+import { check } from './config';
+
+export interface AdamConfig {
+  /** Step size alpha. */
+  lr: number;
+  /** Decay of the first-moment estimate. */
+  beta1: number;
+  /** Decay of the second-moment estimate. */
+  beta2: number;
+  /** Added to sqrt(v_hat) for numerical safety. */
+  eps: number;
+}
+
+export interface AdamState {
+  /** First moment m, same length as theta. */
+  m: Float32Array;
+  /** Second moment v. */
+  v: Float32Array;
+  /** Number of steps taken so far. */
+  t: number;
+}
+
+export function checkAdam(where: string, c: AdamConfig, prefix = ''): void {
+  check.positive(where, `${prefix}lr`, c.lr);
+  check.inRange(where, `${prefix}beta1`, c.beta1, 0, 1);
+  check.inRange(where, `${prefix}beta2`, c.beta2, 0, 1);
+  check.positive(where, `${prefix}eps`, c.eps);
+}
+
+export function adamInit(n: number): AdamState {
+  return { m: new Float32Array(n), v: new Float32Array(n), t: 0 };
+}
+
+/**
+ * One Adam step that *descends* `grad`:
+ *   m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2
+ *   theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)
+ * Returns new arrays; the inputs are not modified.
+ */
+export function adamStep(theta: Float32Array, grad: Float32Array, state: AdamState, cfg: AdamConfig): { theta: Float32Array; state: AdamState } {
+  if (grad.length !== theta.length || state.m.length !== theta.length) {
+    throw new RangeError(`adamStep: theta, grad and state lengths differ (${theta.length}, ${grad.length}, ${state.m.length})`);
+  }
+  const t = state.t + 1;
+  const m = new Float32Array(theta.length), v = new Float32Array(theta.length), out = new Float32Array(theta.length);
+  const c1 = 1 - Math.pow(cfg.beta1, t), c2 = 1 - Math.pow(cfg.beta2, t);
+  for (let i = 0; i < theta.length; i++) {
+    const g = grad[i];
+    m[i] = cfg.beta1 * state.m[i] + (1 - cfg.beta1) * g;
+    v[i] = cfg.beta2 * state.v[i] + (1 - cfg.beta2) * g * g;
+    out[i] = theta[i] - (cfg.lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + cfg.eps);
+  }
+  return { theta: out, state: { m, v, t } };
+}

@@ -1,0 +1,212 @@
+/**
+ * Figure builders: results in, Plotly figure specs (plain data) out. Nothing here draws;
+ * `show(display, fig)` in plotly.ts does. Every builder is testable without a browser.
+ */
+import { ACTION_NAMES, DIRECTIONS, EntityType, N_ACTIONS, ParticleConfig } from './particle';
+import { Figure, Layout, Trace } from './plotly';
+import { TrajectoryBatch } from './rollout';
+
+/** Colours of the four actions (left, right, down, up). */
+export const ACTION_COLORS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a'];
+/** Colours of latent groups 0..5 (more wrap around). */
+export const GROUP_COLORS = ['#1f77b4', '#d62728', '#e6ab02', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+
+export function groupColor(g: number): string {
+  return GROUP_COLORS[((g % GROUP_COLORS.length) + GROUP_COLORS.length) % GROUP_COLORS.length];
+}
+
+/** "left->down, right->right, ..." for a remapping. */
+export function describeRemapping(perm: readonly number[]): string {
+  return perm.map((d, a) => `${ACTION_NAMES[a]}→${ACTION_NAMES[d]}`).join(', ');
+}
+
+function axisRef(i: number, axis: 'x' | 'y'): string {
+  return i === 0 ? axis : `${axis}${i + 1}`;
+}
+
+function layoutAxisKey(i: number, axis: 'x' | 'y'): string {
+  return i === 0 ? `${axis}axis` : `${axis}axis${i + 1}`;
+}
+
+/**
+ * Where each action moves each entity, one panel per entity type or per latent group:
+ * an arrow from the origin to the mean displacement (in units of the step size) and a
+ * thick translucent segment covering the per-step noise range.
+ * @param panels lists of entity types, one list per panel (e.g. the variants of a group)
+ * @param titles one title per panel
+ */
+export function remappingFigure(panels: readonly (readonly EntityType[])[], titles: readonly string[], opts: { title?: string; columns?: number } = {}): Figure {
+  const cols = Math.min(opts.columns ?? 3, panels.length);
+  const rows = Math.ceil(panels.length / cols);
+  const data: Trace[] = [];
+  const layout: Layout = {
+    title: { text: opts.title ?? 'What each action does' },
+    grid: { rows, columns: cols, pattern: 'independent' },
+    height: 300 * rows + 110,
+    margin: { l: 50, r: 20, t: 80, b: 70 },
+    showlegend: true,
+    legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.06, yanchor: 'top', title: { text: 'action pressed:' } },
+    annotations: [],
+  };
+  panels.forEach((types, p) => {
+    const xa = axisRef(p, 'x'), ya = axisRef(p, 'y');
+    for (let a = 0; a < N_ACTIONS; a++) {
+      const xs: (number | null)[] = [], ys: (number | null)[] = [];
+      const nx: (number | null)[] = [], ny: (number | null)[] = [];
+      const text: (string | null)[] = [];
+      for (const t of types) {
+        const [ex, ey] = DIRECTIONS[t.perm[a]];
+        const px = -ey, py = ex;
+        const mx = ex + t.drift[a] * px, my = ey + t.drift[a] * py;
+        xs.push(0, mx, null);
+        ys.push(0, my, null);
+        text.push('', `type ${t.id}: "${ACTION_NAMES[a]}" moves (${mx.toFixed(2)}, ${my.toFixed(2)}) ± ${t.spread[a].toFixed(2)} sideways`, null);
+        nx.push(mx - t.spread[a] * px, mx + t.spread[a] * px, null);
+        ny.push(my - t.spread[a] * py, my + t.spread[a] * py, null);
+      }
+      data.push({
+        type: 'scatter', mode: 'lines+markers', x: xs, y: ys, xaxis: xa, yaxis: ya, text, hoverinfo: 'text',
+        name: ACTION_NAMES[a], legendgroup: ACTION_NAMES[a], showlegend: p === 0,
+        line: { color: ACTION_COLORS[a], width: 2 }, marker: { size: [0, 7], color: ACTION_COLORS[a], symbol: 'circle' },
+      });
+      data.push({
+        type: 'scatter', mode: 'lines', x: nx, y: ny, xaxis: xa, yaxis: ya, hoverinfo: 'skip',
+        legendgroup: ACTION_NAMES[a], showlegend: false, opacity: 0.35, line: { color: ACTION_COLORS[a], width: 8 },
+      });
+    }
+    layout[layoutAxisKey(p, 'x')] = { range: [-1.6, 1.6], zeroline: true, showgrid: false };
+    layout[layoutAxisKey(p, 'y')] = { range: [-1.6, 1.6], zeroline: true, showgrid: false, scaleanchor: xa };
+    (layout.annotations as object[]).push({
+      text: titles[p] ?? '', showarrow: false, xref: `${xa} domain`, yref: `${ya} domain`, x: 0.5, y: 1.02, yanchor: 'bottom', font: { size: 11 },
+    });
+  });
+  return { data, layout };
+}
+
+export interface TrajectoryGroup {
+  /** Legend label. */
+  name: string;
+  /** Rows of the batch that belong to this group. */
+  rows: readonly number[];
+  color: string;
+}
+
+/** Particle paths from the start, one colour per group, start and target marked. */
+export function trajectoryFigure(batch: TrajectoryBatch, groups: readonly TrajectoryGroup[], particle: ParticleConfig, opts: { title?: string } = {}): Figure {
+  const data: Trace[] = [];
+  for (const g of groups) {
+    g.rows.forEach((b, i) => {
+      const L = batch.lengths[b];
+      const x: number[] = [], y: number[] = [];
+      for (let t = 0; t <= L; t++) {
+        const k = (b * (batch.T + 1) + t) * 2;
+        x.push(batch.states[k]);
+        y.push(batch.states[k + 1]);
+      }
+      data.push({
+        type: 'scatter', mode: 'lines', x, y, name: g.name, legendgroup: g.name, showlegend: i === 0,
+        line: { color: g.color, width: 1.5 }, opacity: 0.8,
+        hovertemplate: `${g.name}<br>x=%{x:.2f}, y=%{y:.2f}<extra>episode ${i + 1}</extra>`,
+      });
+    });
+  }
+  data.push({ type: 'scatter', mode: 'markers', x: [particle.start[0]], y: [particle.start[1]], name: 'start', marker: { symbol: 'x', size: 12, color: 'black' } });
+  data.push({ type: 'scatter', mode: 'markers', x: [particle.target[0]], y: [particle.target[1]], name: 'target', marker: { symbol: 'circle', size: 16, color: 'gray' } });
+  return {
+    data,
+    layout: {
+      title: { text: opts.title ?? 'Trajectories' },
+      xaxis: { title: { text: 'x' }, zeroline: false },
+      yaxis: { title: { text: 'y' }, scaleanchor: 'x', zeroline: false },
+      height: 520,
+    },
+  };
+}
+
+/** One line with a shaded interval, e.g. a mean over seeds with its 95% CI. */
+export interface BandSeries {
+  name: string;
+  x: readonly number[];
+  mean: readonly number[];
+  lo: readonly number[];
+  hi: readonly number[];
+  color?: string;
+  dash?: string;
+}
+
+function hexToRgba(hex: string, alpha: number): string {
+  const h = hex.replace('#', '');
+  const n = parseInt(h.length === 3 ? h.split('').map((c) => c + c).join('') : h, 16);
+  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
+}
+
+/** Traces of band series on the given axes (used by bandFigure and the multi-panel figures). */
+export function bandTraces(series: readonly BandSeries[], axes: { x?: string; y?: string; showlegend?: boolean } = {}): Trace[] {
+  const data: Trace[] = [];
+  series.forEach((s, i) => {
+    const color = s.color ?? GROUP_COLORS[i % GROUP_COLORS.length];
+    const common = { xaxis: axes.x ?? 'x', yaxis: axes.y ?? 'y', legendgroup: s.name };
+    data.push({
+      ...common, type: 'scatter', mode: 'lines', x: [...s.x, ...s.x.slice().reverse()], y: [...s.hi, ...s.lo.slice().reverse()],
+      fill: 'toself', fillcolor: hexToRgba(color, 0.18), line: { width: 0, color }, hoverinfo: 'skip', showlegend: false, name: `${s.name} 95% CI`,
+    });
+    data.push({
+      ...common, type: 'scatter', mode: 'lines+markers', x: s.x, y: s.mean, name: s.name, showlegend: axes.showlegend ?? true,
+      line: { color, width: 2, dash: s.dash ?? 'solid' }, marker: { size: 4, color },
+      customdata: s.x.map((_, j) => [s.lo[j], s.hi[j]]),
+      hovertemplate: `${s.name}<br>%{x}: %{y:.3f} [%{customdata[0]:.3f}, %{customdata[1]:.3f}]<extra></extra>`,
+    });
+  });
+  return data;
+}
+
+/** Lines with 95% bands. */
+export function bandFigure(series: readonly BandSeries[], opts: { title?: string; xTitle?: string; yTitle?: string; height?: number } = {}): Figure {
+  return {
+    data: bandTraces(series),
+    layout: {
+      title: { text: opts.title ?? '' },
+      xaxis: { title: { text: opts.xTitle ?? '' } },
+      yaxis: { title: { text: opts.yTitle ?? '' } },
+      hovermode: 'closest',
+      height: opts.height ?? 450,
+    },
+  };
+}
+
+/**
+ * Band series from `summarize` output: one series per value of `group` (or one series),
+ * x from column `x`.
+ */
+export function bandSeries(summary: readonly Record<string, string | number | boolean>[], x: string, group?: string, label: (g: string | number | boolean) => string = String): BandSeries[] {
+  const keys = group ? [...new Set(summary.map((r) => r[group]))] : [''];
+  return keys.map((k, i) => {
+    const rs = group ? summary.filter((r) => r[group] === k) : summary;
+    return {
+      name: group ? label(k) : 'mean',
+      x: rs.map((r) => Number(r[x])),
+      mean: rs.map((r) => Number(r.mean)),
+      lo: rs.map((r) => Number(r.lo)),
+      hi: rs.map((r) => Number(r.hi)),
+      color: GROUP_COLORS[i % GROUP_COLORS.length],
+    };
+  });
+}
+
+/** One remapping panel per latent group, titled with the group's remapping. */
+export function populationFigure(types: readonly EntityType[], opts: { title?: string } = {}): Figure {
+  const latents = [...new Set(types.map((t) => t.latent))].sort((a, b) => a - b);
+  const panels = latents.map((g) => types.filter((t) => t.latent === g));
+  const titles = panels.map((ts) => `latent ${ts[0].latent}: ${describeRemapping(ts[0].perm)}`);
+  return remappingFigure(panels, titles, { title: opts.title ?? `${types.length} entity types in ${latents.length} latent groups: mean move per action (step units), one arrow per variant` });
+}
+
+/** Trajectory groups by entity type: rows of type i get names[i] and colors[i]. */
+export function groupsByType(batch: TrajectoryBatch, names: readonly string[], colors: readonly string[] = GROUP_COLORS): TrajectoryGroup[] {
+  const types = [...new Set(batch.typeOf)].sort((a, b) => a - b);
+  return types.map((t, i) => ({
+    name: names[t] ?? `type ${t}`,
+    color: colors[t % colors.length] ?? GROUP_COLORS[i % GROUP_COLORS.length],
+    rows: [...batch.typeOf.keys()].filter((b) => batch.typeOf[b] === t),
+  }));
+}

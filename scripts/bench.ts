@@ -1,0 +1,136 @@
+/**
+ * npm run bench: speed and memory figures of the lab, printed in one run so that ratios
+ * between them are meaningful on a noisy machine. Nothing here asserts; the figures go in
+ * the notes of the issues.
+ *
+ *   node dist/scripts/bench.js [--quick]     (--quick: smaller sizes, for a smoke check)
+ */
+import * as os from 'os';
+import * as path from 'path';
+import * as fs from 'fs';
+import type * as TF from '@tensorflow/tfjs';
+import { fig3Training } from '../lib/fig3';
+import { initParams, logitsTf, PAPER_POLICY } from '../lib/policy';
+import { Rng } from '../lib/rng';
+import { rolloutOne, TrajectoryBatch } from '../lib/rollout';
+import { runExperiment } from '../lib/runner';
+import { testbed, testbedConfig } from '../lib/testbed';
+import { initBackend, tf } from '../lib/tf';
+import { newLearner, vpgConfig, vpgUpdate } from '../lib/vpg';
+import { resetState, step } from '../lib/particle';
+
+const quick = process.argv.includes('--quick');
+const spec = PAPER_POLICY;
+
+function line(label: string, value: string): void {
+  console.log(`${label.padEnd(58)} ${value}`);
+}
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Median wall time of fn over reps (after one warm-up call). */
+function timeIt(fn: () => void, reps: number): number {
+  fn();
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    ts.push(performance.now() - t0);
+  }
+  return median(ts);
+}
+
+/** The naive reference: one tfjs forward call per environment step per particle. */
+function naiveTfRollout(theta: Float32Array, types: number[], K: number, bed: ReturnType<typeof testbed>, rng: Rng): number {
+  const B = types.length * K, T = bed.config.particle.horizon;
+  const typeOf = new Int32Array(B).map((_, b) => types[Math.floor(b / K)]);
+  let s = resetState(bed.config.particle, B);
+  const live = new Uint8Array(B).fill(1);
+  const th = tf.tensor1d(theta);
+  let steps = 0;
+  for (let t = 0; t < T; t++) {
+    const act = new Uint8Array(B);
+    for (let b = 0; b < B; b++) {
+      if (!live[b]) continue;
+      const p = tf.tidy(() => tf.softmax(logitsTf(th as TF.Tensor1D, tf.tensor2d([s[2 * b], s[2 * b + 1]], [1, 2]), spec)).dataSync());
+      act[b] = rng.categorical(p);
+      steps++;
+    }
+    const r = step(bed.dyn, typeOf, s, act, live, rng);
+    for (let b = 0; b < B; b++) if (r.done[b]) live[b] = 0;
+    s = r.state;
+  }
+  th.dispose();
+  return steps;
+}
+
+async function main(): Promise<void> {
+  const info = await initBackend();
+  console.log(`metarl-lab bench — ${new Date().toISOString()}`);
+  console.log(`node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${info.reason}`);
+  console.log('');
+  const bed = testbed(testbedConfig());
+  const theta = initParams(spec, new Rng(0));
+  const allTypes = bed.types.map((t) => t.id);
+
+  // 1. Rollout throughput, policy in the loop, one core.
+  let batch: TrajectoryBatch | null = null;
+  const K = quick ? 10 : 42; // 24 types x 42 = 1008 episodes, about 100k steps per rollout
+  const ms = timeIt(() => {
+    batch = rolloutOne(theta, allTypes, K, bed.dyn, spec, new Rng(1));
+  }, quick ? 3 : 7);
+  const steps = batch!.lengths.reduce((a, b) => a + b, 0);
+  const fastRate = steps / (ms / 1000);
+  line(`rollout, typed-array policy (${batch!.B} episodes, ${steps} steps)`, `${(fastRate / 1e6).toFixed(2)} M env-steps/s (${ms.toFixed(1)} ms)`);
+
+  // 2. The naive reference: a tfjs call per env step per particle.
+  const naiveTypes = allTypes.slice(0, quick ? 2 : 4);
+  const t0 = performance.now();
+  const naiveSteps = naiveTfRollout(theta, naiveTypes, 5, bed, new Rng(2));
+  const naiveRate = naiveSteps / ((performance.now() - t0) / 1000);
+  line(`rollout, naive per-step tfjs calls (${naiveTypes.length * 5} episodes, ${naiveSteps} steps)`, `${(naiveRate / 1e3).toFixed(1)} k env-steps/s`);
+  line('  ratio typed-array / naive tfjs', `${(fastRate / naiveRate).toFixed(0)}x`);
+
+  // 3. One VPG update at K = 10 trajectories x 100 steps.
+  const cfg = vpgConfig();
+  const b10 = rolloutOne(theta, [0], 10, bed.dyn, spec, new Rng(3));
+  let learner = newLearner(theta);
+  const updMs = timeIt(() => {
+    learner = vpgUpdate(learner, b10, cfg, spec).learner;
+  }, quick ? 5 : 21);
+  line(`VPG update, K = 10 trajectories (${b10.lengths.reduce((a, b) => a + b, 0)} steps)`, `${updMs.toFixed(2)} ms`);
+  const rollMs = timeIt(() => rolloutOne(learner.theta, [0], 10, bed.dyn, spec, new Rng(4)), quick ? 5 : 21);
+  line('  rollout of those 10 trajectories', `${rollMs.toFixed(2)} ms`);
+
+  // 4. Tensor count after 1,000 updates equals the count after 10.
+  const rng = new Rng(5);
+  let l2 = newLearner(theta);
+  const counts: Record<number, number> = {};
+  const total = quick ? 100 : 1000;
+  for (let u = 1; u <= total; u++) {
+    l2 = vpgUpdate(l2, rolloutOne(l2.theta, [u % 24], 10, bed.dyn, spec, rng), cfg, spec).learner;
+    if (u === 10 || u === total) counts[u] = tf.memory().numTensors;
+  }
+  line(`tfjs tensors after 10 / ${total} VPG updates`, `${counts[10]} / ${counts[total]}${counts[10] === counts[total] ? ' (no leak)' : ' (LEAK)'}`);
+
+  // 5. Parallel speed-up of the runner on 2 workers (Figure 3 training, 4 seeds).
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'metarl-bench-'));
+  const sizes = { updates: quick ? 10 : 100 };
+  const seeds = 4;
+  const ts: Record<number, number> = {};
+  for (const workers of [1, 2]) {
+    const t = performance.now();
+    await runExperiment(fig3Training, sizes, { seeds, workers, dataDir: path.join(dataDir, `w${workers}`), log: () => undefined });
+    ts[workers] = performance.now() - t;
+  }
+  line(`runner, fig3 training ${seeds} seeds x ${sizes.updates} updates: 1 / 2 workers`, `${(ts[1] / 1000).toFixed(2)} s / ${(ts[2] / 1000).toFixed(2)} s = ${(ts[1] / ts[2]).toFixed(2)}x speed-up`);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Execute notebooks headlessly with Jupyter's own executor, and export them to
+self-contained offline HTML.
+
+Runs under Debian's python3 (the one that has nbclient and nbconvert); called by
+scripts/main.ts, which orchestrates the whole report.
+
+  notebooks.py execute IN.ipynb OUT.ipynb [--timeout S]
+      Executes every cell with the notebook's kernel (tslab), cwd = the notebook's
+      folder. Each cell's start and the kernel's printed output are echoed to the
+      terminal as they arrive, so long work shows its progress. On a failing cell it
+      writes the partly executed notebook to OUT, prints which notebook and which cell
+      failed with the error, and exits 1.
+
+  notebooks.py html IN.ipynb OUT.html --katex DIR [--meta HTML]
+      Exports with the offline template in scripts/nbconvert/offline: no require.js,
+      no MathJax CDN; KaTeX (from the katex npm package in DIR) is inlined with its fonts.
+"""
+import argparse
+import base64
+import os
+import re
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write_atomic(path, text):
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class EchoClient(NotebookClient):
+    """nbclient that echoes progress and the kernel's printed output to the terminal."""
+
+    def __init__(self, nb, label, **kw):
+        super().__init__(nb, **kw)
+        self.label = label
+        self.current = None
+        self.started = 0.0
+        self.on_cell_start = self._cell_start
+        self.on_cell_executed = self._cell_done
+
+    def _code_cells(self):
+        return [i for i, c in enumerate(self.nb.cells) if c.cell_type == "code"]
+
+    def _cell_start(self, cell, cell_index):
+        self.current = cell_index
+        self.started = time.time()
+        if cell.cell_type != "code":
+            return
+        code = self._code_cells()
+        k = code.index(cell_index) + 1 if cell_index in code else 0
+        first = next((l for l in cell.source.splitlines() if l.strip()), "")
+        print(f"[{self.label}] cell {cell_index + 1}/{len(self.nb.cells)} (code {k}/{len(code)}): {first[:80]}", flush=True)
+
+    def _cell_done(self, cell, cell_index, execute_reply):
+        dt = time.time() - self.started
+        if dt >= 2:
+            print(f"[{self.label}]   cell {cell_index + 1} took {dt:.1f}s", flush=True)
+
+    def output(self, outs, msg, display_id, cell_index):
+        if msg["msg_type"] == "stream":
+            for line in msg["content"]["text"].splitlines():
+                print(f"[{self.label}]   | {line}", flush=True)
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def error_text(cell):
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            parts.append(f"{out.get('ename', '')}: {out.get('evalue', '')}".strip(": "))
+            parts.extend(re.sub(r"\x1b\[[0-9;]*m", "", l) for l in out.get("traceback", []))
+        elif out.get("output_type") == "stream" and out.get("name") == "stderr":
+            parts.append(out.get("text", ""))
+    text = "\n".join(p for p in parts if p).strip()
+    return text or "(the kernel reported an error without a message)"
+
+
+def execute(src, dst, timeout):
+    label = os.path.splitext(os.path.basename(src))[0]
+    nb = nbformat.read(src, as_version=4)
+    kernel = nb.metadata.get("kernelspec", {}).get("name", "tslab")
+    client = EchoClient(
+        nb,
+        label,
+        timeout=timeout,
+        kernel_name=kernel,
+        resources={"metadata": {"path": os.path.dirname(os.path.abspath(src))}},
+        record_timing=True,
+    )
+    t0 = time.time()
+    failure = None
+    try:
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
+        failure = e
+    write_atomic(dst, nbformat.writes(nb))
+    if failure is None:
+        print(f"[{label}] executed {len(nb.cells)} cells in {time.time() - t0:.1f}s -> {dst}", flush=True)
+        return 0
+    idx = client.current if client.current is not None else -1
+    if 0 <= idx < len(nb.cells):
+        cell = nb.cells[idx]
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        first = next((l for l in cell.source.splitlines() if l.strip()), "")
+        detail = error_text(cell)
+        if isinstance(failure, CellTimeoutError):
+            detail = f"timed out after {timeout}s\n{detail}"
+        elif isinstance(failure, DeadKernelError):
+            detail = f"the kernel died\n{detail}"
+        where = f"cell {idx + 1} (code cell {code.index(idx) + 1 if idx in code else '?'}), starting `{first.strip()}`"
+    else:
+        where, detail = "before the first cell", str(failure)
+    print(f"\nFAILED: {src}: {where}\n{detail}\n(partly executed notebook written to {dst})", file=sys.stderr, flush=True)
+    return 1
+
+
+def katex_resources(katex_dir):
+    dist = os.path.join(katex_dir, "dist")
+    with open(os.path.join(dist, "katex.min.css"), encoding="utf-8") as f:
+        css = f.read()
+
+    def inline_font(m):
+        name = m.group(1)
+        with open(os.path.join(dist, "fonts", name + ".woff2"), "rb") as f:
+            data = base64.b64encode(f.read()).decode("ascii")
+        return f'url(data:font/woff2;base64,{data}) format("woff2")'
+
+    css = re.sub(r'url\(fonts/([A-Za-z0-9_-]+)\.woff2\) format\("woff2"\)(?:,\s*url\(fonts/[^)]+\) format\("[^"]+"\))*', inline_font, css)
+    if "url(fonts/" in css:
+        raise SystemExit(f"katex css in {dist} refers to fonts in a layout this exporter does not know")
+    with open(os.path.join(dist, "katex.min.js"), encoding="utf-8") as f:
+        js = f.read()
+    with open(os.path.join(dist, "contrib", "auto-render.min.js"), encoding="utf-8") as f:
+        auto = f.read()
+    safe = lambda s: s.replace("</script", "<\\/script")
+    return {"katex_css": css, "katex_js": safe(js), "katex_auto_render_js": safe(auto)}
+
+
+def html(src, dst, katex_dir, meta_html):
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(src, as_version=4)
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[os.path.join(HERE, "nbconvert")])
+    name = nb.metadata.get("title") or os.path.splitext(os.path.basename(src))[0]
+    resources = {"metadata": {"name": name}, "metarl": katex_resources(katex_dir)}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    if meta_html:
+        body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + meta_html, body, count=1)
+    write_atomic(dst, body)
+    print(f"[{os.path.splitext(os.path.basename(src))[0]}] html -> {dst} ({len(body) / 1e6:.1f} MB)", flush=True)
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    e = sub.add_parser("execute")
+    e.add_argument("src")
+    e.add_argument("dst")
+    e.add_argument("--timeout", type=int, default=4 * 3600)
+    h = sub.add_parser("html")
+    h.add_argument("src")
+    h.add_argument("dst")
+    h.add_argument("--katex", required=True)
+    h.add_argument("--meta", default="")
+    a = p.parse_args()
+    if a.cmd == "execute":
+        return execute(a.src, a.dst, a.timeout)
+    return html(a.src, a.dst, a.katex, a.meta)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
