@@ -210,3 +210,121 @@ export function groupsByType(batch: TrajectoryBatch, names: readonly string[], c
     rows: [...batch.typeOf.keys()].filter((b) => batch.typeOf[b] === t),
   }));
 }
+
+/** Grid geometry of `n` panels in `columns` columns. */
+function grid(n: number, columns: number): { rows: number; cols: number } {
+  const cols = Math.max(1, Math.min(columns, n));
+  return { rows: Math.ceil(n / cols), cols };
+}
+
+/** Axis ids and a title annotation for panel p of a grid figure. */
+function panelAxes(p: number): { x: string; y: string; xKey: string; yKey: string } {
+  return { x: axisRef(p, 'x'), y: axisRef(p, 'y'), xKey: layoutAxisKey(p, 'x'), yKey: layoutAxisKey(p, 'y') };
+}
+
+function panelTitle(p: number, text: string): Record<string, unknown> {
+  const a = panelAxes(p);
+  return { text, showarrow: false, xref: `${a.x} domain`, yref: `${a.y} domain`, x: 0.5, y: 1.0, yanchor: 'bottom', font: { size: 12 } };
+}
+
+/** Small multiples of band series: one panel per entry, legend shared (one entry per series name). */
+export function panelBandFigure(panels: readonly { title: string; series: readonly BandSeries[] }[],
+  opts: { title?: string; xTitle?: string; yTitle?: string; columns?: number; panelHeight?: number; sharedY?: boolean } = {}): Figure {
+  const { rows, cols } = grid(panels.length, opts.columns ?? 3);
+  const data: Trace[] = [];
+  const layout: Layout = {
+    title: { text: opts.title ?? '' },
+    grid: { rows, columns: cols, pattern: 'independent', ygap: 0.35, xgap: 0.12 },
+    height: (opts.panelHeight ?? 300) * rows + 120,
+    annotations: [],
+    legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.08, yanchor: 'top' },
+    margin: { l: 60, r: 20, t: 70, b: 90 },
+    hovermode: 'closest',
+  };
+  panels.forEach((panel, p) => {
+    const a = panelAxes(p);
+    data.push(...bandTraces(panel.series, { x: a.x, y: a.y, showlegend: p === 0 }));
+    layout[a.xKey] = { title: { text: p >= (rows - 1) * cols ? opts.xTitle ?? '' : '' } };
+    layout[a.yKey] = { title: { text: p % cols === 0 ? opts.yTitle ?? '' : '' }, ...(opts.sharedY && p > 0 ? { matches: 'y' } : {}) };
+    (layout.annotations as object[]).push(panelTitle(p, panel.title));
+  });
+  return { data, layout };
+}
+
+/** A named set of 2D points. */
+export interface PointGroup {
+  name: string;
+  x: readonly number[];
+  y: readonly number[];
+  color: string;
+  /** Hover text per point. */
+  text?: readonly string[];
+}
+
+/**
+ * Scatter panels of point groups (e.g. end positions per method), with the start and the
+ * target marked in every panel.
+ */
+export function panelScatterFigure(panels: readonly { title: string; groups: readonly PointGroup[] }[], particle: ParticleConfig,
+  opts: { title?: string; columns?: number; panelHeight?: number; range?: [number, number] } = {}): Figure {
+  const { rows, cols } = grid(panels.length, opts.columns ?? 3);
+  const data: Trace[] = [];
+  const layout: Layout = {
+    title: { text: opts.title ?? '' },
+    grid: { rows, columns: cols, pattern: 'independent', ygap: 0.3, xgap: 0.1 },
+    height: (opts.panelHeight ?? 320) * rows + 120,
+    annotations: [],
+    legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.06, yanchor: 'top' },
+    margin: { l: 50, r: 20, t: 70, b: 80 },
+  };
+  panels.forEach((panel, p) => {
+    const a = panelAxes(p);
+    for (const g of panel.groups) {
+      data.push({
+        type: 'scatter', mode: 'markers', x: g.x, y: g.y, xaxis: a.x, yaxis: a.y, name: g.name, legendgroup: g.name, showlegend: p === 0,
+        marker: { color: g.color, size: 5, opacity: 0.6 }, text: g.text, hovertemplate: `${g.name}<br>(%{x:.2f}, %{y:.2f})%{text}<extra></extra>`,
+      });
+    }
+    data.push({ type: 'scatter', mode: 'markers', x: [particle.start[0]], y: [particle.start[1]], xaxis: a.x, yaxis: a.y, name: 'start', legendgroup: 'start', showlegend: p === 0, marker: { symbol: 'x', size: 11, color: 'black' } });
+    data.push({ type: 'scatter', mode: 'markers', x: [particle.target[0]], y: [particle.target[1]], xaxis: a.x, yaxis: a.y, name: 'target', legendgroup: 'target', showlegend: p === 0, marker: { symbol: 'star', size: 14, color: 'gray' } });
+    layout[a.xKey] = { range: opts.range, zeroline: false };
+    layout[a.yKey] = { range: opts.range, zeroline: false, scaleanchor: a.x };
+    (layout.annotations as object[]).push(panelTitle(p, panel.title));
+  });
+  return { data, layout };
+}
+
+/**
+ * One figure with a slider: each step shows its own traces and hides the others (no
+ * animation frames, so it also works in static exports: the first step is visible).
+ */
+export function sliderFigure(steps: readonly { label: string; traces: readonly Trace[] }[], layout: Layout, sliderPrefix = ''): Figure {
+  const data: Trace[] = [];
+  const owner: number[] = [];
+  steps.forEach((s, i) => s.traces.forEach((t) => {
+    data.push({ ...t, visible: i === 0 });
+    owner.push(i);
+  }));
+  const sliderSteps = steps.map((s, i) => ({
+    label: s.label,
+    method: 'update',
+    args: [{ visible: owner.map((o) => o === i) }],
+  }));
+  return {
+    data,
+    layout: {
+      ...layout,
+      sliders: [{ active: 0, currentvalue: { prefix: sliderPrefix }, pad: { t: 40 }, steps: sliderSteps }],
+    },
+  };
+}
+
+/** A heatmap trace of an [n, n] matrix with labels. */
+export function heatmapTrace(matrix: ArrayLike<number>, n: number, labels: readonly string[], opts: { zmin?: number; zmax?: number; colorscale?: string; name?: string } = {}): Trace {
+  const z: number[][] = [];
+  for (let i = 0; i < n; i++) z.push(Array.from({ length: n }, (_, j) => matrix[i * n + j]));
+  return {
+    type: 'heatmap', z, x: labels, y: labels, zmin: opts.zmin, zmax: opts.zmax, colorscale: opts.colorscale ?? 'Viridis', name: opts.name ?? '',
+    hovertemplate: '%{y} vs %{x}: %{z:.4f}<extra></extra>',
+  };
+}

@@ -8,8 +8,8 @@
  *   worker at a time; `workers: 1` runs them in this thread. A unit's result depends
  *   only on (config, seed), so parallel and serial runs give identical rows.
  * - Resumable: each finished unit is written atomically the moment it is done
- *   (seed-<s>.csv, then its provenance record seed-<s>.json, which names the CSV's
- *   sha256). A killed run loses only unfinished units. A unit whose files are missing a
+ *   (one CSV per table, seed-<s>.<table>.csv, then its provenance record seed-<s>.json,
+ *   which names each CSV's sha256). A killed run loses only unfinished units. A unit whose files are missing a
  *   half, do not parse, or fail the checksum is reported with its path and recomputed.
  * - Progress: units done / total, rate and ETA, in the notebook and on the terminal.
  * - Provenance: every unit records the resolved config, seed, tfjs backend, package
@@ -25,7 +25,13 @@ import { Progress } from './progress';
 import { csvToRows, fromFrame, removeStaleTemps, Row, rowsToCsv, sha256, toFrame, writeFileAtomic } from './results';
 import { backendInfo, BackendName, initBackend } from './tf';
 
-/** An experiment: a pure function of (config, seed) to tidy rows, plus how to find it from a worker. */
+/** Named tidy tables of one unit, e.g. { eval: [...], medoids: [...] }. */
+export type Tables = Record<string, Row[]>;
+
+/** What a unit returns: one table (saved as table "rows") or several named tables. */
+export type UnitResult = Row[] | Tables;
+
+/** An experiment: a pure function of (config, seed) to tidy tables, plus how to find it from a worker. */
 export interface Experiment<C extends object> {
   /** Folder name under data/. */
   name: string;
@@ -38,7 +44,7 @@ export interface Experiment<C extends object> {
   /** Merge overrides over the defaults and validate (throws ConfigError naming the field). */
   resolve(overrides?: DeepPartial<C>): C;
   /** Run one seed. Must depend on nothing but (config, seed). */
-  unit(config: C, seed: number): Row[] | Promise<Row[]>;
+  unit(config: C, seed: number): UnitResult | Promise<UnitResult>;
 }
 
 export interface RunOptions {
@@ -69,8 +75,8 @@ export interface Provenance {
   node: string;
   createdAt: string;
   durationMs: number;
-  rows: number;
-  csvSha256: string;
+  /** Per table: row count and the sha256 of its CSV file. */
+  tables: Record<string, { rows: number; csvSha256: string }>;
 }
 
 export interface RunResult<C> {
@@ -79,7 +85,9 @@ export interface RunResult<C> {
   hash: string;
   /** data/<experiment>/<hash> */
   dir: string;
-  /** All rows of all seeds, each with a leading `seed` column, in seed order. */
+  /** Every table over all seeds, each row with a leading `seed` column, in seed order. */
+  tables: Tables;
+  /** The table "rows" (single-table experiments), else the first table. */
   rows: Row[];
   /** Seeds computed in this call and seeds read from disk. */
   computed: number[];
@@ -140,37 +148,70 @@ function seedList(seeds: number[] | number): number[] {
   return list;
 }
 
-function unitPaths(dir: string, seed: number) {
-  return { csv: path.join(dir, `seed-${seed}.csv`), meta: path.join(dir, `seed-${seed}.json`) };
+function metaPath(dir: string, seed: number): string {
+  return path.join(dir, `seed-${seed}.json`);
+}
+
+function tablePath(dir: string, seed: number, table: string): string {
+  return path.join(dir, `seed-${seed}.${table}.csv`);
+}
+
+const TABLE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+
+/** A unit's result as named tables; checks the names. */
+export function asTables(r: UnitResult, where: string): Tables {
+  const tables: Tables = Array.isArray(r) ? { rows: r } : r;
+  if (typeof tables !== 'object' || tables === null || Object.keys(tables).length === 0) {
+    throw new Error(`${where}: a unit must return rows or a non-empty object of named tables`);
+  }
+  for (const [name, rows] of Object.entries(tables)) {
+    if (!TABLE_NAME.test(name)) throw new Error(`${where}: table name ${JSON.stringify(name)} must be a letter followed by letters, digits, _ or -`);
+    if (!Array.isArray(rows)) throw new Error(`${where}: table "${name}" must be an array of rows`);
+  }
+  return tables;
 }
 
 /**
  * Read a finished unit. Returns null when it was never written; throws an Error naming
  * the file when it is there but unusable (half-written, corrupt, wrong checksum).
  */
-export function loadUnit(dir: string, seed: number, hash: string): { rows: Row[]; provenance: Provenance } | null {
-  const { csv, meta } = unitPaths(dir, seed);
-  const hasCsv = fs.existsSync(csv), hasMeta = fs.existsSync(meta);
-  if (!hasCsv && !hasMeta) return null;
-  if (!hasMeta) throw new Error(`${csv}: result without its provenance record ${path.basename(meta)} (the run stopped while writing)`);
-  if (!hasCsv) throw new Error(`${meta}: provenance record without its result file ${path.basename(csv)}`);
+export function loadUnit(dir: string, seed: number, hash: string): { tables: Tables; provenance: Provenance } | null {
+  const meta = metaPath(dir, seed);
+  const orphans = fs.readdirSync(dir).filter((f) => f.startsWith(`seed-${seed}.`) && f.endsWith('.csv'));
+  if (!fs.existsSync(meta)) {
+    if (orphans.length === 0) return null;
+    throw new Error(`${path.join(dir, orphans[0])}: result without its provenance record ${path.basename(meta)} (the run stopped while writing)`);
+  }
   let prov: Provenance;
   try {
     prov = JSON.parse(fs.readFileSync(meta, 'utf8'));
   } catch (e) {
     throw new Error(`${meta}: corrupt provenance record (${(e as Error).message})`);
   }
-  if (prov.hash !== hash || prov.seed !== seed) throw new Error(`${meta}: records hash ${prov.hash} seed ${prov.seed}, expected ${hash} seed ${seed}`);
-  const text = fs.readFileSync(csv, 'utf8');
-  if (sha256(text) !== prov.csvSha256) throw new Error(`${csv}: checksum does not match its provenance record (truncated or edited)`);
-  const rows = csvToRows(text, csv);
-  if (rows.length !== prov.rows) throw new Error(`${csv}: holds ${rows.length} rows, its provenance record says ${prov.rows}`);
-  return { rows, provenance: prov };
+  if (prov.hash !== hash || prov.seed !== seed || typeof prov.tables !== 'object' || prov.tables === null) {
+    throw new Error(`${meta}: records hash ${prov.hash} seed ${prov.seed}, expected hash ${hash} seed ${seed} with its tables`);
+  }
+  const tables: Tables = {};
+  for (const [name, info] of Object.entries(prov.tables)) {
+    const file = tablePath(dir, seed, name);
+    if (!fs.existsSync(file)) throw new Error(`${file}: missing, though ${path.basename(meta)} lists it`);
+    const text = fs.readFileSync(file, 'utf8');
+    if (sha256(text) !== info.csvSha256) throw new Error(`${file}: checksum does not match its provenance record (truncated or edited)`);
+    const rows = csvToRows(text, file);
+    if (rows.length !== info.rows) throw new Error(`${file}: holds ${rows.length} rows, its provenance record says ${info.rows}`);
+    tables[name] = rows;
+  }
+  return { tables, provenance: prov };
 }
 
-function saveUnit(dir: string, exp: Experiment<object>, config: object, hash: string, seed: number, rows: Row[], durationMs: number): Provenance {
-  const { csv, meta } = unitPaths(dir, seed);
-  const text = rowsToCsv(rows, `${exp.name} seed ${seed}`);
+function saveUnit(dir: string, exp: Experiment<object>, config: object, hash: string, seed: number, result: UnitResult, durationMs: number): Provenance {
+  const tables = asTables(result, `${exp.name} seed ${seed}`);
+  const texts: Record<string, string> = {};
+  const info: Provenance['tables'] = {};
+  for (const [name, rows] of Object.entries(tables)) {
+    texts[name] = rowsToCsv(rows, `${exp.name} seed ${seed} table ${name}`);
+    info[name] = { rows: rows.length, csvSha256: sha256(texts[name]) };
+  }
   const prov: Provenance = {
     experiment: exp.name,
     version: exp.version,
@@ -183,23 +224,23 @@ function saveUnit(dir: string, exp: Experiment<object>, config: object, hash: st
     node: process.version,
     createdAt: new Date().toISOString(),
     durationMs: Math.round(durationMs),
-    rows: rows.length,
-    csvSha256: sha256(text),
+    tables: info,
   };
-  writeFileAtomic(csv, text);
-  writeFileAtomic(meta, JSON.stringify(prov, null, 2) + '\n');
+  // Tables first, the provenance record last: the record is what marks the unit finished.
+  for (const name of Object.keys(texts)) writeFileAtomic(tablePath(dir, seed, name), texts[name]);
+  writeFileAtomic(metaPath(dir, seed), JSON.stringify(prov, null, 2) + '\n');
   return prov;
 }
 
 interface WorkerReply {
   seed: number;
-  rows?: Row[];
+  rows?: UnitResult;
   ms?: number;
   error?: string;
 }
 
 async function runInWorkers(exp: Experiment<object>, config: object, seeds: number[], workers: number, backend: BackendName,
-  onDone: (seed: number, rows: Row[], ms: number) => void): Promise<void> {
+  onDone: (seed: number, result: UnitResult, ms: number) => void): Promise<void> {
   const queue = seeds.slice();
   const script = path.join(__dirname, 'worker.js');
   const pool: Worker[] = [];
@@ -269,7 +310,7 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, overri
     writeFileAtomic(configFile, JSON.stringify({ experiment: exp.name, version: exp.version, hash, config }, null, 2) + '\n');
   }
 
-  const results = new Map<number, { rows: Row[]; provenance: Provenance }>();
+  const results = new Map<number, { tables: Tables; provenance: Provenance }>();
   const todo: number[] = [];
   for (const seed of seeds) {
     if (force) {
@@ -294,10 +335,10 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, overri
     const workers = Math.max(1, Math.min(opts.workers ?? cores, todo.length));
     log(`[${exp.name}] computing ${todo.length} seed(s) on ${workers === 1 ? 'this thread' : `${workers} worker threads`} (${info.name})`);
     const progress = new Progress({ label: exp.name, total: todo.length, everyMs: opts.progressEveryMs ?? 2000, write: log });
-    const onDone = (seed: number, rows: Row[], ms: number) => {
-      const provenance = saveUnit(dir, exp as Experiment<object>, config, hash, seed, rows, ms);
+    const onDone = (seed: number, result: UnitResult, ms: number) => {
+      saveUnit(dir, exp as Experiment<object>, config, hash, seed, result, ms);
       // Read back what was written, so cached and fresh runs return identical values.
-      results.set(seed, { rows: csvToRows(fs.readFileSync(unitPaths(dir, seed).csv, 'utf8'), unitPaths(dir, seed).csv), provenance });
+      results.set(seed, loadUnit(dir, seed, hash)!);
       progress.tick(1, 'seeds');
     };
     if (workers === 1) {
@@ -312,16 +353,22 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, overri
     }
   }
 
-  const rows: Row[] = [];
+  const tables: Tables = {};
   const provenance: Provenance[] = [];
   for (const seed of seeds) {
     const u = results.get(seed)!;
     provenance.push(u.provenance);
-    for (const r of u.rows) rows.push({ seed, ...r });
+    for (const [name, rows] of Object.entries(u.tables)) {
+      const all = tables[name] ?? (tables[name] = []);
+      for (const r of rows) all.push({ seed, ...r });
+    }
   }
-  // All seeds of this call in one tidy table, for readers outside the lab.
-  writeFileAtomic(path.join(dir, 'results.csv'), rowsToCsv(rows, `${exp.name} results`));
-  return { experiment: exp.name, config, hash, dir, rows, computed: todo, cached, provenance };
+  // All seeds of this call in one tidy file per table, for readers outside the lab.
+  for (const [name, rows] of Object.entries(tables)) {
+    if (rows.length > 0) writeFileAtomic(path.join(dir, `results.${name}.csv`), rowsToCsv(rows, `${exp.name} results ${name}`));
+  }
+  const rows = tables.rows ?? tables[Object.keys(tables)[0]] ?? [];
+  return { experiment: exp.name, config, hash, dir, tables, rows, computed: todo, cached, provenance };
 }
 
 /** The rows of a run as a danfojs DataFrame. */

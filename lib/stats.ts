@@ -104,3 +104,29 @@ export function describeValues(xs: readonly number[], label: string): string {
   if (xs.length === 0) return `${label}: no values`;
   return `${label}: mean ${fmt(mean(xs))} (range ${fmt(Math.min(...xs))} to ${fmt(Math.max(...xs))}, ${xs.length} values)`;
 }
+
+/** Mean of `value` per distinct combination of `by` (e.g. over episodes within a seed). */
+export function meanBy(rows: readonly Row[], by: readonly string[], value: string): Row[] {
+  const out: Row[] = [];
+  for (const [, g] of groupRows(rows, by)) {
+    const row: Row = {};
+    for (const c of by) row[c] = g[0][c];
+    row[value] = mean(g.map((r) => Number(r[value])));
+    out.push(row);
+  }
+  return out;
+}
+
+export type Verdict = 'wins' | 'ties' | 'loses';
+
+/**
+ * Paired comparison over seeds: for each seed present in both, d = a - b; the 95%
+ * t-interval of mean d decides: "wins" (interval above 0), "loses" (below 0) or "ties".
+ */
+export function pairedComparison(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): Interval & { verdict: Verdict } {
+  const d: number[] = [];
+  for (const [seed, x] of a) if (b.has(seed)) d.push(x - b.get(seed)!);
+  const ci = meanCI(d);
+  const verdict: Verdict = ci.n >= 2 && ci.lo > 0 ? 'wins' : ci.n >= 2 && ci.hi < 0 ? 'loses' : 'ties';
+  return { ...ci, verdict };
+}

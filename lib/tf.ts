@@ -5,7 +5,9 @@
  * `tfjs-node-native` (see environment.md for why the alias). If it installed, it is
  * loaded and its `tensorflow` backend is used. Otherwise the pure-JS `@tensorflow/tfjs`
  * runs on the faster of its `wasm` and `cpu` backends for our sizes, measured at start-up
- * on one VPG-sized gradient step. `LAB_BACKEND=tensorflow|wasm|cpu` overrides the choice.
+ * on one VPG-sized gradient step (wasm unless cpu is at least 20% faster, so that noise
+ * on a busy machine does not flip the choice). `LAB_BACKEND=tensorflow|wasm|cpu`
+ * overrides the choice.
  */
 import type * as TF from '@tensorflow/tfjs';
 
@@ -113,7 +115,10 @@ export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
       timings[name] = await timeGradientStep();
     }
   }
-  const best = (Object.keys(timings) as BackendName[]).sort((p, q) => timings[p]! - timings[q]!)[0];
+  // wasm unless cpu is clearly faster: a busy machine makes single timings noisy, and
+  // flipping between backends from run to run would change results in the last digits.
+  const best: BackendName | undefined = timings.wasm !== undefined && !(timings.cpu !== undefined && timings.cpu < 0.8 * timings.wasm)
+    ? 'wasm' : timings.cpu !== undefined ? 'cpu' : undefined;
   if (best === undefined) throw new Error('no tfjs backend could be initialised (tried wasm, cpu)');
   await tf.setBackend(best);
   await tf.ready();

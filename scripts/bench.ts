@@ -9,7 +9,11 @@ import * as os from 'os';
 import * as path from 'path';
 import * as fs from 'fs';
 import type * as TF from '@tensorflow/tfjs';
+import { fig1Experiment, fig1Sizes } from '../lib/fig1';
 import { fig3Training } from '../lib/fig3';
+import { fig4Experiment, fig4Sizes } from '../lib/fig4';
+import { policyDivergence, statesByPolicy } from '../lib/divergence';
+import { rolloutPaired } from '../lib/rollout';
 import { initParams, logitsTf, PAPER_POLICY } from '../lib/policy';
 import { Rng } from '../lib/rng';
 import { rolloutOne, TrajectoryBatch } from '../lib/rollout';
@@ -127,6 +131,31 @@ async function main(): Promise<void> {
     ts[workers] = performance.now() - t;
   }
   line(`runner, fig3 training ${seeds} seeds x ${sizes.updates} updates: 1 / 2 workers`, `${(ts[1] / 1000).toFixed(2)} s / ${(ts[2] / 1000).toFixed(2)} s = ${(ts[1] / ts[2]).toFixed(2)}x speed-up`);
+
+  // 6. One 24 x 24 divergence matrix (Algorithm 1, default S = 1000 samples, one trajectory per policy).
+  const policies = allTypes.map((t) => initParams(spec, new Rng(100 + t), { outputScale: 1 }));
+  const tau = rolloutPaired(policies, allTypes, 1, bed.dyn, spec, new Rng(6));
+  const states = statesByPolicy(tau, allTypes.length);
+  for (const estimator of ['literal', 'policy', 'occupancy'] as const) {
+    const divMs = timeIt(() => policyDivergence(policies, states, { estimator }, spec, new Rng(7)), quick ? 3 : 11);
+    line(`24x24 divergence matrix (Alg. 1, ${estimator}, S = 1000)`, `${divMs.toFixed(1)} ms`);
+  }
+
+  // 7. Whole experiments at the paper's scale through the runner, recomputed in a scratch folder.
+  if (!quick) {
+    const f4 = fig4Sizes('paper');
+    const t4: Record<number, number> = {};
+    for (const workers of [1, 2]) {
+      const t = performance.now();
+      await runExperiment(fig4Experiment, f4.config, { seeds: f4.seeds, workers, dataDir: path.join(dataDir, `fig4-w${workers}`), log: () => undefined });
+      t4[workers] = (performance.now() - t) / 1000;
+    }
+    line(`Figure 4 pipeline, paper scale (${f4.seeds} seeds): 1 / 2 workers`, `${t4[1].toFixed(1)} s / ${t4[2].toFixed(1)} s = ${(t4[1] / t4[2]).toFixed(2)}x speed-up`);
+    const f1 = fig1Sizes('paper');
+    const t = performance.now();
+    await runExperiment(fig1Experiment, f1.config, { seeds: f1.seeds, workers: 2, dataDir: path.join(dataDir, 'fig1'), log: () => undefined });
+    line(`Figure 1 experiment, paper scale (all methods, ${f1.seeds} seeds), 2 workers`, `${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 

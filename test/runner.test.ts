@@ -52,13 +52,13 @@ describe('experiment runner', () => {
     assert.ok(['wasm', 'cpu', 'tensorflow'].includes(p.backend));
     assert.match(p.packageVersion, /^\d+\.\d+\.\d+/);
     assert.ok(typeof p.gitCommit === 'string' && p.gitCommit.length > 0);
-    assert.ok(fs.existsSync(path.join(r.dir, 'results.csv')));
+    assert.ok(fs.existsSync(path.join(r.dir, 'results.rows.csv')));
   });
 
   it('detects a truncated result file, names it, and recomputes that unit', async () => {
     const dataDir = tmpDir(), logFile = path.join(dataDir, 'ran.log');
     const r = await runExperiment(countingExperiment, { logFile }, { seeds: 3, workers: 1, dataDir, log: () => undefined });
-    const victim = path.join(r.dir, 'seed-1.csv');
+    const victim = path.join(r.dir, 'seed-1.rows.csv');
     const text = fs.readFileSync(victim, 'utf8');
     fs.writeFileSync(victim, text.slice(0, Math.floor(text.length / 2)));
     const lines: string[] = [];
@@ -80,12 +80,12 @@ describe('experiment runner', () => {
     await new Promise((r) => child.once('exit', r));
     const finishedBefore = fs.readdirSync(dir).filter((f) => /^seed-\d+\.json$/.test(f)).map((f) => Number(f.match(/\d+/)![0]));
     assert.ok(finishedBefore.length >= 2 && finishedBefore.length < 6, `finished before the kill: ${finishedBefore}`);
-    const mtimes = finishedBefore.map((s) => fs.statSync(path.join(dir, `seed-${s}.csv`)).mtimeMs);
+    const mtimes = finishedBefore.map((s) => fs.statSync(path.join(dir, `seed-${s}.rows.csv`)).mtimeMs);
     const lines: string[] = [];
     const resumed = await runExperiment(countingExperiment, { logFile, sleepMs: 400 }, { seeds: 6, workers: 1, dataDir, log: (l) => lines.push(l) });
     assert.deepStrictEqual(resumed.cached.slice().sort(), finishedBefore.slice().sort());
     assert.deepStrictEqual([...resumed.cached, ...resumed.computed].sort(), [0, 1, 2, 3, 4, 5]);
-    finishedBefore.forEach((s, i) => assert.strictEqual(fs.statSync(path.join(dir, `seed-${s}.csv`)).mtimeMs, mtimes[i]));
+    finishedBefore.forEach((s, i) => assert.strictEqual(fs.statSync(path.join(dir, `seed-${s}.rows.csv`)).mtimeMs, mtimes[i]));
     assert.ok(!fs.readdirSync(dir).some((f) => f.endsWith('.tmp')), 'no temporary files left behind');
   });
 
