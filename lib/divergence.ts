@@ -131,7 +131,7 @@ export function statesByPolicy(batch: TrajectoryBatch, N?: number): Float32Array
 
 /**
  * Alg. 1, l.8-13: the KDEs, S states from the pooled KDE, the densities of every KDE
- * at them and every policy's action probabilities there (one batched tfjs call).
+ * at them and every policy's action probabilities there (one batched forward pass).
  * @param thetas N flat policy parameter vectors
  * @param states N arrays of visited states, states[i] as [L_i, 2] (tau'_i)
  * @param rng draws the S states (3 draws per state)

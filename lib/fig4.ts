@@ -260,8 +260,9 @@ export function tsneFigure(matrices: readonly SavedMatrix[], seed: number, estim
     grid: { rows, columns: cols, pattern: 'independent', ygap: 0.25 }, height: 300 * rows + 100, annotations: [], showlegend: true,
     legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.05, yanchor: 'top' },
   };
-  // Divergences behave like squared distances (sqrt JS is the metric), hence distancePower 1.
-  const c = tsneConfig({ ...TSNE_DEFAULTS, perplexity: 5, distancePower: 1, ...cfg });
+  // JS-type divergences behave like squared distances (sqrt JS is the metric): power 1;
+  // the policy metric d_P is already a mean of metrics: power 2, t-SNE's usual Gaussian.
+  const c = tsneConfig({ ...TSNE_DEFAULTS, perplexity: 5, distancePower: estimator === 'policy' ? 2 : 1, ...cfg });
   ms.forEach((m, p) => {
     const Y = tsne(m.D, c, new Rng(seed * 31 + m.update)).embedding;
     const xa = p === 0 ? 'x' : `x${p + 1}`, ya = p === 0 ? 'y' : `y${p + 1}`;

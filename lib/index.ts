@@ -45,3 +45,4 @@ export * from './fig4';
 export * from './metrics';
 export * from './siamese';
 export * from './replay';
+export * from './hindsight';

@@ -122,7 +122,7 @@ export function kmedoidsInit(D: DistanceInput, k: number, rng: Rng, cfg?: DeepPa
       for (let j = 0; j < n; j++) t += d[i * n + j];
       return t;
     });
-    const minTotal = Math.min(...total);
+    const minTotal = total.reduce((m, t) => Math.min(m, t), Infinity);
     medoids = [rng.choice(total.flatMap((t, i) => (t <= minTotal + tol ? [i] : [])))];
     const dNear = Array.from({ length: n }, (_, j) => d[medoids[0] * n + j]);
     // BUILD, medoids 2..k: the item that lowers TD most.
@@ -134,7 +134,7 @@ export function kmedoidsInit(D: DistanceInput, k: number, rng: Rng, cfg?: DeepPa
         for (let j = 0; j < n; j++) g += Math.max(0, dNear[j] - d[c * n + j]);
         gain[c] = g;
       }
-      const best = Math.max(...gain);
+      const best = gain.reduce((m, g) => Math.max(m, g), -Infinity);
       const c = rng.choice(Array.from(gain.keys()).filter((i) => gain[i] >= best - tol));
       medoids.push(c);
       for (let j = 0; j < n; j++) dNear[j] = Math.min(dNear[j], d[c * n + j]);

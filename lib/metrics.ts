@@ -16,7 +16,7 @@
  * but needs S'; P needs only trajectories of the two policies, is 0 for equivalent
  * policies and > 0 otherwise, but is not a metric (no triangle inequality).
  *
- * Estimators used here (all plain typed-array math after one batched tfjs forward pass):
+ * Estimators used here (all plain typed-array math after one batched forward pass, `batchedActionProbs`):
  *
  * - d_P: q_S is the uniform distribution on a box of states (`sampleStates`); the mean of
  *   sqrt J over n fixed samples is itself a (pseudo)metric, so the sampled matrix obeys
@@ -305,7 +305,7 @@ export function policyMetric(thetaA: Float32Array, thetaB: Float32Array, states:
 }
 
 /**
- * The matrix D[i, j] = d_P(pi_i, pi_j) of M policies on the same n states, with one tfjs
+ * The matrix D[i, j] = d_P(pi_i, pi_j) of M policies on the same n states, with one batched
  * forward pass for all policies. Every entry, the diagonal included, is computed (not
  * mirrored or set), so the axioms can be checked on it.
  * @param thetas M flat parameter vectors
@@ -409,7 +409,7 @@ export function trajectoryDivergence(thetaA: Float32Array, thetaB: Float32Array,
 
 /**
  * H[i, j] = E_{tau ~ p_i}[ sum_{s in tau} sqrt J(pi_i(s), pi_j(s)) ], the half of P
- * estimated from policy i's own rollouts, for all pairs, with one tfjs forward pass.
+ * estimated from policy i's own rollouts, for all pairs, with one batched forward pass.
  * @returns [M, M] row-major; P[i, j] = H[i, j] + H[j, i]
  */
 export function trajectoryDivergenceParts(thetas: readonly Float32Array[], batches: readonly TrajectoryBatch[], spec: PolicySpec): Float64Array {
@@ -577,7 +577,7 @@ export function equivalenceMetric(thetaA: Float32Array, thetaB: Float32Array, ba
 
 /**
  * The [M, M] matrices of d_E estimates and of |S'_hat| for M policies, batches[i] being
- * rollouts of pi_i on the shared MDP; one tfjs forward pass for all policies and states.
+ * rollouts of pi_i on the shared MDP; one batched forward pass for all policies and states.
  * S'_hat(i, j) and the sum over it are symmetric in i and j, so each pair is computed once
  * and mirrored. The diagonal uses S'_hat(i, i) = policy i's own states, so D[i, i] = 0.
  */

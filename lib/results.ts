@@ -88,10 +88,10 @@ export function rowsToCsv(rows: readonly Row[], where = 'rowsToCsv'): string {
 export function csvToRows(text: string, source: string): Row[] {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const Papa = require('papaparse');
-  const parsed = Papa.parse(text, { header: true, dynamicTyping: true, skipEmptyLines: true });
+  const parsed = Papa.parse(text, { header: true, dynamicTyping: true, skipEmptyLines: true, delimiter: ',' });
   if (parsed.errors.length > 0) {
     const e = parsed.errors[0];
-    throw new Error(`${source}: malformed CSV at row ${e.row}: ${e.message}`);
+    throw new Error(`${source}: malformed CSV${e.row !== undefined ? ` at row ${e.row + 1}` : ''}: ${e.message}`);
   }
   return parsed.data as Row[];
 }

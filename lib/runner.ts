@@ -363,10 +363,18 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, overri
       for (const r of rows) all.push({ seed, ...r });
     }
   }
-  // All seeds of this call in one tidy file per table, for readers outside the lab.
+  // All seeds of this call in one tidy file per table, for readers outside the lab, with
+  // the provenance of the units it merges.
   for (const [name, rows] of Object.entries(tables)) {
     if (rows.length > 0) writeFileAtomic(path.join(dir, `results.${name}.csv`), rowsToCsv(rows, `${exp.name} results ${name}`));
   }
+  const distinct = (f: (p: Provenance) => string) => [...new Set(provenance.map(f))];
+  writeFileAtomic(path.join(dir, 'results.json'), JSON.stringify({
+    experiment: exp.name, version: exp.version, hash, config, seeds,
+    tables: Object.fromEntries(Object.entries(tables).map(([k, v]) => [k, { file: `results.${k}.csv`, rows: v.length }])),
+    backends: distinct((p) => p.backend), gitCommits: distinct((p) => p.gitCommit), packageVersions: distinct((p) => p.packageVersion),
+    units: provenance.map((p) => ({ seed: p.seed, createdAt: p.createdAt, durationMs: p.durationMs, backend: p.backend, gitCommit: p.gitCommit })),
+  }, null, 2) + '\n');
   const rows = tables.rows ?? tables[Object.keys(tables)[0]] ?? [];
   return { experiment: exp.name, config, hash, dir, tables, rows, computed: todo, cached, provenance };
 }

@@ -284,7 +284,8 @@ export class ChartRenderer {
     try {
       r = await Promise.race([this.page.evaluate(renderInPage, { figure: chart.figure, width: chart.width, height: chart.height, scales }), timeout]);
     } catch (e) {
-      throw new Error(`${what}: Plotly could not render it in Chromium: ${(e as Error).message.split('\n')[0]}`);
+      const m = (e as Error).message.split('\n')[0];
+      throw new Error(m.startsWith(what) ? m : `${what}: Plotly could not render it in Chromium: ${m}`);
     } finally {
       clearTimeout(timer);
     }
@@ -310,8 +311,7 @@ const OWN_FILE = /^(chart-\d+\.(png|svg)|thumbnail\.png|screenshot\.png)$/;
  * removing image files of an earlier run. Returns the file names written.
  */
 export function writeChartFiles(dir: string, charts: readonly Chart[], images: readonly ChartImages[]): string[] {
-  fs.mkdirSync(dir, { recursive: true });
-  for (const f of fs.readdirSync(dir)) if (OWN_FILE.test(f)) fs.rmSync(path.join(dir, f), { force: true });
+  if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir)) if (OWN_FILE.test(f)) fs.rmSync(path.join(dir, f), { force: true });
   const written: string[] = [];
   charts.forEach((ch, i) => {
     writeFileAtomic(path.join(dir, `chart-${ch.k}.png`), images[i].png);

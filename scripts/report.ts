@@ -108,12 +108,17 @@ export function describeNotebook(file: string): ReportInfo {
   };
 }
 
-/** Every executed notebook in a reports folder, by name. */
+/** Every executed notebook in a reports folder, by name; an unreadable one is skipped with a warning. */
 export function listReports(outDir: string): ReportInfo[] {
-  return fs.readdirSync(outDir)
-    .filter((f) => f.endsWith('.ipynb') && !f.startsWith('.'))
-    .sort()
-    .map((f) => describeNotebook(path.join(outDir, f)));
+  const reports: ReportInfo[] = [];
+  for (const f of fs.readdirSync(outDir).filter((f) => f.endsWith('.ipynb') && !f.startsWith('.')).sort()) {
+    try {
+      reports.push(describeNotebook(path.join(outDir, f)));
+    } catch (e) {
+      console.error(`[index] left out ${f}: ${(e as Error).message}`);
+    }
+  }
+  return reports;
 }
 
 function when(iso: string): string {

@@ -14,6 +14,12 @@ describe('result files', () => {
     assert.deepStrictEqual(readRows(file), rows.map((r) => ({ ...r, note: r.note === '' ? null : r.note })));
   });
 
+  it('round-trips a single-column table', () => {
+    const file = path.join(dir, 'one.csv');
+    writeRows(file, [{ total: 3 }, { total: 33 }]);
+    assert.deepStrictEqual(readRows(file), [{ total: 3 }, { total: 33 }]);
+  });
+
   it('reads and writes danfojs DataFrames', async () => {
     const file = path.join(dir, 'frame.csv');
     saveFrame(file, toFrame([{ a: 1, b: 'x' }, { a: 2.5, b: 'y' }]));

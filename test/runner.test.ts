@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { configHash, runExperiment } from '../lib/runner';
-import { countingExperiment } from './fixtures/counting-experiment';
+import { countingExperiment, twoTableExperiment } from './fixtures/counting-experiment';
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'metarl-runner-'));
@@ -53,6 +53,8 @@ describe('experiment runner', () => {
     assert.match(p.packageVersion, /^\d+\.\d+\.\d+/);
     assert.ok(typeof p.gitCommit === 'string' && p.gitCommit.length > 0);
     assert.ok(fs.existsSync(path.join(r.dir, 'results.rows.csv')));
+    const merged = JSON.parse(fs.readFileSync(path.join(r.dir, 'results.json'), 'utf8'));
+    assert.deepStrictEqual([merged.seeds, merged.backends, merged.gitCommits], [[5], [p.backend], [p.gitCommit]]);
   });
 
   it('detects a truncated result file, names it, and recomputes that unit', async () => {
@@ -87,6 +89,17 @@ describe('experiment runner', () => {
     assert.deepStrictEqual([...resumed.cached, ...resumed.computed].sort(), [0, 1, 2, 3, 4, 5]);
     finishedBefore.forEach((s, i) => assert.strictEqual(fs.statSync(path.join(dir, `seed-${s}.rows.csv`)).mtimeMs, mtimes[i]));
     assert.ok(!fs.readdirSync(dir).some((f) => f.endsWith('.tmp')), 'no temporary files left behind');
+  });
+
+  it('saves and reloads named tables, each seed-prefixed, and rejects a bad table name', async () => {
+    const dataDir = tmpDir();
+    const r = await runExperiment(twoTableExperiment, {}, { seeds: 2, workers: 2, dataDir, log: () => undefined });
+    assert.deepStrictEqual(Object.keys(r.tables).sort(), ['points', 'summary']);
+    assert.deepStrictEqual(r.tables.summary, [{ seed: 0, total: 3 }, { seed: 1, total: 33 }]);
+    assert.ok(fs.existsSync(path.join(r.dir, 'seed-1.points.csv')) && fs.existsSync(path.join(r.dir, 'results.summary.csv')));
+    const again = await runExperiment(twoTableExperiment, {}, { seeds: 2, workers: 1, dataDir, log: () => undefined });
+    assert.deepStrictEqual(again.tables, r.tables);
+    await assert.rejects(runExperiment(twoTableExperiment, { badName: true }, { seeds: 1, workers: 1, dataDir, log: () => undefined }), /table name "bad name" must be a letter/);
   });
 
   it('rejects bad run options', async () => {
