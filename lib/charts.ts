@@ -36,20 +36,11 @@ function layoutAxisKey(i: number, axis: 'x' | 'y'): string {
  * @param titles one title per panel
  */
 export function remappingFigure(panels: readonly (readonly EntityType[])[], titles: readonly string[], opts: { title?: string; columns?: number } = {}): Figure {
-  const cols = Math.min(opts.columns ?? 3, panels.length);
-  const rows = Math.ceil(panels.length / cols);
+  const { layout } = gridLayout(panels.length, titles, { title: opts.title ?? 'What each action does', columns: opts.columns ?? 3 });
+  (layout.legend as Layout).title = { text: 'action pressed:' };
   const data: Trace[] = [];
-  const layout: Layout = {
-    title: { text: opts.title ?? 'What each action does' },
-    grid: { rows, columns: cols, pattern: 'independent' },
-    height: 300 * rows + 110,
-    margin: { l: 50, r: 20, t: 80, b: 70 },
-    showlegend: true,
-    legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.06, yanchor: 'top', title: { text: 'action pressed:' } },
-    annotations: [],
-  };
   panels.forEach((types, p) => {
-    const xa = axisRef(p, 'x'), ya = axisRef(p, 'y');
+    const { x: xa, y: ya, xKey, yKey } = panelAxes(p);
     for (let a = 0; a < N_ACTIONS; a++) {
       const xs: (number | null)[] = [], ys: (number | null)[] = [];
       const nx: (number | null)[] = [], ny: (number | null)[] = [];
@@ -74,11 +65,8 @@ export function remappingFigure(panels: readonly (readonly EntityType[])[], titl
         legendgroup: ACTION_NAMES[a], showlegend: false, opacity: 0.35, line: { color: ACTION_COLORS[a], width: 8 },
       });
     }
-    layout[layoutAxisKey(p, 'x')] = { range: [-1.6, 1.6], zeroline: true, showgrid: false };
-    layout[layoutAxisKey(p, 'y')] = { range: [-1.6, 1.6], zeroline: true, showgrid: false, scaleanchor: xa };
-    (layout.annotations as object[]).push({
-      text: titles[p] ?? '', showarrow: false, xref: `${xa} domain`, yref: `${ya} domain`, x: 0.5, y: 1.02, yanchor: 'bottom', font: { size: 11 },
-    });
+    layout[xKey] = { range: [-1.6, 1.6], zeroline: true, showgrid: false };
+    layout[yKey] = { range: [-1.6, 1.6], zeroline: true, showgrid: false, scaleanchor: xa };
   });
   return { data, layout };
 }
@@ -211,42 +199,46 @@ export function groupsByType(batch: TrajectoryBatch, names: readonly string[], c
   }));
 }
 
-/** Grid geometry of `n` panels in `columns` columns. */
-function grid(n: number, columns: number): { rows: number; cols: number } {
-  const cols = Math.max(1, Math.min(columns, n));
-  return { rows: Math.ceil(n / cols), cols };
-}
-
-/** Axis ids and a title annotation for panel p of a grid figure. */
-function panelAxes(p: number): { x: string; y: string; xKey: string; yKey: string } {
+/** Axis ids of panel p of a grid figure: "x"/"y" for the first, "x2"/"y2" for the second, ... */
+export function panelAxes(p: number): { x: string; y: string; xKey: string; yKey: string } {
   return { x: axisRef(p, 'x'), y: axisRef(p, 'y'), xKey: layoutAxisKey(p, 'x'), yKey: layoutAxisKey(p, 'y') };
 }
 
-function panelTitle(p: number, text: string): Record<string, unknown> {
-  const a = panelAxes(p);
-  return { text, showarrow: false, xref: `${a.x} domain`, yref: `${a.y} domain`, x: 0.5, y: 1.0, yanchor: 'bottom', font: { size: 12 } };
+/**
+ * The layout of `n` small multiples in a grid of `columns` columns: independent axes, one
+ * title annotation per panel, a horizontal legend under the grid. Builders fill in traces
+ * (with `panelAxes(p)`) and per-panel axis settings.
+ */
+export function gridLayout(n: number, titles: readonly string[], opts: { title?: string; columns?: number; panelHeight?: number; ygap?: number; xgap?: number }): { layout: Layout; rows: number; cols: number } {
+  const cols = Math.max(1, Math.min(opts.columns ?? 3, n));
+  const rows = Math.ceil(n / cols);
+  const annotations = titles.slice(0, n).map((text, p) => {
+    const a = panelAxes(p);
+    return { text, showarrow: false, xref: `${a.x} domain`, yref: `${a.y} domain`, x: 0.5, y: 1.02, yanchor: 'bottom', font: { size: 12 } };
+  });
+  const layout: Layout = {
+    title: { text: opts.title ?? '' },
+    grid: { rows, columns: cols, pattern: 'independent', ygap: opts.ygap ?? 0.3, xgap: opts.xgap ?? 0.1 },
+    height: (opts.panelHeight ?? 300) * rows + 120,
+    annotations,
+    showlegend: true,
+    legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.06, yanchor: 'top' },
+    margin: { l: 60, r: 20, t: 80, b: 80 },
+  };
+  return { layout, rows, cols };
 }
 
 /** Small multiples of band series: one panel per entry, legend shared (one entry per series name). */
 export function panelBandFigure(panels: readonly { title: string; series: readonly BandSeries[] }[],
   opts: { title?: string; xTitle?: string; yTitle?: string; columns?: number; panelHeight?: number; sharedY?: boolean } = {}): Figure {
-  const { rows, cols } = grid(panels.length, opts.columns ?? 3);
+  const { layout, rows, cols } = gridLayout(panels.length, panels.map((p) => p.title), { ...opts, ygap: 0.35, xgap: 0.12 });
+  layout.hovermode = 'closest';
   const data: Trace[] = [];
-  const layout: Layout = {
-    title: { text: opts.title ?? '' },
-    grid: { rows, columns: cols, pattern: 'independent', ygap: 0.35, xgap: 0.12 },
-    height: (opts.panelHeight ?? 300) * rows + 120,
-    annotations: [],
-    legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.08, yanchor: 'top' },
-    margin: { l: 60, r: 20, t: 70, b: 90 },
-    hovermode: 'closest',
-  };
   panels.forEach((panel, p) => {
     const a = panelAxes(p);
     data.push(...bandTraces(panel.series, { x: a.x, y: a.y, showlegend: p === 0 }));
     layout[a.xKey] = { title: { text: p >= (rows - 1) * cols ? opts.xTitle ?? '' : '' } };
     layout[a.yKey] = { title: { text: p % cols === 0 ? opts.yTitle ?? '' : '' }, ...(opts.sharedY && p > 0 ? { matches: 'y' } : {}) };
-    (layout.annotations as object[]).push(panelTitle(p, panel.title));
   });
   return { data, layout };
 }
@@ -267,16 +259,8 @@ export interface PointGroup {
  */
 export function panelScatterFigure(panels: readonly { title: string; groups: readonly PointGroup[] }[], particle: ParticleConfig,
   opts: { title?: string; columns?: number; panelHeight?: number; range?: [number, number] } = {}): Figure {
-  const { rows, cols } = grid(panels.length, opts.columns ?? 3);
+  const { layout } = gridLayout(panels.length, panels.map((p) => p.title), { ...opts, panelHeight: opts.panelHeight ?? 320 });
   const data: Trace[] = [];
-  const layout: Layout = {
-    title: { text: opts.title ?? '' },
-    grid: { rows, columns: cols, pattern: 'independent', ygap: 0.3, xgap: 0.1 },
-    height: (opts.panelHeight ?? 320) * rows + 120,
-    annotations: [],
-    legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.06, yanchor: 'top' },
-    margin: { l: 50, r: 20, t: 70, b: 80 },
-  };
   panels.forEach((panel, p) => {
     const a = panelAxes(p);
     for (const g of panel.groups) {
@@ -289,7 +273,6 @@ export function panelScatterFigure(panels: readonly { title: string; groups: rea
     data.push({ type: 'scatter', mode: 'markers', x: [particle.target[0]], y: [particle.target[1]], xaxis: a.x, yaxis: a.y, name: 'target', legendgroup: 'target', showlegend: p === 0, marker: { symbol: 'star', size: 14, color: 'gray' } });
     layout[a.xKey] = { range: opts.range, zeroline: false };
     layout[a.yKey] = { range: opts.range, zeroline: false, scaleanchor: a.x };
-    (layout.annotations as object[]).push(panelTitle(p, panel.title));
   });
   return { data, layout };
 }

@@ -17,7 +17,7 @@
  *
  * References: ../shared/papers/000_0faad8b098250fb8.txt (Alg. 1, App. 6.3, Fig. 4).
  */
-import { BandSeries, bandTraces, GROUP_COLORS, groupColor, heatmapTrace, panelBandFigure, sliderFigure } from './charts';
+import { BandSeries, bandTraces, GROUP_COLORS, gridLayout, groupColor, heatmapTrace, panelAxes, panelBandFigure, sliderFigure } from './charts';
 import { check, ConfigError, DeepPartial, mergeConfig } from './config';
 import { divergenceConfig, DivergenceConfig, DIVERGENCE_DEFAULTS, DIVERGENCE_ESTIMATORS, DivergenceEstimator, divergenceMatrix, divergenceSample, statesByPolicy } from './divergence';
 import { adjustedRandIndex, groupDistances } from './grouping';
@@ -253,19 +253,16 @@ export function groupingFigure(grouping: readonly Row[], value: 'ari' | 'ratio')
 /** t-SNE map of every checkpoint of one seed and estimator, as small multiples coloured by latent group. */
 export function tsneFigure(matrices: readonly SavedMatrix[], seed: number, estimator: string, cfg: DeepPartial<TsneConfig> = {}): Figure {
   const ms = matrices.filter((m) => m.seed === seed && m.estimator === estimator).sort((a, b) => a.update - b.update);
-  const cols = Math.min(3, ms.length), rows = Math.ceil(ms.length / cols);
+  const { layout } = gridLayout(ms.length, ms.map((m) => `after ${m.update} updates`), {
+    title: `Fig. 4: t-SNE of the policy divergences (${estimator} estimator, seed ${seed}); colours are latent groups`, columns: 3, ygap: 0.25,
+  });
   const data: Trace[] = [];
-  const layout: Layout = {
-    title: { text: `Fig. 4: t-SNE of the policy divergences (${estimator} estimator, seed ${seed}); colours are latent groups` },
-    grid: { rows, columns: cols, pattern: 'independent', ygap: 0.25 }, height: 300 * rows + 100, annotations: [], showlegend: true,
-    legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.05, yanchor: 'top' },
-  };
   // JS-type divergences behave like squared distances (sqrt JS is the metric): power 1;
   // the policy metric d_P is already a mean of metrics: power 2, t-SNE's usual Gaussian.
   const c = tsneConfig({ ...TSNE_DEFAULTS, perplexity: 5, distancePower: estimator === 'policy' ? 2 : 1, ...cfg });
   ms.forEach((m, p) => {
     const Y = tsne(m.D, c, new Rng(seed * 31 + m.update)).embedding;
-    const xa = p === 0 ? 'x' : `x${p + 1}`, ya = p === 0 ? 'y' : `y${p + 1}`;
+    const { x: xa, y: ya, xKey, yKey } = panelAxes(p);
     const groups = [...new Set(m.latent)].sort((a, b) => a - b);
     for (const g of groups) {
       const idx = m.latent.map((l, i) => (l === g ? i : -1)).filter((i) => i >= 0);
@@ -275,9 +272,8 @@ export function tsneFigure(matrices: readonly SavedMatrix[], seed: number, estim
         text: idx.map((i) => `type ${i}`), hovertemplate: `%{text} (latent ${g})<extra>update ${m.update}</extra>`,
       });
     }
-    layout[p === 0 ? 'xaxis' : `xaxis${p + 1}`] = { showticklabels: false, zeroline: false };
-    layout[p === 0 ? 'yaxis' : `yaxis${p + 1}`] = { showticklabels: false, zeroline: false };
-    (layout.annotations as object[]).push({ text: `after ${m.update} updates`, showarrow: false, xref: `${xa} domain`, yref: `${ya} domain`, x: 0.5, y: 1.02, yanchor: 'bottom', font: { size: 12 } });
+    layout[xKey] = { showticklabels: false, zeroline: false };
+    layout[yKey] = { showticklabels: false, zeroline: false };
   });
   return { data, layout };
 }

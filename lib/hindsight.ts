@@ -25,11 +25,16 @@
  *     transitions (rollouts of its expert and of theta_0 on it). Scored on the held-out
  *     (query) types against the ground truth "same latent group", next to the rule it
  *     learns from (d_P of the held-out experts against eps).
- * V.4 Integration into Reptile: Reptile meta-training on the support types, with Alg. 1,
- *     l.5-10 inside every iteration (the Reptile-adapted theta'_i drives tau', which enters
- *     R when its loss is below delta). Then on every query type, 0..U VPG updates from
- *     the meta-initialization with and without replay from R (replay.ts), the replayed
- *     tasks filtered by f_phi (and, as references, by the true group or not at all).
+ * V.4 Integration into MAML / Reptile, two ways of filling R on the support types:
+ *     - reptile: Reptile meta-training with Alg. 1, l.5-10 inside every iteration (the
+ *       Reptile-adapted theta'_i, after its inner VPG updates, drives tau', which enters R
+ *       when its loss is below delta);
+ *     - maml: Algorithm 1 as written: theta <- MAML (l.1), then `alg1Passes` passes of
+ *       l.5-10 over all support tasks with one inner gradient step theta'_i = theta -
+ *       alpha grad L (l.7, maml.ts `innerStep`, the step MAML was trained with).
+ *     Then on every query type, 0..U VPG updates from each meta-initialization with and
+ *     without replay from its R (replay.ts), the replayed tasks filtered by f_phi (and, as
+ *     references, by the true group or not at all).
  *
  * Tables of one unit (every row later gets the runner's `seed` column):
  *   axioms          policies, metric, M, triangleChecked, triangleViolations, maxTriangleExcess, maxRelativeExcess, maxDiagonal, maxAsymmetry, zeroOffDiagonal, negative
@@ -39,12 +44,13 @@
  *   expertTraining  type, latent, update, return
  *   siamese         step, loss, accuracy, balancedAccuracy
  *   pairs           i, j, latentI, latentJ, split, same, dP, rule, score              (i < j)
- *   meta            iteration, type, latent, loss, accepted, entries
- *   adaptation      arm, query, queryLatent, update, return, eligible, eligibleSameGroup,
+ *   meta            learner, iteration, type, latent, loss, accepted, entries
+ *   adaptation      learner, arm, query, queryLatent, update, return, eligible, eligibleSameGroup,
  *                   replayTrajectories, replaySteps, ess, maxWeight, meanLogRatio   (update stats NaN at update 0)
  *
  * References: ../shared/papers/001_6f2392f5f97a041c.txt (Sec. II, III, IV: Def. 1-4 and
- * the bounds; Algorithm 1; Sec. V). Reptile: Nichol, Achiam & Schulman 2018.
+ * the bounds; Algorithm 1; Sec. V). Reptile: Nichol, Achiam & Schulman 2018. MAML: Finn,
+ * Abbeel & Levine 2017.
  */
 import { bandTraces, BandSeries, heatmapTrace, panelBandFigure, sliderFigure } from './charts';
 import { check, ConfigError, DeepPartial, mergeConfig } from './config';
@@ -64,6 +70,7 @@ import {
   bufferTasks, concatBatches, replayConfig, ReplayConfig, REPLAY_DEFAULTS, ReplayBuffer, replayInit, replayOffer, replaySample,
   replayVpgConfig, ReplayVpgConfig, REPLAY_VPG_DEFAULTS, replayVpgUpdate, similarTasks,
 } from './replay';
+import { innerStep, mamlConfig, MamlConfig, MAML_DEFAULTS, mamlInit, mamlStep } from './maml';
 import { reptileConfig, ReptileConfig, REPTILE_DEFAULTS, reptileMove } from './reptile';
 import { Row } from './results';
 import { Rng } from './rng';
@@ -78,7 +85,7 @@ import {
 import { formatInterval, mean, meanBy, meanCI, pairedComparison, summarize } from './stats';
 import { Testbed, testbed, testbedConfig, TestbedConfig, TESTBED_DEFAULTS } from './testbed';
 import { trainPerType } from './train';
-import { newLearner, vpgConfig, VpgConfig, VPG_DEFAULTS, vpgUpdate } from './vpg';
+import { advantages, newLearner, vpgConfig, VpgConfig, VPG_DEFAULTS, vpgUpdate } from './vpg';
 
 // ---------------------------------------------------------------------------------------
 // The config
@@ -157,12 +164,29 @@ export interface SiameseExperimentConfig {
   train: SiameseTrainConfig;
 }
 
+/** The meta-learners of V.4, each filling its own R. */
+export const META_LEARNERS = ['reptile', 'maml'] as const;
+export type MetaLearner = (typeof META_LEARNERS)[number];
+
+export const LEARNER_LABELS: Record<MetaLearner, string> = {
+  reptile: 'Reptile, R filled from its inner loops',
+  maml: 'MAML, then Algorithm 1 as written (one inner step)',
+};
+
 export interface MetaConfig {
+  /** Meta-learners to run (each gets its own initialization and buffer R). */
+  learners: MetaLearner[];
   /** Reptile iterations on the support types. */
-  iterations: number;
+  reptileIterations: number;
   /** Reptile settings: its inner VPG updates produce the adapted theta'_i of Alg. 1. */
   reptile: ReptileConfig;
-  /** Episodes of tau' ~ pi_theta'_i offered to R each iteration (Alg. 1, l.8). */
+  /** MAML meta-updates on the support types (Alg. 1, l.1). */
+  mamlIterations: number;
+  /** MAML settings; its inner step (alpha, innerSteps = 1) is also Alg. 1's l.7. */
+  maml: MamlConfig;
+  /** numIter of Alg. 1, l.4 after MAML: passes of l.5-10 over all support tasks. */
+  alg1Passes: number;
+  /** Episodes of tau' ~ pi_theta'_i offered to R (Alg. 1, l.8). */
   bufferEpisodes: number;
   /** delta and capacity of R (Alg. 1, l.9-10). */
   replay: ReplayConfig;
@@ -224,7 +248,10 @@ export const HINDSIGHT_DEFAULTS: HindsightConfig = {
     spec: SIAMESE_SPEC_DEFAULTS,
     train: { ...SIAMESE_TRAIN_DEFAULTS, adam: { ...SIAMESE_TRAIN_DEFAULTS.adam, lr: 1e-2 }, transitionsPerTask: 64 },
   },
-  meta: { iterations: 150, reptile: REPTILE_DEFAULTS, bufferEpisodes: 10, replay: REPLAY_DEFAULTS },
+  meta: {
+    learners: [...META_LEARNERS], reptileIterations: 150, reptile: REPTILE_DEFAULTS, mamlIterations: 100, maml: MAML_DEFAULTS, alg1Passes: 2,
+    bufferEpisodes: 10, replay: REPLAY_DEFAULTS,
+  },
   adaptation: { updates: 5, K: 10, evalEpisodes: 20, replayK: 10, replayVpg: REPLAY_VPG_DEFAULTS, arms: [...REPLAY_ARMS] },
 };
 
@@ -311,9 +338,18 @@ export function hindsightConfig(overrides?: DeepPartial<HindsightConfig>): Hinds
   }
 
   const m = c.meta;
+  if (!Array.isArray(m.learners) || m.learners.length === 0) throw new ConfigError(where, 'meta.learners', `must list learners among ${META_LEARNERS.join(', ')}`);
+  m.learners.forEach((l, i) => check.oneOf(where, `meta.learners[${i}]`, l, META_LEARNERS));
+  if (new Set(m.learners).size !== m.learners.length) throw new ConfigError(where, 'meta.learners', `must not repeat a learner, got ${JSON.stringify(m.learners)}`);
+  const maml = mamlConfig(m.maml, `${where} meta.maml`);
+  if (maml.innerSteps !== 1) throw new ConfigError(where, 'meta.maml.innerSteps', `must be 1: Alg. 1, l.7 takes one gradient step, got ${maml.innerSteps}`);
   const meta: MetaConfig = {
-    iterations: check.positiveInt(where, 'meta.iterations', m.iterations),
+    learners: m.learners,
+    reptileIterations: check.positiveInt(where, 'meta.reptileIterations', m.reptileIterations),
     reptile: reptileConfig(m.reptile, `${where} meta.reptile`),
+    mamlIterations: check.positiveInt(where, 'meta.mamlIterations', m.mamlIterations),
+    maml,
+    alg1Passes: check.positiveInt(where, 'meta.alg1Passes', m.alg1Passes),
     bufferEpisodes: check.positiveInt(where, 'meta.bufferEpisodes', m.bufferEpisodes),
     replay: replayConfig(m.replay, `${where} meta.replay`),
   };
@@ -342,11 +378,12 @@ export function hindsightConfig(overrides?: DeepPartial<HindsightConfig>): Hinds
 }
 
 /**
- * Sizes per scale. Paper: the defaults and 6 seeds (the issue asks for at least 5; on two
- * worker threads 5 and 6 seeds take the same time). Quick: a smoke run of every part.
+ * Sizes per scale. Paper: the defaults and 8 seeds (the issue asks for at least 5; about
+ * 25 s per seed on one core). Quick: a smoke run of every part; its delta accepts every
+ * batch into R, so that the replay arms have something to replay after 8 iterations.
  */
 export function hindsightSizes(s: Scale): { config: DeepPartial<HindsightConfig>; seeds: number } {
-  if (s === 'paper') return { config: {}, seeds: 6 };
+  if (s === 'paper') return { config: {}, seeds: 8 };
   return {
     config: {
       states: { n: 256 },
@@ -354,7 +391,7 @@ export function hindsightSizes(s: Scale): { config: DeepPartial<HindsightConfig>
       equivalence: { episodes: 4 },
       experts: { updates: 8, K: 5, episodes: 3 },
       siamese: { steps: 20, expertEpisodes: 3, probeEpisodes: 3, train: { transitionsPerTask: 32 } },
-      meta: { iterations: 8, reptile: { innerUpdates: 2, K: 5 }, bufferEpisodes: 3 },
+      meta: { reptileIterations: 8, reptile: { innerUpdates: 2, K: 5 }, mamlIterations: 4, maml: { K: 5 }, alg1Passes: 1, bufferEpisodes: 3, replay: { delta: 1000 } },
       adaptation: { updates: 2, K: 5, evalEpisodes: 5, replayK: 5 },
     },
     seeds: 2,
@@ -522,14 +559,21 @@ export interface MetaState {
   iteration: number;
 }
 
+/** What one offer to R records. */
+export interface Offer {
+  type: number;
+  loss: number;
+  accepted: boolean;
+}
+
 /**
  * One Reptile iteration with Alg. 1, l.5-10: sample a support type T_i; adapt theta to it
  * with `innerUpdates` VPG updates (Reptile's inner loop, giving theta'_i; reptile.ts's
  * `reptileIteration` does not return theta'_i, hence the loop here); roll out tau' with
  * theta'_i (l.8); offer (tau', T_i) to R (l.9-10); move theta toward theta'_i (Reptile).
  */
-export function metaIteration(s: MetaState, support: readonly number[], cfg: MetaConfig, dyn: Dynamics, spec: PolicySpec, rng: Rng):
-  { state: MetaState; type: number; loss: number; accepted: boolean } {
+export function reptileMetaIteration(s: MetaState, support: readonly number[], cfg: MetaConfig, dyn: Dynamics, spec: PolicySpec, rng: Rng):
+  { state: MetaState; offer: Offer } {
   const type = rng.choice(support); // Reptile l.1 / Alg. 1 l.5 for the sampled task
   let learner = newLearner(s.theta);
   for (let u = 0; u < cfg.reptile.innerUpdates; u++) { // Reptile l.2 (Alg. 1 l.6-7 with VPG steps)
@@ -538,7 +582,51 @@ export function metaIteration(s: MetaState, support: readonly number[], cfg: Met
   const tau = rolloutOne(learner.theta, [type], cfg.bufferEpisodes, dyn, spec, rng); // Alg. 1 l.8
   const offer = replayOffer(s.buffer, tau, type, learner.theta, spec, cfg.replay); // Alg. 1 l.9-10
   const theta = reptileMove(s.theta, learner.theta, cfg.reptile.epsilon); // Reptile l.3
-  return { state: { theta, buffer: offer.buffer, iteration: s.iteration + 1 }, type, loss: offer.loss, accepted: offer.accepted };
+  return { state: { theta, buffer: offer.buffer, iteration: s.iteration + 1 }, offer: { type, loss: offer.loss, accepted: offer.accepted } };
+}
+
+/**
+ * One pass of Algorithm 1, l.5-10 over all support tasks, as written: theta stays fixed;
+ * for each task T_i, tau ~ pi_theta (l.6), theta'_i = theta - alpha grad L(pi_theta, tau)
+ * (l.7, one plain gradient step on the VPG surrogate), tau' ~ pi_theta'_i (l.8), and
+ * (tau', T_i) enters R if L(pi_theta'_i, tau') < delta (l.9-10).
+ */
+export function algorithm1Pass(theta: Float32Array, buffer: ReplayBuffer, support: readonly number[], cfg: MetaConfig, dyn: Dynamics, spec: PolicySpec,
+  rng: Rng): { buffer: ReplayBuffer; offers: Offer[] } {
+  const offers: Offer[] = [];
+  for (const type of support) { // l.5
+    const tau = rolloutOne(theta, [type], cfg.maml.K, dyn, spec, rng); // l.6
+    const adapted = innerStep(theta, advantages(tau, cfg.maml.gamma), cfg.maml.alpha, spec); // l.7
+    const tau2 = rolloutOne(adapted, [type], cfg.bufferEpisodes, dyn, spec, rng); // l.8
+    const r = replayOffer(buffer, tau2, type, adapted, spec, cfg.replay); // l.9-10
+    buffer = r.buffer;
+    offers.push({ type, loss: r.loss, accepted: r.accepted });
+  }
+  return { buffer, offers };
+}
+
+/** Meta-train one learner on the support types, filling its R; returns the initialization, R and the offers in order. */
+function metaTrain(learner: MetaLearner, theta0: Float32Array, support: readonly number[], cfg: MetaConfig, dyn: Dynamics, spec: PolicySpec,
+  rng: Rng): { theta: Float32Array; buffer: ReplayBuffer; offers: Offer[] } {
+  const offers: Offer[] = [];
+  if (learner === 'reptile') {
+    let s: MetaState = { theta: theta0, buffer: replayInit(), iteration: 0 };
+    for (let it = 0; it < cfg.reptileIterations; it++) {
+      const r = reptileMetaIteration(s, support, cfg, dyn, spec, rng);
+      s = r.state;
+      offers.push(r.offer);
+    }
+    return { theta: s.theta, buffer: s.buffer, offers };
+  }
+  let m = mamlInit(theta0); // Alg. 1, l.1: theta <- MAML
+  for (let it = 0; it < cfg.mamlIterations; it++) m = mamlStep(m, support, cfg.maml, dyn, spec, rng).state;
+  let buffer = replayInit(); // l.2
+  for (let pass = 0; pass < cfg.alg1Passes; pass++) { // l.4
+    const r = algorithm1Pass(m.theta, buffer, support, cfg, dyn, spec, rng);
+    buffer = r.buffer;
+    offers.push(...r.offers);
+  }
+  return { theta: m.theta, buffer, offers };
 }
 
 /** What one arm's adaptation to one query type records per update. */
@@ -567,7 +655,7 @@ function eligibleTasks(arm: ReplayArm, ctx: ArmContext, query: number, onPolicy:
  * buffered tasks. `seeds` fixes three streams (evaluation, rollouts, replay draws) so
  * that all arms see the same random numbers where they can (common random numbers).
  */
-function adaptArm(arm: ReplayArm, theta: Float32Array, query: number, ctx: ArmContext, seeds: readonly number[]): Row[] {
+function adaptArm(learnerName: MetaLearner, arm: ReplayArm, theta: Float32Array, query: number, ctx: ArmContext, seeds: readonly number[]): Row[] {
   const { cfg, bed, spec } = ctx, a = cfg.adaptation;
   const evalRng = new Rng(seeds[0]), trainRng = new Rng(seeds[1]), drawRng = new Rng(seeds[2]);
   let learner = newLearner(theta);
@@ -576,7 +664,7 @@ function adaptArm(arm: ReplayArm, theta: Float32Array, query: number, ctx: ArmCo
   const queryLatent = bed.types[query].latent;
   for (let u = 0; u <= a.updates; u++) {
     const ret = mean(episodeReturns(rolloutOne(learner.theta, [query], a.evalEpisodes, bed.dyn, spec, evalRng)));
-    rows.push({ arm, query, queryLatent, update: u, return: ret, ...stats });
+    rows.push({ learner: learnerName, arm, query, queryLatent, update: u, return: ret, ...stats });
     if (u === a.updates) break;
     const onPolicy = rolloutOne(learner.theta, [query], a.K, bed.dyn, spec, trainRng);
     const eligible = eligibleTasks(arm, ctx, query, onPolicy);
@@ -670,21 +758,26 @@ export function hindsightUnit(cfg: HindsightConfig, seed: number): Tables {
     }
   }
 
-  // V.4 Reptile meta-training with R filled by Alg. 1, l.5-10.
-  let meta: MetaState = { theta: theta0, buffer: replayInit(), iteration: 0 };
-  const metaRows: Row[] = [];
-  for (let it = 1; it <= cfg.meta.iterations; it++) {
-    const r = metaIteration(meta, support, cfg.meta, bed.dyn, spec, rngMeta);
-    meta = r.state;
-    metaRows.push({ iteration: it, type: r.type, latent: latent[r.type], loss: r.loss, accepted: r.accepted ? 1 : 0, entries: meta.buffer.entries.length });
-  }
-  // Task-specific training on every query type, each arm with the same random streams.
-  const ctx: ArmContext = { buffer: meta.buffer, phi, cfg, bed, spec };
-  const adaptation: Row[] = [];
-  for (const q of cfg.queryTypes) {
+  // V.4 Meta-training with R filled by Alg. 1, l.5-10; then task-specific training on the query types.
+  // One stream per learner, split whether or not the learner runs.
+  const learnerRng = Object.fromEntries(META_LEARNERS.map((l) => [l, rngMeta.split()])) as Record<MetaLearner, Rng>;
+  const querySeeds = cfg.queryTypes.map(() => {
     const qRng = rngAdapt.split();
-    const seeds = [qRng.nextUint32(), qRng.nextUint32(), qRng.nextUint32()];
-    for (const arm of cfg.adaptation.arms) adaptation.push(...adaptArm(arm, meta.theta, q, ctx, seeds));
+    return [qRng.nextUint32(), qRng.nextUint32(), qRng.nextUint32()];
+  });
+  const metaRows: Row[] = [], adaptation: Row[] = [];
+  for (const learner of cfg.meta.learners) {
+    const trainedMeta = metaTrain(learner, theta0, support, cfg.meta, bed.dyn, spec, learnerRng[learner]);
+    let entries = 0;
+    trainedMeta.offers.forEach((o, k) => {
+      entries = o.accepted ? Math.min(entries + 1, cfg.meta.replay.capacity) : entries;
+      metaRows.push({ learner, iteration: k + 1, type: o.type, latent: latent[o.type], loss: o.loss, accepted: o.accepted ? 1 : 0, entries });
+    });
+    // Every learner and arm sees the same random streams on a query type (common random numbers).
+    const ctx: ArmContext = { buffer: trainedMeta.buffer, phi, cfg, bed, spec };
+    cfg.queryTypes.forEach((q, k) => {
+      for (const arm of cfg.adaptation.arms) adaptation.push(...adaptArm(learner, arm, trainedMeta.theta, q, ctx, querySeeds[k]));
+    });
   }
 
   return {
@@ -1046,109 +1139,129 @@ export function describeSiamese(scores: readonly Row[]): string[] {
 
 // V.4 ----------------------------------------------------------------------------------
 
-/** What meta-training put into R: offers, acceptances, and the types and groups covered, per seed. */
+const learnersOf = (rows: readonly Row[]) => META_LEARNERS.filter((l) => rows.some((r) => r.learner === l));
+const armsOf = (rows: readonly Row[]) => REPLAY_ARMS.filter((a) => rows.some((r) => r.arm === a));
+
+/**
+ * What meta-training put into R, per learner: offers and acceptances per seed (95%
+ * intervals over seeds), the support types and entries per latent group (means over
+ * seeds), and the median loss L of the offered tau'.
+ */
 export function bufferTable(meta: readonly Row[], latentGroups: number): Row[] {
-  return seedsOf(meta).map((seed) => {
-    const rs = meta.filter((r) => num(r.seed) === seed), acc = rs.filter((r) => num(r.accepted) === 1);
-    const perGroup = Array.from({ length: latentGroups }, (_, g) => acc.filter((r) => num(r.latent) === g).length);
+  return learnersOf(meta).map((learner) => {
+    const rs = meta.filter((r) => r.learner === learner);
+    const seeds = seedsOf(rs);
+    const per = seeds.map((seed) => {
+      const mine = rs.filter((r) => num(r.seed) === seed), acc = mine.filter((r) => num(r.accepted) === 1);
+      return { offered: mine.length, accepted: acc.length, types: new Set(acc.map((r) => num(r.type))).size, groups: Array.from({ length: latentGroups }, (_, g) => acc.filter((r) => num(r.latent) === g).length) };
+    });
     return {
-      seed, offered: rs.length, accepted: acc.length, 'share accepted': fmt(acc.length / rs.length),
-      'support types in R': new Set(acc.map((r) => num(r.type))).size, 'entries per latent group': perGroup.join(' / '),
-      'median loss of τ′': fmt(median(rs.map((r) => num(r.loss)))),
+      learner: LEARNER_LABELS[learner], seeds: seeds.length, 'offers per seed': fmt(mean(per.map((p) => p.offered)), 1),
+      'accepted per seed': ci(per.map((p) => p.accepted)), 'support types in R': fmt(mean(per.map((p) => p.types)), 1),
+      'entries per latent group (mean over seeds)': Array.from({ length: latentGroups }, (_, g) => mean(per.map((p) => p.groups[g])).toFixed(1)).join(' / '),
+      'median loss L of the offered τ′': fmt(median(rs.map((r) => num(r.loss)))),
+      'share of offers below δ': fmt(rs.filter((r) => num(r.accepted) === 1).length / rs.length),
     };
   });
 }
 
 function perSeedArm(adaptation: readonly Row[]): Row[] {
-  return meanBy(adaptation, ['seed', 'arm', 'update'], 'return');
+  return meanBy(adaptation, ['seed', 'learner', 'arm', 'update'], 'return');
 }
 
-/** Reward against update per arm (mean over query types within a seed, 95% bands over seeds). */
+function armBand(rows: readonly Row[], arm: ReplayArm): BandSeries {
+  const s = summarize(rows.filter((r) => r.arm === arm), ['update'], 'return');
+  return { name: ARM_LABELS[arm], x: s.map((r) => num(r.update)), mean: s.map((r) => num(r.mean)), lo: s.map((r) => num(r.lo)), hi: s.map((r) => num(r.hi)), color: ARM_COLORS[arm], dash: arm === 'none' ? 'dot' : 'solid' };
+}
+
+/** Reward against update per arm, one panel per meta-learner (mean over query types within a seed, 95% bands over seeds). */
 export function adaptationFigure(adaptation: readonly Row[]): Figure {
   const perSeed = perSeedArm(adaptation);
-  const arms = REPLAY_ARMS.filter((a) => perSeed.some((r) => r.arm === a));
-  const series = arms.map((arm): BandSeries => {
-    const s = summarize(perSeed.filter((r) => r.arm === arm), ['update'], 'return');
-    return { name: ARM_LABELS[arm], x: s.map((r) => num(r.update)), mean: s.map((r) => num(r.mean)), lo: s.map((r) => num(r.lo)), hi: s.map((r) => num(r.hi)), color: ARM_COLORS[arm], dash: arm === 'none' ? 'dot' : 'solid' };
+  const panels = learnersOf(perSeed).map((learner) => {
+    const rows = perSeed.filter((r) => r.learner === learner);
+    return { title: LEARNER_LABELS[learner], series: armsOf(rows).map((arm) => armBand(rows, arm)) };
   });
-  return {
-    data: bandTraces(series),
-    layout: {
-      title: { text: `Reward on the unseen query types from the Reptile initialization (mean over query types; 95% CI over ${seedsOf(adaptation).length} seeds)` },
-      xaxis: { title: { text: 'VPG update on the query type' }, dtick: 1 }, yaxis: { title: { text: 'mean episode reward (evaluation episodes)' } }, height: 470,
-    },
-  };
+  return panelBandFigure(panels, {
+    title: `Reward on the unseen query types (mean over query types; 95% CI over ${seedsOf(adaptation).length} seeds)`,
+    xTitle: 'VPG update on the query type', yTitle: 'mean episode reward', columns: 2, panelHeight: 380,
+  });
 }
 
-/** The same, one panel per query type. */
-export function adaptationQueryFigure(adaptation: readonly Row[]): Figure {
-  const queries = [...new Set(adaptation.map((r) => num(r.query)))].sort((a, b) => a - b);
+/** One meta-learner's adaptation, one panel per query type (95% bands over seeds). */
+export function adaptationQueryFigure(adaptation: readonly Row[], learner: MetaLearner): Figure {
+  const rows = adaptation.filter((r) => r.learner === learner);
+  if (rows.length === 0) throw new Error(`adaptationQueryFigure: no adaptation rows of learner ${learner}`);
+  const queries = [...new Set(rows.map((r) => num(r.query)))].sort((a, b) => a - b);
   const panels = queries.map((q) => {
-    const rs = adaptation.filter((r) => num(r.query) === q);
-    const arms = REPLAY_ARMS.filter((a) => rs.some((r) => r.arm === a));
-    return {
-      title: `query type ${q} (latent ${rs[0].queryLatent})`,
-      series: arms.map((arm): BandSeries => {
-        const s = summarize(rs.filter((r) => r.arm === arm), ['update'], 'return');
-        return { name: ARM_LABELS[arm], x: s.map((r) => num(r.update)), mean: s.map((r) => num(r.mean)), lo: s.map((r) => num(r.lo)), hi: s.map((r) => num(r.hi)), color: ARM_COLORS[arm], dash: arm === 'none' ? 'dot' : 'solid' };
-      }),
-    };
+    const rs = rows.filter((r) => num(r.query) === q);
+    return { title: `query type ${q} (latent ${rs[0].queryLatent})`, series: armsOf(rs).map((arm) => armBand(rs, arm)) };
   });
-  return panelBandFigure(panels, { title: `Per query type (95% CI over ${seedsOf(adaptation).length} seeds)`, xTitle: 'VPG update', yTitle: 'mean reward', columns: 3 });
+  return panelBandFigure(panels, { title: `${LEARNER_LABELS[learner]}: per query type (95% CI over ${seedsOf(rows).length} seeds)`, xTitle: 'VPG update', yTitle: 'mean reward', columns: 3 });
 }
 
 /**
- * Reward after `update` updates per arm (mean over query types within a seed, 95%
- * interval over seeds) and each replay arm's paired difference with "none".
+ * Reward after `update` updates per learner and arm (mean over query types within a
+ * seed, 95% interval over seeds), and each replay arm's paired difference with "none" of
+ * the same learner.
  */
 export function replayEffectTable(adaptation: readonly Row[], update: number): Row[] {
   const perSeed = perSeedArm(adaptation).filter((r) => num(r.update) === update);
   if (perSeed.length === 0) throw new Error(`replayEffectTable: no adaptation rows at update ${update}`);
-  const bySeed = (arm: string) => new Map(perSeed.filter((r) => r.arm === arm).map((r) => [num(r.seed), num(r.return)]));
-  const none = bySeed('none');
-  return REPLAY_ARMS.filter((a) => perSeed.some((r) => r.arm === a)).map((arm) => {
-    const vals = perSeed.filter((r) => r.arm === arm).map((r) => num(r.return));
-    const row: Row = { arm: ARM_LABELS[arm], [`reward after ${update} update${update === 1 ? '' : 's'}`]: ci(vals), seeds: vals.length };
-    if (arm !== 'none') {
-      const c = pairedComparison(bySeed(arm), none);
-      row['arm minus no replay'] = `${fmt(c.mean)} [${fmt(c.lo)}, ${fmt(c.hi)}]`;
-      row['replay'] = c.verdict === 'wins' ? 'helps' : c.verdict === 'loses' ? 'hurts' : 'no clear effect';
+  const out: Row[] = [];
+  for (const learner of learnersOf(perSeed)) {
+    const mine = perSeed.filter((r) => r.learner === learner);
+    const bySeed = (arm: string) => new Map(mine.filter((r) => r.arm === arm).map((r) => [num(r.seed), num(r.return)]));
+    const none = bySeed('none');
+    for (const arm of armsOf(mine)) {
+      const vals = mine.filter((r) => r.arm === arm).map((r) => num(r.return));
+      const row: Row = { learner, arm: ARM_LABELS[arm], [`reward after ${update} update${update === 1 ? '' : 's'}`]: ci(vals), seeds: vals.length };
+      if (arm !== 'none') {
+        const c = pairedComparison(bySeed(arm), none);
+        row['arm minus no replay'] = `${fmt(c.mean)} [${fmt(c.lo)}, ${fmt(c.hi)}]`;
+        row['replay'] = c.verdict === 'wins' ? 'helps' : c.verdict === 'loses' ? 'hurts' : 'no clear effect';
+      }
+      out.push(row);
     }
-    return row;
-  });
+  }
+  return out;
 }
 
 /**
- * Per replay arm, over the updates of all seeds and query types: how often a replay
- * sample was drawn, its size, the ESS / n of its importance weights, the largest weight,
- * and the share of eligible tasks in the query's own group (the filter's precision).
+ * Per learner and replay arm, over the updates of all seeds and query types: how often a
+ * replay sample was drawn, its size, the ESS / n of its importance weights (mean per
+ * seed, 95% interval over seeds), the largest weight, the mean log-ratio, and the share of
+ * eligible tasks in the query's own group (the filter's precision).
  */
 export function replayStatsTable(adaptation: readonly Row[]): Row[] {
   const updates = adaptation.filter((r) => num(r.update) >= 1 && r.arm !== 'none');
-  return REPLAY_ARMS.filter((a) => updates.some((r) => r.arm === a)).map((arm) => {
-    const rs = updates.filter((r) => r.arm === arm), drawn = rs.filter((r) => num(r.replayTrajectories) > 0);
-    const essPerSeed = meanBy(drawn, ['seed'], 'ess').map((r) => num(r.ess));
-    const elig = rs.reduce((s, r) => s + num(r.eligible), 0), same = rs.reduce((s, r) => s + num(r.eligibleSameGroup), 0);
-    return {
-      arm: ARM_LABELS[arm], updates: rs.length, 'updates with replay': `${drawn.length} (${(100 * drawn.length / Math.max(rs.length, 1)).toFixed(0)}%)`,
-      'eligible tasks per update': fmt(mean(rs.map((r) => num(r.eligible)))),
-      'eligible tasks in the query\'s group': elig > 0 ? `${(100 * same / elig).toFixed(0)}%` : '–',
-      'replayed trajectories per update': fmt(mean(drawn.map((r) => num(r.replayTrajectories)))),
-      'ESS / n of the weights': essPerSeed.length > 0 ? ci(essPerSeed) : '–',
-      'median largest weight': fmt(median(drawn.map((r) => num(r.maxWeight)))),
-      'mean ln ρ': fmt(mean(drawn.map((r) => num(r.meanLogRatio)))),
-    };
-  });
+  const out: Row[] = [];
+  for (const learner of learnersOf(updates)) {
+    for (const arm of armsOf(updates.filter((r) => r.learner === learner))) {
+      const rs = updates.filter((r) => r.learner === learner && r.arm === arm), drawn = rs.filter((r) => num(r.replayTrajectories) > 0);
+      const essPerSeed = meanBy(drawn, ['seed'], 'ess').map((r) => num(r.ess));
+      const elig = rs.reduce((s, r) => s + num(r.eligible), 0), same = rs.reduce((s, r) => s + num(r.eligibleSameGroup), 0);
+      out.push({
+        learner, arm: ARM_LABELS[arm], updates: rs.length, 'updates with replay': `${drawn.length} (${(100 * drawn.length / Math.max(rs.length, 1)).toFixed(0)}%)`,
+        'eligible tasks per update': fmt(mean(rs.map((r) => num(r.eligible)))),
+        'eligible tasks in the query\'s group': elig > 0 ? `${(100 * same / elig).toFixed(0)}%` : '–',
+        'replayed trajectories per update': drawn.length > 0 ? fmt(mean(drawn.map((r) => num(r.replayTrajectories)))) : '–',
+        'ESS / n of the weights': essPerSeed.length > 0 ? ci(essPerSeed) : '–',
+        'median largest weight': drawn.length > 0 ? fmt(median(drawn.map((r) => num(r.maxWeight)))) : '–',
+        'mean ln ρ': drawn.length > 0 ? fmt(mean(drawn.map((r) => num(r.meanLogRatio)))) : '–',
+      });
+    }
+  }
+  return out;
 }
 
-/** The replay effect in plain words, per replay arm, after the first and the last update. */
+/** The replay effect in plain words, per learner and replay arm, after the first and the last update. */
 export function describeReplayEffect(adaptation: readonly Row[]): string[] {
   const last = Math.max(...adaptation.map((r) => num(r.update)));
   const lines: string[] = [];
   for (const update of [...new Set([1, last])]) {
     for (const r of replayEffectTable(adaptation, update)) {
       if (r['arm minus no replay'] === undefined) continue;
-      lines.push(`After ${update} update${update === 1 ? '' : 's'}, ${r.arm} minus no replay: ${r['arm minus no replay']} (paired over ${r.seeds} seeds, 95% interval): ${r.replay}.`);
+      lines.push(`${LEARNER_LABELS[r.learner as MetaLearner]}, after ${update} update${update === 1 ? '' : 's'}: ${r.arm} minus no replay = ${r['arm minus no replay']} (paired over ${r.seeds} seeds, 95% interval): ${r.replay}.`);
     }
   }
   return lines;

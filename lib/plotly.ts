@@ -14,9 +14,10 @@
  * nbconvert's HTML export without a network. nbconvert keeps `text/html` outputs (it
  * drops `application/vnd.plotly.v1+json`), which is why the output is HTML.
  *
- * The report step (report.ts) later finds every figure by its markers, renders it to PNG
- * and SVG in headless Chromium, and puts the PNG inside the div as a fallback for viewers
- * that strip scripts (GitHub). The drawing script removes that fallback before plotting.
+ * The report step (scripts/images.ts) later finds every figure by its markers, renders it
+ * to PNG and SVG in headless Chromium, and puts the PNG inside the div as a fallback for
+ * viewers that strip scripts (GitHub). The drawing script removes that fallback before
+ * plotting.
  */
 import * as fs from 'fs';
 import * as path from 'path';

@@ -2,7 +2,8 @@
 # Sets up whatever is missing for the lab; running it again is harmless and quick.
 #   1. Node.js >= 20 (checked, not installed)
 #   2. Debian packages: Jupyter's executor and exporter (jupyter-notebook,
-#      python3-nbconvert) and Chromium (chromium) for static images and browser tests.
+#      python3-nbconvert) and Chromium (chromium, fonts-liberation) for static chart
+#      images and browser tests (skipped when CHROMIUM_PATH names your own Chromium).
 #      Installed with apt-get when we are root on Debian; otherwise we print the command.
 #   3. npm dependencies (npm ci on a fresh clone), which also builds dist/ (the compiled
 #      lib/ that notebooks import, and the minified plotly.js bundle)
@@ -25,8 +26,17 @@ missing=()
 if ! { [ -x "$PY" ] && "$PY" -c 'import nbclient, nbconvert, jupyter_client, notebook' >/dev/null 2>&1; }; then
   missing+=(jupyter-notebook python3-nbconvert)
 fi
-if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
-  missing+=(chromium)
+# Chromium renders the chart images and runs the browser test (CHROMIUM_PATH: your own).
+if [ -z "${CHROMIUM_PATH:-}" ]; then
+  if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+    missing+=(chromium)
+  fi
+  # Chromium only recommends these fonts; without them charts fall back to a wider font.
+  if [ -d /usr/share/doc ] && [ ! -d /usr/share/fonts/truetype/liberation ] && command -v apt-get >/dev/null 2>&1; then
+    missing+=(fonts-liberation)
+  fi
+elif [ ! -x "$CHROMIUM_PATH" ]; then
+  die "CHROMIUM_PATH=$CHROMIUM_PATH is not an executable file"
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
