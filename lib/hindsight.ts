@@ -44,7 +44,8 @@
  *   expertTraining  type, latent, update, return
  *   siamese         step, loss, accuracy, balancedAccuracy
  *   pairs           i, j, latentI, latentJ, split, same, dP, rule, score              (i < j)
- *   meta            learner, iteration, type, latent, loss, accepted, entries
+ *   meta            learner, iteration, type, latent, loss, accepted, entries       (one row per offer to R; for
+ *                   maml, iteration counts the offers over the passes of Alg. 1)
  *   adaptation      learner, arm, query, queryLatent, update, return, eligible, eligibleSameGroup,
  *                   replayTrajectories, replaySteps, ess, maxWeight, meanLogRatio   (update stats NaN at update 0)
  *
@@ -52,7 +53,7 @@
  * the bounds; Algorithm 1; Sec. V). Reptile: Nichol, Achiam & Schulman 2018. MAML: Finn,
  * Abbeel & Levine 2017.
  */
-import { bandTraces, BandSeries, heatmapTrace, panelBandFigure, sliderFigure } from './charts';
+import { BandSeries, heatmapTrace, panelBandFigure, sliderFigure } from './charts';
 import { check, ConfigError, DeepPartial, mergeConfig } from './config';
 import { adjustedRandIndex, groupDistances } from './grouping';
 import { kmedoids } from './kmedoids';
@@ -71,7 +72,7 @@ import {
   replayVpgConfig, ReplayVpgConfig, REPLAY_VPG_DEFAULTS, replayVpgUpdate, similarTasks,
 } from './replay';
 import { innerStep, mamlConfig, MamlConfig, MAML_DEFAULTS, mamlInit, mamlStep } from './maml';
-import { reptileConfig, ReptileConfig, REPTILE_DEFAULTS, reptileMove } from './reptile';
+import { reptileConfig, ReptileConfig, REPTILE_DEFAULTS, reptileIteration } from './reptile';
 import { Row } from './results';
 import { Rng } from './rng';
 import { episodeReturns, rolloutOne, TrajectoryBatch } from './rollout';
@@ -429,11 +430,12 @@ export function randomDistribution(A: number, rng: Rng): Float64Array {
 }
 
 /**
- * A pair (p, q) with q = (1 - t) p + t r, r another random distribution and t = u^3: many
- * pairs are close (small S), some far apart, so the bound check spans several decades of S.
+ * A pair (p, q) with q = (1 - t) p + t r, r another random distribution and t = 10^(-3u)
+ * log-uniform in [0.001, 1]: many pairs are close (S ~ t^2, small), some far apart, so the
+ * bound check spans several decades of S.
  */
 export function randomDistributionPair(A: number, rng: Rng): [Float64Array, Float64Array] {
-  const p = randomDistribution(A, rng), r = randomDistribution(A, rng), t = Math.pow(rng.random(), 3);
+  const p = randomDistribution(A, rng), r = randomDistribution(A, rng), t = Math.pow(10, -3 * rng.random());
   return [p, p.map((v, a) => (1 - t) * v + t * r[a])];
 }
 
@@ -452,7 +454,7 @@ export function randomGaussianPair(rng: Rng): [DiagGaussian, DiagGaussian] {
  * leave S = -1e-17, which `jsAndBounds` rejects (jensen.ts clamps J the same way).
  */
 function boundsOfPair(p: ArrayLike<number>, q: ArrayLike<number>): { js: number; symKl: number; boundHalfS: number; boundLog: number } {
-  const symKl = Math.max(0, symmetricKl(p, q));
+  const symKl = symmetricKl(p, q);
   return { js: jensenShannon(p, q), symKl, boundHalfS: jsBoundHalfS(symKl), boundLog: jsBoundLog(symKl) };
 }
 
@@ -574,14 +576,10 @@ export interface Offer {
  */
 export function reptileMetaIteration(s: MetaState, support: readonly number[], cfg: MetaConfig, dyn: Dynamics, spec: PolicySpec, rng: Rng):
   { state: MetaState; offer: Offer } {
-  const type = rng.choice(support); // Reptile l.1 / Alg. 1 l.5 for the sampled task
-  let learner = newLearner(s.theta);
-  for (let u = 0; u < cfg.reptile.innerUpdates; u++) { // Reptile l.2 (Alg. 1 l.6-7 with VPG steps)
-    learner = vpgUpdate(learner, rolloutOne(learner.theta, [type], cfg.reptile.K, dyn, spec, rng), cfg.reptile.vpg, spec).learner;
-  }
-  const tau = rolloutOne(learner.theta, [type], cfg.bufferEpisodes, dyn, spec, rng); // Alg. 1 l.8
-  const offer = replayOffer(s.buffer, tau, type, learner.theta, spec, cfg.replay); // Alg. 1 l.9-10
-  const theta = reptileMove(s.theta, learner.theta, cfg.reptile.epsilon); // Reptile l.3
+  // Reptile l.1-3; its inner VPG updates are Alg. 1 l.6-7 for the sampled task (l.5).
+  const { theta, adapted, type } = reptileIteration(s.theta, support, cfg.reptile, dyn, spec, rng);
+  const tau = rolloutOne(adapted, [type], cfg.bufferEpisodes, dyn, spec, rng); // Alg. 1 l.8
+  const offer = replayOffer(s.buffer, tau, type, adapted, spec, cfg.replay); // Alg. 1 l.9-10
   return { state: { theta, buffer: offer.buffer, iteration: s.iteration + 1 }, offer: { type, loss: offer.loss, accepted: offer.accepted } };
 }
 
@@ -629,7 +627,7 @@ function metaTrain(learner: MetaLearner, theta0: Float32Array, support: readonly
   return { theta: m.theta, buffer, offers };
 }
 
-/** What one arm's adaptation to one query type records per update. */
+/** What every arm's task-specific training needs: its learner's buffer R, f_phi, the config and the testbed. */
 interface ArmContext {
   buffer: ReplayBuffer;
   phi: Float32Array;
@@ -1059,10 +1057,11 @@ export function siameseTrainingFigure(siamese: readonly Row[]): Figure {
     return { name, x: s.map((r) => num(r.step)), mean: s.map((r) => num(r.mean)), lo: s.map((r) => num(r.lo)), hi: s.map((r) => num(r.hi)), color };
   };
   const seeds = seedsOf(siamese).length;
-  return panelBandFigure([
+  const fig = panelBandFigure([
     { title: 'class-balanced cross-entropy', series: [band('loss', '#1f77b4', 'loss')] },
     { title: 'balanced accuracy against the ε labels', series: [band('balancedAccuracy', '#d62728', 'balanced accuracy')] },
   ], { title: `Training f_φ on the support pairs (Alg. 1, l.16; 95% CI over ${seeds} seeds)`, xTitle: 'Adam step', columns: 2 });
+  return { ...fig, layout: { ...fig.layout, showlegend: false } }; // the panel titles name the curves
 }
 
 /**
@@ -1165,6 +1164,19 @@ export function bufferTable(meta: readonly Row[], latentGroups: number): Row[] {
   });
 }
 
+/** Move a panel figure's legend below the x-axis titles, with `bottom` px of margin for it. */
+function legendBelow(fig: Figure, bottom: number): Figure {
+  const layout = fig.layout ?? {};
+  const height = Number(layout.height ?? 450);
+  return {
+    ...fig,
+    layout: {
+      ...layout, height: height + bottom - 90, margin: { l: 60, r: 20, t: 70, b: bottom },
+      legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: 0, yanchor: 'bottom', yref: 'container' },
+    },
+  };
+}
+
 function perSeedArm(adaptation: readonly Row[]): Row[] {
   return meanBy(adaptation, ['seed', 'learner', 'arm', 'update'], 'return');
 }
@@ -1181,10 +1193,10 @@ export function adaptationFigure(adaptation: readonly Row[]): Figure {
     const rows = perSeed.filter((r) => r.learner === learner);
     return { title: LEARNER_LABELS[learner], series: armsOf(rows).map((arm) => armBand(rows, arm)) };
   });
-  return panelBandFigure(panels, {
+  return legendBelow(panelBandFigure(panels, {
     title: `Reward on the unseen query types (mean over query types; 95% CI over ${seedsOf(adaptation).length} seeds)`,
     xTitle: 'VPG update on the query type', yTitle: 'mean episode reward', columns: 2, panelHeight: 380,
-  });
+  }), 150);
 }
 
 /** One meta-learner's adaptation, one panel per query type (95% bands over seeds). */
@@ -1196,7 +1208,7 @@ export function adaptationQueryFigure(adaptation: readonly Row[], learner: MetaL
     const rs = rows.filter((r) => num(r.query) === q);
     return { title: `query type ${q} (latent ${rs[0].queryLatent})`, series: armsOf(rs).map((arm) => armBand(rs, arm)) };
   });
-  return panelBandFigure(panels, { title: `${LEARNER_LABELS[learner]}: per query type (95% CI over ${seedsOf(rows).length} seeds)`, xTitle: 'VPG update', yTitle: 'mean reward', columns: 3 });
+  return legendBelow(panelBandFigure(panels, { title: `${LEARNER_LABELS[learner]}: per query type (95% CI over ${seedsOf(rows).length} seeds)`, xTitle: 'VPG update', yTitle: 'mean reward', columns: 3 }), 150);
 }
 
 /**

@@ -40,7 +40,9 @@ export function klDivergence(p: ArrayLike<number>, q: ArrayLike<number>): number
   sameLength(p, q, 'klDivergence');
   let s = 0;
   for (let i = 0; i < p.length; i++) s += xlogxy(p[i], q[i]);
-  return s;
+  // KL >= 0 for distributions, but rounding can leave -1e-17 for nearly equal ones.
+  // (Unnormalised vectors can have a genuinely negative value, which is kept.)
+  return s < 0 && s > -1e-12 ? 0 : s;
 }
 
 /** S(p, q) = (KL(p||q) + KL(q||p)) / 2. */

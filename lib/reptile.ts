@@ -45,8 +45,12 @@ export function reptileMove(theta: Float32Array, adapted: Float32Array, epsilon:
   return out;
 }
 
-/** One Reptile iteration (l.1-l.3). Returns the new initialization and the sampled type. */
-export function reptileIteration(theta: Float32Array, supportTypes: readonly number[], cfg: ReptileConfig, dyn: Dynamics, spec: PolicySpec, rng: Rng): { theta: Float32Array; type: number; adaptedReturn: number } {
+/**
+ * One Reptile iteration (l.1-l.3). Returns the new initialization, the adapted weights
+ * theta~ of l.2 (Hindsight MAML replays trajectories of them), the sampled type and the
+ * mean return of the last inner batch.
+ */
+export function reptileIteration(theta: Float32Array, supportTypes: readonly number[], cfg: ReptileConfig, dyn: Dynamics, spec: PolicySpec, rng: Rng): { theta: Float32Array; adapted: Float32Array; type: number; adaptedReturn: number } {
   if (supportTypes.length === 0) throw new RangeError('reptileIteration: no support types');
   const type = rng.choice(supportTypes); // l.1
   let learner = newLearner(theta);
@@ -56,5 +60,5 @@ export function reptileIteration(theta: Float32Array, supportTypes: readonly num
     learner = r.learner;
     ret = r.stats.meanReturn;
   }
-  return { theta: reptileMove(theta, learner.theta, cfg.epsilon), type, adaptedReturn: ret }; // l.3
+  return { theta: reptileMove(theta, learner.theta, cfg.epsilon), adapted: learner.theta, type, adaptedReturn: ret }; // l.3
 }

@@ -36,6 +36,11 @@ describe('Jensen-Shannon and KL divergences', () => {
     close(klDivergence([0.5, 0.5], [0.25, 0.75]), kpq, 1e-15, 'KL');
     close(symmetricKl([0.5, 0.5], [0.25, 0.75]), (kpq + kqp) / 2, 1e-15, 'symmetric KL');
     assert.strictEqual(klDivergence([0.5, 0.5], [1, 0]), Infinity);
+    // Rounding on nearly equal distributions must not give a (tiny) negative KL...
+    const p = normalize([0.1, 0.2, 0.3, 0.4]), q = Float64Array.from(p, (x, i) => x + (i === 0 ? 1e-17 : 0));
+    assert.ok(klDivergence(p, q) >= 0 && symmetricKl(p, q) >= 0);
+    // ...while unnormalised vectors keep their genuinely negative value.
+    assert.ok(klDivergence([0.1], [0.2]) < 0);
     close(jensenShannonDistance([1, 0], [0, 1]), Math.sqrt(LN2), 1e-15, 'JS distance');
   });
 

@@ -3,7 +3,7 @@ import { ConfigError } from '../lib/config';
 import {
   adaptationFigure, adaptationQueryFigure, axiomsTable, boundsFigure, boundTightness, bufferTable, describeAxioms, describeBounds,
   describeEquivalence, describeExperts, describeReplayEffect, describeSiamese, epsilonFigure, equivalenceTable, expertGroupingTable,
-  expertHeatmapFigure, expertMatrices, hindsightConfig, HindsightConfig, hindsightExperiment, hindsightSizes, hindsightUnit, metaIteration,
+  expertHeatmapFigure, expertMatrices, hindsightConfig, HindsightConfig, hindsightExperiment, hindsightSizes, hindsightUnit, reptileMetaIteration, algorithm1Pass,
   randomDistribution, randomDistributionPair, replayEffectTable, replayStatsTable, siameseRocFigure, siameseScores, siameseTable,
   siameseTrainingFigure,
 } from '../lib/hindsight';
@@ -24,7 +24,7 @@ const TINY = {
   experts: { updates: 2, K: 3, episodes: 2 },
   siamese: { steps: 3, expertEpisodes: 2, probeEpisodes: 2, train: { transitionsPerTask: 16 } },
   // delta accepts every batch, so that every replay arm has data.
-  meta: { iterations: 3, reptile: { innerUpdates: 2, K: 3 }, bufferEpisodes: 2, replay: { delta: 1e9 } },
+  meta: { reptileIterations: 3, reptile: { innerUpdates: 2, K: 3 }, mamlIterations: 2, maml: { K: 3 }, alg1Passes: 1, bufferEpisodes: 2, replay: { delta: 1e9 } },
   adaptation: { updates: 2, K: 3, evalEpisodes: 3, replayK: 3 },
 };
 
@@ -46,8 +46,8 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
     it('returns every table with one row per item', () => {
       const pairs = (24 * 23) / 2;
       assert.deepStrictEqual(Object.fromEntries(Object.entries(t0).map(([k, v]) => [k, v.length])), {
-        axioms: 6, bounds: 60 + 60 + 6, equivalence: 4, experts: pairs, expertTraining: 24 * 3, siamese: 3, pairs, meta: 3,
-        adaptation: 6 * 4 * 3,
+        axioms: 6, bounds: 60 + 60 + 6, equivalence: 4, experts: pairs, expertTraining: 24 * 3, siamese: 3, pairs, meta: 3 + 18,
+        adaptation: 2 * 6 * 4 * 3,
       });
     });
 
@@ -101,10 +101,12 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
     });
 
     it('V.4: every arm starts from the same evaluation episodes; only replay arms replay, with ESS in (0, 1]', () => {
-      for (const q of cfg.queryTypes) {
-        const start = t0.adaptation.filter((r) => r.query === q && r.update === 0).map((r) => r.return);
-        assert.strictEqual(start.length, 4);
-        assert.ok(start.every((v) => v === start[0]), `query ${q}: ${start}`);
+      for (const learner of ['reptile', 'maml']) {
+        for (const q of cfg.queryTypes) {
+          const start = t0.adaptation.filter((r) => r.learner === learner && r.query === q && r.update === 0).map((r) => r.return);
+          assert.strictEqual(start.length, 4);
+          assert.ok(start.every((v) => v === start[0]), `${learner}, query ${q}: ${start}`);
+        }
       }
       const later = t0.adaptation.filter((r) => n(r.update) >= 1);
       for (const r of later.filter((x) => x.arm === 'none')) {
@@ -116,7 +118,10 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
       assert.ok(allArm.every((r) => n(r.ess) > 0 && n(r.ess) <= 1));
       for (const r of later.filter((x) => x.arm === 'oracle')) assert.strictEqual(r.eligibleSameGroup, r.eligible);
       assert.ok(t0.meta.every((r) => r.accepted === 1));
-      assert.deepStrictEqual(t0.meta.map((r) => r.entries), [1, 2, 3]);
+      assert.deepStrictEqual(t0.meta.filter((r) => r.learner === 'reptile').map((r) => r.entries), [1, 2, 3]);
+      // Algorithm 1 as written offers every support task once per pass, in order.
+      const alg1 = t0.meta.filter((r) => r.learner === 'maml');
+      assert.deepStrictEqual(alg1.map((r) => r.type), [...Array(24).keys()].filter((t) => !cfg.queryTypes.includes(t)));
     });
 
     it('is deterministic for a seed and differs between seeds', () => {
@@ -133,18 +138,31 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
     });
   });
 
-  describe('Reptile with Algorithm 1, l.5-10', () => {
-    it('offers tau\' of the adapted policy to R and moves theta toward it', () => {
+  describe('filling R: Reptile with Algorithm 1, l.5-10 inside, and Algorithm 1 as written', () => {
+    it('Reptile offers tau\' of the adapted policy to R and moves theta toward it', () => {
       const bed = testbed(cfg.testbed);
       const theta = initParams(PAPER_POLICY, new Rng(1));
       const keepAll = { ...cfg.meta, replay: { ...cfg.meta.replay, delta: 1e9 } };
-      const r = metaIteration({ theta, buffer: replayInit(), iteration: 0 }, [4, 5], keepAll, bed.dyn, PAPER_POLICY, new Rng(2));
-      assert.ok(r.type === 4 || r.type === 5);
-      assert.deepStrictEqual([r.accepted, r.state.buffer.entries.length, r.state.buffer.entries[0].task, r.state.iteration], [true, 1, r.type, 1]);
-      assert.strictEqual(r.loss, r.state.buffer.entries[0].loss);
+      const r = reptileMetaIteration({ theta, buffer: replayInit(), iteration: 0 }, [4, 5], keepAll, bed.dyn, PAPER_POLICY, new Rng(2));
+      assert.ok(r.offer.type === 4 || r.offer.type === 5);
+      assert.deepStrictEqual([r.offer.accepted, r.state.buffer.entries.length, r.state.buffer.entries[0].task, r.state.iteration], [true, 1, r.offer.type, 1]);
+      assert.strictEqual(r.offer.loss, r.state.buffer.entries[0].loss);
       assert.notDeepStrictEqual(r.state.theta, theta);
-      const none = metaIteration({ theta, buffer: replayInit(), iteration: 0 }, [4], { ...keepAll, replay: { ...keepAll.replay, delta: -1e9 } }, bed.dyn, PAPER_POLICY, new Rng(2));
-      assert.deepStrictEqual([none.accepted, none.state.buffer.entries.length, none.state.buffer.offered], [false, 0, 1]);
+      const none = reptileMetaIteration({ theta, buffer: replayInit(), iteration: 0 }, [4], { ...keepAll, replay: { ...keepAll.replay, delta: -1e9 } }, bed.dyn, PAPER_POLICY, new Rng(2));
+      assert.deepStrictEqual([none.offer.accepted, none.state.buffer.entries.length, none.state.buffer.offered], [false, 0, 1]);
+    });
+
+    it('one pass of Algorithm 1 offers every support task once, keeping theta fixed', () => {
+      const bed = testbed(cfg.testbed);
+      const theta = initParams(PAPER_POLICY, new Rng(3));
+      const keepAll = { ...cfg.meta, replay: { ...cfg.meta.replay, delta: 1e9 } };
+      const r = algorithm1Pass(theta, replayInit(), [2, 9, 14], keepAll, bed.dyn, PAPER_POLICY, new Rng(4));
+      assert.deepStrictEqual(r.offers.map((o) => [o.type, o.accepted]), [[2, true], [9, true], [14, true]]);
+      assert.deepStrictEqual(r.buffer.entries.map((e) => [e.task, e.batch.B, e.loss]), r.offers.map((o) => [o.type, cfg.meta.bufferEpisodes, o.loss]));
+      // delta decides only what is kept: with the same stream, a delta that rejects everything sees the same losses.
+      const strict = algorithm1Pass(theta, replayInit(), [2, 9, 14], { ...keepAll, replay: { ...keepAll.replay, delta: -1e9 } }, bed.dyn, PAPER_POLICY, new Rng(4));
+      assert.deepStrictEqual([strict.buffer.entries.length, strict.buffer.offered], [0, 3]);
+      assert.deepStrictEqual(strict.offers.map((o) => o.loss), r.offers.map((o) => o.loss));
     });
   });
 
@@ -242,26 +260,30 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
 
     it('V.4: buffer, adaptation curves, replay effect, ESS and the sentences', () => {
       const buf = bufferTable(all.meta, 6);
-      assert.deepStrictEqual(buf.map((r) => [r.seed, r.offered, r.accepted]), [[0, 3, 3], [1, 3, 3]]);
-      assert.strictEqual(adaptationFigure(all.adaptation).data.length, 2 * 4);
-      assert.strictEqual(adaptationQueryFigure(all.adaptation).data.length, 6 * 2 * 4);
+      assert.deepStrictEqual(buf.map((r) => [r.seeds, r['offers per seed'], r['accepted per seed'], r['share of offers below δ']]), [
+        [2, '3.0', '3.00 [3.00, 3.00]', '1.000'], [2, '18.0', '18.00 [18.00, 18.00]', '1.000'],
+      ]);
+      assert.strictEqual(adaptationFigure(all.adaptation).data.length, 2 * 4 * 2);
+      assert.strictEqual(adaptationQueryFigure(all.adaptation, 'maml').data.length, 6 * 4 * 2);
+      assert.throws(() => adaptationQueryFigure(all.adaptation.filter((r) => r.learner === 'maml'), 'reptile'), /no adaptation rows of learner reptile/);
       const effect = replayEffectTable(all.adaptation, 2);
-      assert.strictEqual(effect.length, 4);
-      assert.strictEqual(effect[0]['arm minus no replay'], undefined);
-      assert.ok(effect.slice(1).every((r) => typeof r['arm minus no replay'] === 'string'));
+      assert.strictEqual(effect.length, 2 * 4);
+      assert.deepStrictEqual(effect.map((r) => r.learner), ['reptile', 'reptile', 'reptile', 'reptile', 'maml', 'maml', 'maml', 'maml']);
+      const isNone = (r: Row) => String(r.arm).startsWith('no replay');
+      assert.ok(effect.every((r) => (isNone(r) ? r['arm minus no replay'] === undefined : typeof r['arm minus no replay'] === 'string')));
       // Every arm starts from the same episodes: the difference at update 0 is exactly 0.
-      assert.ok(replayEffectTable(all.adaptation, 0).slice(1).every((r) => r['arm minus no replay'] === '0 [0, 0]'));
+      assert.ok(replayEffectTable(all.adaptation, 0).filter((r) => !isNone(r)).every((r) => r['arm minus no replay'] === '0 [0, 0]'));
       assert.throws(() => replayEffectTable(all.adaptation, 7), /no adaptation rows at update 7/);
       const stats = replayStatsTable(all.adaptation);
-      assert.strictEqual(stats.length, 3);
-      assert.strictEqual(stats.find((r) => String(r.arm).includes('all buffered'))!['updates with replay'], `${2 * 6 * 2} (100%)`);
-      assert.strictEqual(describeReplayEffect(all.adaptation).length, 2 * 3);
+      assert.strictEqual(stats.length, 2 * 3);
+      assert.strictEqual(stats.find((r) => r.learner === 'reptile' && String(r.arm).includes('all buffered'))!['updates with replay'], `${2 * 6 * 2} (100%)`);
+      assert.strictEqual(describeReplayEffect(all.adaptation).length, 2 * 2 * 3);
     });
 
     it('V.4: the replay effect by hand on a two-seed example', () => {
       const rows: Row[] = [];
       const ret: Record<string, number[]> = { none: [-100, -90], siamese: [-80, -75] };
-      for (const [arm, vals] of Object.entries(ret)) vals.forEach((v, seed) => rows.push({ seed, arm, query: 3, queryLatent: 0, update: 1, return: v }));
+      for (const [arm, vals] of Object.entries(ret)) vals.forEach((v, seed) => rows.push({ seed, learner: 'reptile', arm, query: 3, queryLatent: 0, update: 1, return: v }));
       const t = replayEffectTable(rows, 1);
       // Paired differences 20 and 15: mean 17.5, t-interval 17.5 +- 12.706 * 2.5 = [-14.3, 49.3]: no clear effect.
       assert.strictEqual(t[1]['arm minus no replay'], '17.500 [-14.265, 49.265]');
@@ -290,6 +312,8 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
         [{ experts: { updates: 0 } }, /"experts.updates" must be a positive integer, got 0/],
         [{ meta: { reptile: { epsilon: 2 } } }, /hindsight config meta.reptile: "epsilon" must be a number in \[0, 1\], got 2/],
         [{ theory: { policies: 2 } }, /"theory.policies" must be an integer in \[3, 200\], got 2/],
+        [{ meta: { learners: ['reptile', 'fomaml'] } }, /"meta.learners\[1\]" must be one of "reptile", "maml", got "fomaml"/],
+        [{ meta: { maml: { innerSteps: 2 } } }, /"meta.maml.innerSteps" must be 1: Alg. 1, l.7 takes one gradient step, got 2/],
         [{ bogus: 1 }, /"bogus" is not a known setting/],
       ];
       for (const [overrides, message] of bad) assert.throws(() => hindsightConfig(overrides as never), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(overrides));
