@@ -32,7 +32,7 @@ import { Rng } from './rng';
 import { Experiment, Tables } from './runner';
 import { Scale } from './scale';
 import { formatInterval, meanBy, pairedComparison, summarize } from './stats';
-import { Testbed, testbed, testbedConfig, TestbedConfig, TESTBED_DEFAULTS } from './testbed';
+import { DEFAULT_QUERY_TYPES, Testbed, testbed, testbedConfig, TestbedConfig, TESTBED_DEFAULTS } from './testbed';
 import { trainPerType } from './train';
 import { newLearner, vpgConfig, VpgConfig, VPG_DEFAULTS } from './vpg';
 
@@ -74,7 +74,7 @@ export interface Fig1Config {
 
 export const FIG1_DEFAULTS: Fig1Config = {
   testbed: TESTBED_DEFAULTS,
-  queryTypes: [3, 7, 11, 15, 19, 23],
+  queryTypes: [...DEFAULT_QUERY_TYPES],
   methods: [...METHODS],
   iterations: 100,
   K: 10,

@@ -84,7 +84,7 @@ import {
   SIAMESE_TRAIN_DEFAULTS, siameseTrainInit, transitionFeatures,
 } from './siamese';
 import { formatInterval, mean, meanBy, meanCI, pairedComparison, summarize } from './stats';
-import { Testbed, testbed, testbedConfig, TestbedConfig, TESTBED_DEFAULTS } from './testbed';
+import { DEFAULT_QUERY_TYPES, Testbed, testbed, testbedConfig, TestbedConfig, TESTBED_DEFAULTS } from './testbed';
 import { trainPerType } from './train';
 import { advantages, newLearner, vpgConfig, VpgConfig, VPG_DEFAULTS, vpgUpdate } from './vpg';
 
@@ -226,7 +226,7 @@ export interface HindsightConfig {
 
 export const HINDSIGHT_DEFAULTS: HindsightConfig = {
   testbed: TESTBED_DEFAULTS,
-  queryTypes: [3, 7, 11, 15, 19, 23],
+  queryTypes: [...DEFAULT_QUERY_TYPES],
   init: { outputScale: 0.01 },
   states: STATE_SAMPLE_DEFAULTS,
   theory: { policies: 12, outputScale: 3, type: 0, episodes: 8, discretePairs: 1000, policyPairs: 1000, gaussianPairs: 150, gaussianDraws: 2000 },

@@ -114,6 +114,12 @@ export function readRows(file: string): Row[] {
 
 type DanfoFrame = import('danfojs-node').DataFrame;
 
+/**
+ * A danfojs DataFrame. Notebooks annotate with it (`const df: lab.Frame = ...`): tslab
+ * declares every cell's variables and cannot name danfojs' inferred types by itself.
+ */
+export type Frame = DanfoFrame;
+
 function danfo(): typeof import('danfojs-node') {
   // Loaded on first use: danfojs takes about a second to import.
   // eslint-disable-next-line @typescript-eslint/no-var-requires

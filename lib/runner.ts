@@ -22,7 +22,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { ConfigError, DeepPartial } from './config';
 import { Progress } from './progress';
-import { csvToRows, fromFrame, removeStaleTemps, Row, rowsToCsv, sha256, toFrame, writeFileAtomic } from './results';
+import { csvToRows, removeStaleTemps, Row, rowsToCsv, sha256, writeFileAtomic } from './results';
 import { backendInfo, BackendName, initBackend } from './tf';
 
 /** Named tidy tables of one unit, e.g. { eval: [...], medoids: [...] }. */
@@ -378,10 +378,3 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, overri
   const rows = tables.rows ?? tables[Object.keys(tables)[0]] ?? [];
   return { experiment: exp.name, config, hash, dir, tables, rows, computed: todo, cached, provenance };
 }
-
-/** The rows of a run as a danfojs DataFrame. */
-export function resultFrame(r: RunResult<unknown>) {
-  return toFrame(r.rows);
-}
-
-export { fromFrame };

@@ -44,10 +44,8 @@ export function testbed(cfg: TestbedConfig): Testbed {
   return { config: cfg, types, dyn: dynamics(types, cfg.particle) };
 }
 
-/** Latent group label of every type. */
-export function latentLabels(types: readonly EntityType[]): number[] {
-  return types.map((t) => t.latent);
-}
+/** The default held-out (query) types of the adaptation experiments: variant 3 of every latent group. */
+export const DEFAULT_QUERY_TYPES: readonly number[] = [3, 7, 11, 15, 19, 23];
 
 /** The population as table rows: type, latent group, variant, remapping, drift and spread per action. */
 export function populationRows(types: readonly EntityType[]): Record<string, string | number>[] {

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { adaptationConfig, adaptToType } from '../lib/adaptation';
-import { fig1Config, fig1Sizes, fig1Unit, METHODS } from '../lib/fig1';
+import { camlVerdicts, describeVerdicts, fig1Config, fig1Figure, fig1Sizes, fig1Unit, fig2Figure, medoidFigure, METHODS, movingAwayShare, rewardAfterUpdate } from '../lib/fig1';
 import { constantPolicy, initParams, PAPER_POLICY } from '../lib/policy';
 import { Rng } from '../lib/rng';
 import { testbed, testbedConfig } from '../lib/testbed';
@@ -54,5 +54,50 @@ describe('Figures 1-2 experiment', () => {
     assert.throws(() => fig1Config({ queryTypes: [3, 3] }), /"queryTypes" must not repeat a type/);
     assert.throws(() => fig1Config({ queryTypes: [30] }), /"queryTypes" must be a non-empty list of integers in \[0, 23\]/);
     assert.throws(() => fig1Config({ caml: { k: 4, n: 2 } }), /fig1 config caml: "k" must be at most n/);
+  });
+
+  describe('from saved rows to the figures, tables and verdicts', () => {
+    // 3 seeds, CAML and random init, one query type, updates 0-1, two episodes each.
+    // CAML after 1 update: -100 + seed; random: -120 + 2 seed -> paired difference 20 - seed.
+    const rows = [0, 1, 2].flatMap((seed) => (['caml', 'random'] as const).flatMap((method) => [0, 1].flatMap((update) => [0, 1].map((episode) => ({
+      seed, method, query: 3, queryLatent: 0, update, episode,
+      return: update === 0 ? -200 : method === 'caml' ? -100 + seed : -120 + 2 * seed,
+      endX: method === 'caml' ? 0.9 : episode === 0 ? -1 : 0.5, endY: method === 'caml' ? 1 : episode === 0 ? -1 : 0.5,
+    })))));
+
+    it('averages episodes within a seed, then gives a t-interval over seeds and CAML\'s paired verdict', () => {
+      const t = rewardAfterUpdate(rows, 1);
+      assert.deepStrictEqual(t.map((r) => r.method), ['CAML', 'random init']);
+      assert.strictEqual(t[0].reward, '-99.00 [-101.5, -96.52]');
+      assert.strictEqual(t[1].CAML, 'wins');
+      assert.strictEqual(t[1]['CAML minus method'], '19.0 [16.5, 21.5]');
+    });
+
+    it('states per query type where CAML wins, ties or loses', () => {
+      const v = camlVerdicts(rows, 1);
+      assert.deepStrictEqual(v, [{ query: 3, 'random init': 'wins' }]);
+      assert.strictEqual(describeVerdicts(v), 'Over 1 comparisons (query type x method), CAML wins 1, ties 0 and loses 0. Wins: random init (type 3).');
+      assert.strictEqual(camlVerdicts(rows, 0)[0]['random init'], 'ties');
+    });
+
+    it('counts the episodes that end farther from the target than the start', () => {
+      const away = movingAwayShare(rows, { start: [0, 0], target: [1, 1] });
+      const at = (m: string) => away.find((r) => r.method === m && r.update === 1)!['share moving away'];
+      assert.strictEqual(at('CAML'), '0.000 [0.000, 0.000]');
+      assert.strictEqual(at('random init'), '0.500 [0.500, 0.500]');
+    });
+
+    it('draws one panel per query type, the end positions per method with a slider, and the medoid groups', () => {
+      const bed = testbed(testbedConfig());
+      const f1 = fig1Figure(rows, bed, ['caml', 'random']);
+      assert.strictEqual(f1.data.length, 2 * 2);
+      const f2 = fig2Figure(rows, bed, ['caml', 'random']);
+      const sliders = f2.layout!.sliders as { steps: { args: [{ visible: boolean[] }] }[] }[];
+      assert.strictEqual(sliders[0].steps.length, 2);
+      const visible = sliders[0].steps[1].args[0].visible;
+      assert.strictEqual(visible.filter(Boolean).length, f2.data.length / 2, 'each step shows its own traces only');
+      const med = medoidFigure([{ seed: 0, iteration: 12, latent: 0 }, { seed: 0, iteration: 12, latent: 2 }, { seed: 0, iteration: 24, latent: 2 }], 3);
+      assert.deepStrictEqual(med.data.map((t) => t.y), [[1, 0], [0, 0], [1, 1]]);
+    });
   });
 });
