@@ -216,21 +216,24 @@ export function gridLayout(n: number, titles: readonly string[], opts: { title?:
     const a = panelAxes(p);
     return { text, showarrow: false, xref: `${a.x} domain`, yref: `${a.y} domain`, x: 0.5, y: 1.02, yanchor: 'bottom', font: { size: 12 } };
   });
+  // The plotting area is panelHeight * rows pixels; margins hold the title (top) and the
+  // bottom row's axis titles plus a legend of up to two lines (bottom).
+  const plotHeight = (opts.panelHeight ?? 300) * rows;
   const layout: Layout = {
     title: { text: opts.title ?? '' },
     grid: { rows, columns: cols, pattern: 'independent', ygap: opts.ygap ?? 0.3, xgap: opts.xgap ?? 0.1 },
-    height: (opts.panelHeight ?? 300) * rows + 120,
+    height: plotHeight + 110 + 150,
     annotations,
     showlegend: true,
-    legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.06, yanchor: 'top' },
-    margin: { l: 60, r: 20, t: 80, b: 80 },
+    legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -85 / plotHeight, yanchor: 'top' },
+    margin: { l: 60, r: 20, t: 110, b: 150 },
   };
   return { layout, rows, cols };
 }
 
 /** Small multiples of band series: one panel per entry, legend shared (one entry per series name). */
 export function panelBandFigure(panels: readonly { title: string; series: readonly BandSeries[] }[],
-  opts: { title?: string; xTitle?: string; yTitle?: string; columns?: number; panelHeight?: number; sharedY?: boolean } = {}): Figure {
+  opts: { title?: string; xTitle?: string; yTitle?: string; columns?: number; panelHeight?: number; sharedY?: boolean; yRanges?: readonly ([number, number] | undefined)[] } = {}): Figure {
   const { layout, rows, cols } = gridLayout(panels.length, panels.map((p) => p.title), { ...opts, ygap: 0.35, xgap: 0.12 });
   layout.hovermode = 'closest';
   const data: Trace[] = [];
@@ -238,7 +241,7 @@ export function panelBandFigure(panels: readonly { title: string; series: readon
     const a = panelAxes(p);
     data.push(...bandTraces(panel.series, { x: a.x, y: a.y, showlegend: p === 0 }));
     layout[a.xKey] = { title: { text: p >= (rows - 1) * cols ? opts.xTitle ?? '' : '' } };
-    layout[a.yKey] = { title: { text: p % cols === 0 ? opts.yTitle ?? '' : '' }, ...(opts.sharedY && p > 0 ? { matches: 'y' } : {}) };
+    layout[a.yKey] = { title: { text: p % cols === 0 ? opts.yTitle ?? '' : '' }, range: opts.yRanges?.[p], ...(opts.sharedY && p > 0 ? { matches: 'y' } : {}) };
   });
   return { data, layout };
 }
@@ -293,11 +296,16 @@ export function sliderFigure(steps: readonly { label: string; traces: readonly T
     method: 'update',
     args: [{ visible: owner.map((o) => o === i) }],
   }));
+  // Under a horizontal legend at the bottom (small multiples), the slider goes below it.
+  const legendY = (layout.legend as { y?: number } | undefined)?.y;
+  const below = typeof legendY === 'number' && legendY < 0;
+  const margin = (layout.margin as Record<string, number> | undefined) ?? {};
   return {
     data,
     layout: {
       ...layout,
-      sliders: [{ active: 0, currentvalue: { prefix: sliderPrefix }, pad: { t: 40 }, steps: sliderSteps }],
+      ...(below ? { margin: { ...margin, b: (margin.b ?? 80) + 90 } } : {}),
+      sliders: [{ active: 0, currentvalue: { prefix: sliderPrefix }, pad: { t: 40 }, steps: sliderSteps, ...(below ? { y: legendY - 0.08, yanchor: 'top' } : {}) }],
     },
   };
 }
