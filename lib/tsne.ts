@@ -3,7 +3,7 @@
  * paper 000's Figure 4, where the 24 policies are placed by their pairwise divergences.
  *
  * No maintained npm package takes a precomputed matrix *and* a seed: tsne-js (2016) takes
- * raw data, Karpathy's tsnejs and its forks take distances but draw from Math.random, and
+ * raw data, Karpathy's tsnejs and its forks take distances but draw from the unseeded global generator, and
  * @thi.ng/tsne is ESM-only (this lab compiles to CommonJS). At n = 24 the exact O(n^2)
  * method costs microseconds per iteration, so it is written out here, following the
  * t-SNE paper's Algorithm 1 and Sec. 3.4. Comments cite its lines as "t-SNE Alg. 1, l.N",
