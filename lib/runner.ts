@@ -50,7 +50,7 @@ export interface Experiment<C extends object> {
 export interface RunOptions {
   /** Seeds to run: a list, or a count n for seeds 0..n-1. */
   seeds: number[] | number;
-  /** Worker threads; 1 runs in this thread. Default: min(cores, seeds to compute). */
+  /** Worker threads; 1 runs in this thread. Default: LAB_WORKERS, else min(cores, seeds to compute). */
   workers?: number;
   /** Recompute even when cached (default: LAB_RECOMPUTE=1). */
   force?: boolean;
@@ -332,7 +332,11 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, overri
   if (todo.length > 0) {
     const info = backendInfo() ?? (await initBackend());
     const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-    const workers = Math.max(1, Math.min(opts.workers ?? cores, todo.length));
+    const fromEnv = process.env.LAB_WORKERS;
+    if (fromEnv !== undefined && fromEnv !== '' && !(Number.isInteger(Number(fromEnv)) && Number(fromEnv) >= 1)) {
+      throw new ConfigError('environment', 'LAB_WORKERS', `must be a positive integer, got ${JSON.stringify(fromEnv)}`);
+    }
+    const workers = Math.max(1, Math.min(opts.workers ?? (fromEnv ? Number(fromEnv) : cores), todo.length));
     log(`[${exp.name}] computing ${todo.length} seed(s) on ${workers === 1 ? 'this thread' : `${workers} worker threads`} (${info.name})`);
     const progress = new Progress({ label: exp.name, total: todo.length, everyMs: opts.progressEveryMs ?? 2000, write: log });
     const onDone = (seed: number, result: UnitResult, ms: number) => {

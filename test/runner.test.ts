@@ -102,6 +102,21 @@ describe('experiment runner', () => {
     await assert.rejects(runExperiment(twoTableExperiment, { badName: true }, { seeds: 1, workers: 1, dataDir, log: () => undefined }), /table name "bad name" must be a letter/);
   });
 
+  it('takes the number of workers from LAB_WORKERS and rejects a bad value naming it', async () => {
+    const saved = process.env.LAB_WORKERS;
+    try {
+      process.env.LAB_WORKERS = '1';
+      const lines: string[] = [];
+      await runExperiment(countingExperiment, {}, { seeds: 2, dataDir: tmpDir(), log: (l) => lines.push(l) });
+      assert.ok(lines.some((l) => l.includes('on this thread')), lines.join('\n'));
+      process.env.LAB_WORKERS = 'two';
+      await assert.rejects(runExperiment(countingExperiment, {}, { seeds: 2, dataDir: tmpDir(), log: () => undefined }), /environment: "LAB_WORKERS" must be a positive integer, got "two"/);
+    } finally {
+      if (saved === undefined) delete process.env.LAB_WORKERS;
+      else process.env.LAB_WORKERS = saved;
+    }
+  });
+
   it('rejects bad run options', async () => {
     await assert.rejects(runExperiment(countingExperiment, {}, { seeds: [], dataDir: tmpDir() }), /"seeds" must name at least one seed/);
     await assert.rejects(runExperiment(countingExperiment, { updates: 0 }, { seeds: 1, dataDir: tmpDir() }), /counting config: "updates" must be a positive integer/);
