@@ -23,6 +23,7 @@ scripts/main.ts, which orchestrates the whole report.
       no MathJax CDN; KaTeX (from the katex npm package in DIR) is inlined with its fonts.
 """
 import argparse
+import atexit
 import base64
 import os
 import re
@@ -93,24 +94,52 @@ def error_text(cell):
     return text or "(the kernel reported an error without a message)"
 
 
+# A kernel that never answers its first kernel_info request is started again, up to
+# this many times in all. tslab 1.0.22 can lose that race on a busy machine: a request
+# that arrives while its zeromq sockets are still binding throws EBUSY inside the
+# kernel, whose message loop then stops (seen here about once in a few dozen starts).
+KERNEL_START_ATTEMPTS = 3
+KERNEL_STARTUP_TIMEOUT = 30
+
+
+def stop_kernel(client):
+    """Shut down a client's kernel after a failed start, and drop nbclient's atexit hook."""
+    km = getattr(client, "km", None)
+    if km is not None:
+        try:
+            km.shutdown_kernel(now=True)
+        except Exception:  # the kernel may already be gone
+            pass
+    atexit.unregister(client._cleanup_kernel)
+
+
 def execute(src, dst, timeout):
     label = os.path.splitext(os.path.basename(src))[0]
-    nb = nbformat.read(src, as_version=4)
-    kernel = nb.metadata.get("kernelspec", {}).get("name", "tslab")
-    client = EchoClient(
-        nb,
-        label,
-        timeout=timeout,
-        kernel_name=kernel,
-        resources={"metadata": {"path": os.path.dirname(os.path.abspath(src))}},
-        record_timing=True,
-    )
     t0 = time.time()
-    failure = None
-    try:
-        client.execute()
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
-        failure = e
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        nb = nbformat.read(src, as_version=4)
+        kernel = nb.metadata.get("kernelspec", {}).get("name", "tslab")
+        client = EchoClient(
+            nb,
+            label,
+            timeout=timeout,
+            startup_timeout=KERNEL_STARTUP_TIMEOUT,
+            kernel_name=kernel,
+            resources={"metadata": {"path": os.path.dirname(os.path.abspath(src))}},
+            record_timing=True,
+        )
+        failure = None
+        try:
+            client.execute()
+        except (CellExecutionError, CellTimeoutError, DeadKernelError, RuntimeError) as e:
+            failure = e
+        started = client.current is not None
+        if failure is not None and not started and attempt < KERNEL_START_ATTEMPTS:
+            print(f"[{label}] the {kernel} kernel did not start ({str(failure).splitlines()[0]}); starting it again "
+                  f"(attempt {attempt + 1} of {KERNEL_START_ATTEMPTS})", file=sys.stderr, flush=True)
+            stop_kernel(client)
+            continue
+        break
     write_atomic(dst, nbformat.writes(nb))
     if failure is None:
         print(f"[{label}] executed {len(nb.cells)} cells in {time.time() - t0:.1f}s -> {dst}", flush=True)
