@@ -1,48 +1,26 @@
 /**
- * metarl-lab: the public API. Notebooks import it as `../dist/lib` (compiled by `npm install`).
+ * metarl-lab: the public API. Notebooks import it as `../dist/lib` (compiled by `npm install`):
+ *
+ *   import * as lab from "../dist/lib";
+ *   await lab.initBackend();
+ *   const run = await lab.runExperiment(lab.experiments.fig4.experiment, sizes.config, { seeds: sizes.seeds });
+ *   lab.show(tslab.display, lab.report.fig4.trainingFigure(run.tables.training));
+ *
+ * One namespace per layer, imports pointing down only:
+ *   core -> envs -> policies -> divergence -> algos -> experiments -> report
  */
-// Foundations
-export * from './config';
-export * from './rng';
-export * from './tf';
-export * from './scale';
-export * from './progress';
-export * from './stats';
-// The testbed (paper 000, App. 6.2)
-export * from './particle';
-export * from './testbed';
-// Policies and learning
-export * from './policy';
-export * from './rollout';
-export * from './adam';
-export * from './vpg';
-export * from './train';
-// Meta-learning (paper 000 Sec. 3.2 and 4.1; survey 002)
-export * from './maml';
-export * from './reptile';
-export * from './joint';
-export * from './bandit';
-export * from './adaptation';
-export * from './caml';
-// Policy divergence (paper 000 Alg. 1)
-export * from './jensen';
-export * from './kde';
-export * from './divergence';
-export * from './kmedoids';
-export * from './tsne';
-export * from './grouping';
-// Results, runs and charts
-export * from './results';
-export * from './runner';
-export * from './plotly';
-export * from './charts';
-export * from './tables';
-// Experiments, one per figure
-export * from './fig3';
-export * from './fig1';
-export * from './fig4';
-// Policy metrics and the Siamese task metric (paper 001, Hindsight MAML)
-export * from './metrics';
-export * from './siamese';
-export * from './replay';
-export * from './hindsight';
+export * as core from './core';
+export * as envs from './envs';
+export * as policies from './policies';
+export * as divergence from './divergence';
+export * as algos from './algos';
+export * as experiments from './experiments';
+export * as report from './report';
+
+// What nearly every notebook cell calls, also at the top level.
+export { initBackend } from './core/tf';
+export { scale } from './core/scale';
+export { Rng } from './core/rng';
+export { runExperiment } from './experiments/runner';
+export { show } from './report/plotly';
+export { showTable, showRun } from './report/tables';

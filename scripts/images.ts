@@ -23,8 +23,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
-import { PLOTLY_BUNDLE, SPEC_END, SPEC_START, Figure } from '../lib/plotly';
-import { writeFileAtomic } from '../lib/results';
+import { PLOTLY_BUNDLE, SPEC_END, SPEC_START, Figure } from '../lib/report/plotly';
+import { writeFileAtomic } from '../lib/experiments/results';
 import { launchChromium } from './browser';
 import { joinText, Notebook, NotebookOutput, splitLines } from './ipynb';
 

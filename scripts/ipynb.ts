@@ -4,7 +4,7 @@
  * lines, a final newline), atomically.
  */
 import * as fs from 'fs';
-import { writeFileAtomic } from '../lib/results';
+import { writeFileAtomic } from '../lib/experiments/results';
 
 /** One cell output. `data` maps a MIME type to its content (text may be a list of lines). */
 export interface NotebookOutput {

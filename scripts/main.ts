@@ -17,8 +17,8 @@
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { formatDuration } from '../lib/progress';
-import { scale as envScale, Scale, SCALES } from '../lib/scale';
+import { formatDuration } from '../lib/core/progress';
+import { scale as envScale, Scale, SCALES } from '../lib/core/scale';
 import { chromiumPath } from './browser';
 import { ChartRenderer, renderNotebookCharts } from './images';
 import { readNotebook, writeNotebook } from './ipynb';

@@ -13,8 +13,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../lib/results';
-import type { RunSummary } from '../lib/tables';
+import { writeFileAtomic } from '../lib/experiments/results';
+import type { RunSummary } from '../lib/report/tables';
 import { joinText, Notebook, readNotebook } from './ipynb';
 
 /** What the main job records about a run in the executed notebook (metadata.metarl.report). */

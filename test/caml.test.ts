@@ -1,10 +1,10 @@
 import * as assert from 'assert';
-import { runBandit, banditConfig } from '../lib/bandit';
-import { camlConfig, camlInit, camlStep, CamlState } from '../lib/caml';
-import { initParams, PAPER_POLICY } from '../lib/policy';
-import { reptileConfig, reptileIteration, reptileMove } from '../lib/reptile';
-import { Rng } from '../lib/rng';
-import { testbed, testbedConfig } from '../lib/testbed';
+import { runBandit, banditConfig } from '../lib/algos/bandit';
+import { camlConfig, camlInit, camlStep, CamlState } from '../lib/algos/caml';
+import { initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
+import { reptileConfig, reptileIteration, reptileMove } from '../lib/algos/reptile';
+import { Rng } from '../lib/core/rng';
+import { testbed, testbedConfig } from '../lib/envs/testbed';
 
 describe('CAML (Algorithm 2)', () => {
   const bed = testbed(testbedConfig({ particle: { horizon: 30 } }));

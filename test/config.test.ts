@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { check, ConfigError, mergeConfig } from '../lib/config';
+import { check, ConfigError, mergeConfig } from '../lib/core/config';
 
 describe('config', () => {
   const defaults = { a: 1, nested: { b: 2, c: [1, 2] } };

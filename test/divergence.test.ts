@@ -1,14 +1,14 @@
 import * as assert from 'assert';
-import { divergenceConfig, DivergenceEstimator, divergenceMatrix, divergenceSample, DIVERGENCE_ESTIMATORS, policyDivergence, statesByPolicy } from '../lib/divergence';
-import { jensenShannon, jensenShannonDistance, klDivergence, normalize, rowwiseJensenShannon, symmetricKl } from '../lib/jensen';
-import { density } from '../lib/kde';
-import { actionProbs, initParams, PAPER_POLICY } from '../lib/policy';
-import { Rng } from '../lib/rng';
-import { rolloutPaired, TrajectoryBatch } from '../lib/rollout';
-import { testbed, testbedConfig } from '../lib/testbed';
-import { tf } from '../lib/tf';
-import { trainPerType } from '../lib/train';
-import { vpgConfig } from '../lib/vpg';
+import { divergenceConfig, DivergenceEstimator, divergenceMatrix, divergenceSample, DIVERGENCE_ESTIMATORS, policyDivergence, statesByPolicy } from '../lib/divergence/policy-divergence';
+import { jensenShannon, jensenShannonDistance, klDivergence, normalize, rowwiseJensenShannon, symmetricKl } from '../lib/divergence/jensen';
+import { density } from '../lib/divergence/kde';
+import { actionProbs, initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
+import { Rng } from '../lib/core/rng';
+import { rolloutPaired, TrajectoryBatch } from '../lib/policies/rollout';
+import { testbed, testbedConfig } from '../lib/envs/testbed';
+import { tf } from '../lib/core/tf';
+import { trainPerType } from '../lib/algos/train';
+import { vpgConfig } from '../lib/algos/vpg';
 
 const LN2 = Math.log(2);
 

@@ -1,9 +1,9 @@
 import * as assert from 'assert';
-import { adaptationConfig, adaptToType } from '../lib/adaptation';
-import { camlVerdicts, describeVerdicts, fig1Config, fig1Figure, fig1Sizes, fig1Unit, fig2Figure, medoidFigure, METHODS, movingAwayShare, rewardAfterUpdate } from '../lib/fig1';
-import { constantPolicy, initParams, PAPER_POLICY } from '../lib/policy';
-import { Rng } from '../lib/rng';
-import { testbed, testbedConfig } from '../lib/testbed';
+import { adaptationConfig, adaptToType } from '../lib/algos/adaptation';
+import { camlVerdicts, describeVerdicts, fig1Config, fig1Figure, fig1Sizes, fig1Unit, fig2Figure, medoidFigure, METHODS, movingAwayShare, rewardAfterUpdate } from '../lib/experiments/fig1';
+import { constantPolicy, initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
+import { Rng } from '../lib/core/rng';
+import { testbed, testbedConfig } from '../lib/envs/testbed';
 
 describe('Figures 1-2 experiment', () => {
   const tiny = fig1Config({

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
-import { fig3Config, fig3Entities, fig3Unit } from '../lib/fig3';
-import { testbed, testbedConfig } from '../lib/testbed';
+import { fig3Config, fig3Entities, fig3Unit } from '../lib/experiments/fig3';
+import { testbed, testbedConfig } from '../lib/envs/testbed';
 
 describe('Figure 3 experiment', () => {
   it('runs a tiny-budget VPG training and returns one row per update', () => {

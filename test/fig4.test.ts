@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { fig4Config, fig4Unit, groupingRows, groupingFigure, heatmapFigure, matricesFromRows, trainingFigure, tsneFigure, withinBetweenFigure, describeGrouping } from '../lib/fig4';
+import { fig4Config, fig4Unit, groupingRows, groupingFigure, heatmapFigure, matricesFromRows, trainingFigure, tsneFigure, withinBetweenFigure, describeGrouping } from '../lib/experiments/fig4';
 
 describe('Figure 4 pipeline', () => {
   const cfg = fig4Config({ updates: 2, K: 3, checkpoints: [0, 2], testbed: { particle: { horizon: 30 } }, divergence: { samples: 64 } });

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
-import { adjustedRandIndex, checkDistanceMatrix, euclideanDistances, groupDistances, knnPreservation, trustworthiness } from '../lib/grouping';
-import { Rng } from '../lib/rng';
+import { adjustedRandIndex, checkDistanceMatrix, euclideanDistances, groupDistances, knnPreservation, trustworthiness } from '../lib/divergence/grouping';
+import { Rng } from '../lib/core/rng';
 
 describe('Grouping metrics', () => {
   it('ARI is 1 for identical labelings and for the same partition under other label names', () => {

@@ -1,19 +1,19 @@
 import * as assert from 'assert';
-import { ConfigError } from '../lib/config';
+import { ConfigError } from '../lib/core/config';
 import {
   adaptationFigure, adaptationQueryFigure, axiomsTable, boundsFigure, boundTightness, bufferTable, describeAxioms, describeBounds,
   describeEquivalence, describeExperts, describeReplayEffect, describeSiamese, epsilonFigure, equivalenceTable, expertGroupingTable,
   expertHeatmapFigure, expertMatrices, hindsightConfig, HindsightConfig, hindsightExperiment, hindsightSizes, hindsightUnit, reptileMetaIteration, algorithm1Pass,
   randomDistribution, randomDistributionPair, replayEffectTable, replayStatsTable, siameseRocFigure, siameseScores, siameseTable,
   siameseTrainingFigure,
-} from '../lib/hindsight';
-import { initParams, PAPER_POLICY } from '../lib/policy';
-import { replayInit } from '../lib/replay';
-import { Row } from '../lib/results';
-import { Rng } from '../lib/rng';
-import { Tables } from '../lib/runner';
-import { testbed } from '../lib/testbed';
-import { tf } from '../lib/tf';
+} from '../lib/experiments/hindsight';
+import { initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
+import { replayInit } from '../lib/algos/hindsight-replay';
+import { Row } from '../lib/experiments/results';
+import { Rng } from '../lib/core/rng';
+import { Tables } from '../lib/experiments/runner';
+import { testbed } from '../lib/envs/testbed';
+import { tf } from '../lib/core/tf';
 
 /** A budget that runs every part of the pipeline in about a second. */
 const TINY = {

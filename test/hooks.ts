@@ -1,7 +1,7 @@
 /**
  * Root hooks: every test file runs on the backend the lab would pick (printed once).
  */
-import { initBackend } from '../lib/tf';
+import { initBackend } from '../lib/core/tf';
 
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {

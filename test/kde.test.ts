@@ -1,6 +1,6 @@
 import * as assert from 'assert';
-import { density, fitKde, floorBandwidth, kdeConfig, kdeMoments, kdeWithBandwidth, logDensity, sampleKde } from '../lib/kde';
-import { Rng } from '../lib/rng';
+import { density, fitKde, floorBandwidth, kdeConfig, kdeMoments, kdeWithBandwidth, logDensity, sampleKde } from '../lib/divergence/kde';
+import { Rng } from '../lib/core/rng';
 
 const TWO_PI = 2 * Math.PI;
 

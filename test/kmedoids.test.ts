@@ -1,7 +1,7 @@
 import * as assert from 'assert';
-import { adjustedRandIndex, euclideanDistances } from '../lib/grouping';
-import { kmedoids, kmedoidsConfig, kmedoidsInit, kmedoidsStep } from '../lib/kmedoids';
-import { Rng } from '../lib/rng';
+import { adjustedRandIndex, euclideanDistances } from '../lib/divergence/grouping';
+import { kmedoids, kmedoidsConfig, kmedoidsInit, kmedoidsStep } from '../lib/divergence/kmedoids';
+import { Rng } from '../lib/core/rng';
 
 /** Block matrix: distance 1 inside a block, 5 across blocks, 0 on the diagonal. */
 function blockMatrix(sizes: number[]): { D: number[][]; labels: number[] } {

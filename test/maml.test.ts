@@ -1,11 +1,11 @@
 import * as assert from 'assert';
-import { innerStep, mamlConfig, mamlInit, mamlMetaGradient, mamlMetaLoss, mamlStep } from '../lib/maml';
-import { initParams, PolicySpec } from '../lib/policy';
-import { Rng } from '../lib/rng';
-import { rolloutOne } from '../lib/rollout';
-import { testbed, testbedConfig } from '../lib/testbed';
-import { tf } from '../lib/tf';
-import { advantages, vpgGradient } from '../lib/vpg';
+import { innerStep, mamlConfig, mamlInit, mamlMetaGradient, mamlMetaLoss, mamlStep } from '../lib/algos/maml';
+import { initParams, PolicySpec } from '../lib/policies/softmax-mlp';
+import { Rng } from '../lib/core/rng';
+import { rolloutOne } from '../lib/policies/rollout';
+import { testbed, testbedConfig } from '../lib/envs/testbed';
+import { tf } from '../lib/core/tf';
+import { advantages, vpgGradient } from '../lib/algos/vpg';
 
 describe('MAML', () => {
   // A tiny network keeps the finite differences cheap: 2 -> 3 -> 4 (25 parameters).

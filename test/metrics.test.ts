@@ -1,15 +1,15 @@
 import * as assert from 'assert';
-import { jensenShannon } from '../lib/jensen';
+import { jensenShannon } from '../lib/divergence/jensen';
 import {
   decisionStates, dormantUnitVariant, equivalenceConfig, equivalenceMetric, equivalenceMetricMatrix, gaussianJensenShannonMc,
   gaussianJsBounds, gaussianKl, gaussianLogDensity, gaussianSample, gaussianSymmetricKl, jsAndBounds, jsBoundHalfS, jsBoundLog,
   metricAxiomViolations, trajectoryDivergence, trajectoryDivergenceMatrix, policyMetric, policyMetricMatrix, sampleStates, stateSampleConfig,
-} from '../lib/metrics';
-import { dynamics, EntityType, particleConfig } from '../lib/particle';
-import { actionProbs, constantPolicy, homingPolicy, initParams, PAPER_POLICY } from '../lib/policy';
-import { Rng } from '../lib/rng';
-import { rolloutOne, TrajectoryBatch } from '../lib/rollout';
-import { tf } from '../lib/tf';
+} from '../lib/divergence/policy-metrics';
+import { dynamics, EntityType, particleConfig } from '../lib/envs/particle';
+import { actionProbs, constantPolicy, homingPolicy, initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
+import { Rng } from '../lib/core/rng';
+import { rolloutOne, TrajectoryBatch } from '../lib/policies/rollout';
+import { tf } from '../lib/core/tf';
 
 /** A batch whose rows visit the given states (each row: its decision states, then a final state). */
 function handBatch(rows: number[][][]): TrajectoryBatch {

@@ -1,10 +1,10 @@
 import * as assert from 'assert';
-import { ConfigError } from '../lib/config';
+import { ConfigError } from '../lib/core/config';
 import {
   dynamics, EntityType, latentRemappings, particleConfig, population, populationConfig, pureRemapping,
   resetState, RIGHT, step, UP,
-} from '../lib/particle';
-import { Rng } from '../lib/rng';
+} from '../lib/envs/particle';
+import { Rng } from '../lib/core/rng';
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} != ${b}`);
 

@@ -1,12 +1,12 @@
 import * as assert from 'assert';
-import { bandFigure, bandSeries, populationFigure, remappingFigure, trajectoryFigure } from '../lib/charts';
-import { particleConfig } from '../lib/particle';
-import { figureHtml, resetPlotlySession, show, SPEC_END, SPEC_START, specJson } from '../lib/plotly';
-import { Rng } from '../lib/rng';
-import { rolloutOne } from '../lib/rollout';
-import { initParams, PAPER_POLICY } from '../lib/policy';
-import { summarize } from '../lib/stats';
-import { testbed, testbedConfig } from '../lib/testbed';
+import { bandFigure, bandSeries, populationFigure, remappingFigure, trajectoryFigure } from '../lib/report/charts';
+import { particleConfig } from '../lib/envs/particle';
+import { figureHtml, resetPlotlySession, show, SPEC_END, SPEC_START, specJson } from '../lib/report/plotly';
+import { Rng } from '../lib/core/rng';
+import { rolloutOne } from '../lib/policies/rollout';
+import { initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
+import { summarize } from '../lib/core/stats';
+import { testbed, testbedConfig } from '../lib/envs/testbed';
 
 function specOf(html: string): { data: unknown[]; layout: Record<string, unknown> } {
   const i = html.indexOf(SPEC_START), j = html.indexOf(SPEC_END);

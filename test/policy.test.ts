@@ -3,9 +3,9 @@ import type * as TF from '@tensorflow/tfjs';
 import {
   actionProbs, averageParams, batchedActionProbs, constantPolicy, homingPolicy, initParams, logProbsTf, logProbsTwiceTf, packPolicy,
   PAPER_POLICY, paramCount, sampleAction,
-} from '../lib/policy';
-import { Rng } from '../lib/rng';
-import { tf } from '../lib/tf';
+} from '../lib/policies/softmax-mlp';
+import { Rng } from '../lib/core/rng';
+import { tf } from '../lib/core/tf';
 
 describe('softmax policy', () => {
   const spec = PAPER_POLICY;

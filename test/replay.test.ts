@@ -1,15 +1,15 @@
 import * as assert from 'assert';
-import { actionProbs, initParams, PAPER_POLICY } from '../lib/policy';
+import { actionProbs, initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
 import {
   actionLogProbs, adaptedLoss, bufferTasks, concatBatches, effectiveSampleSize, importanceConfig, importanceWeights, replayConfig,
   replayInit, replayOffer, replaySample, replayVpgConfig, replayVpgGradient, replayVpgUpdate, similarTasks,
-} from '../lib/replay';
-import { Rng } from '../lib/rng';
-import { meanReturn, rolloutOne, sliceBatch } from '../lib/rollout';
-import { siameseInit, siameseScoreMatrix, siameseSpec, transitionFeatures } from '../lib/siamese';
-import { testbed, testbedConfig } from '../lib/testbed';
-import { tf } from '../lib/tf';
-import { advantages, newLearner, vpgGradient } from '../lib/vpg';
+} from '../lib/algos/hindsight-replay';
+import { Rng } from '../lib/core/rng';
+import { meanReturn, rolloutOne, sliceBatch } from '../lib/policies/rollout';
+import { siameseInit, siameseScoreMatrix, siameseSpec, transitionFeatures } from '../lib/divergence/siamese';
+import { testbed, testbedConfig } from '../lib/envs/testbed';
+import { tf } from '../lib/core/tf';
+import { advantages, newLearner, vpgGradient } from '../lib/algos/vpg';
 
 describe('replay buffer and importance-weighted VPG (paper 001, Alg. 1 l.9-10, Sec. II)', () => {
   const spec = PAPER_POLICY;

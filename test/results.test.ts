@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { csvToRows, fromFrame, loadFrame, readRows, rowsToCsv, saveFrame, toFrame, writeFileAtomic, writeRows } from '../lib/results';
+import { csvToRows, fromFrame, loadFrame, readRows, rowsToCsv, saveFrame, toFrame, writeFileAtomic, writeRows } from '../lib/experiments/results';
 
 describe('result files', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'metarl-results-'));

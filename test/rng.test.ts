@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { Rng } from '../lib/rng';
+import { Rng } from '../lib/core/rng';
 
 describe('Rng', () => {
   it('gives the same stream for the same seed and different streams for different seeds', () => {

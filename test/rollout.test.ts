@@ -1,9 +1,9 @@
 import * as assert from 'assert';
-import { dynamics, particleConfig, pureRemapping } from '../lib/particle';
-import { constantPolicy, initParams, PAPER_POLICY } from '../lib/policy';
-import { Rng } from '../lib/rng';
-import { endPositions, episodeReturns, oracleRollout, rollout, rolloutOne, rolloutPaired, rowsFor, sliceBatch, summaryByType, visitedStates } from '../lib/rollout';
-import { testbed, testbedConfig } from '../lib/testbed';
+import { dynamics, particleConfig, pureRemapping } from '../lib/envs/particle';
+import { constantPolicy, initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
+import { Rng } from '../lib/core/rng';
+import { endPositions, episodeReturns, oracleRollout, rollout, rolloutOne, rolloutPaired, rowsFor, sliceBatch, summaryByType, visitedStates } from '../lib/policies/rollout';
+import { testbed, testbedConfig } from '../lib/envs/testbed';
 
 describe('rollouts', () => {
   const bed = testbed(testbedConfig());

@@ -3,7 +3,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { configHash, runExperiment } from '../lib/runner';
+import { configHash, runExperiment } from '../lib/experiments/runner';
 import { countingExperiment, twoTableExperiment } from './fixtures/counting-experiment';
 
 function tmpDir(): string {

@@ -1,13 +1,13 @@
 import * as assert from 'assert';
-import { initParams, PAPER_POLICY } from '../lib/policy';
-import { Rng } from '../lib/rng';
-import { rolloutOne, sliceBatch, TrajectoryBatch } from '../lib/rollout';
+import { initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
+import { Rng } from '../lib/core/rng';
+import { rolloutOne, sliceBatch, TrajectoryBatch } from '../lib/policies/rollout';
 import {
   accuracyAt, embedTasks, siameseFeatureConfig, siameseFeatureDim, labelledPairs, pairLabels, rocCurve, siameseInit, siameseParamCount,
   siameseScoreMatrix, siameseSpec, siameseStep, siameseTrainConfig, siameseTrainInit, SiameseTraining, transitionFeatures,
-} from '../lib/siamese';
-import { testbed, testbedConfig } from '../lib/testbed';
-import { tf } from '../lib/tf';
+} from '../lib/divergence/siamese';
+import { testbed, testbedConfig } from '../lib/envs/testbed';
+import { tf } from '../lib/core/tf';
 
 const DIRS = [[-1, 0], [1, 0], [0, -1], [0, 1]];
 

@@ -1,9 +1,9 @@
 import * as assert from 'assert';
-import { adamInit, adamStep } from '../lib/adam';
-import { formatDuration, Progress, progressLine } from '../lib/progress';
-import { scale } from '../lib/scale';
-import { describeChange, meanBy, meanCI, pairedComparison, summarize, tCritical95 } from '../lib/stats';
-import { htmlTable, runSummaryHtml } from '../lib/tables';
+import { adamInit, adamStep } from '../lib/core/adam';
+import { formatDuration, Progress, progressLine } from '../lib/core/progress';
+import { scale } from '../lib/core/scale';
+import { describeChange, meanBy, meanCI, pairedComparison, summarize, tCritical95 } from '../lib/core/stats';
+import { htmlTable, runSummaryHtml } from '../lib/report/tables';
 
 describe('statistics over seeds', () => {
   it('gives the 95% t-interval by hand: mean 2, sd 1, n 3 -> 2 +/- 4.303/sqrt(3)', () => {

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
-import { euclideanDistances, knnPreservation, trustworthiness } from '../lib/grouping';
-import { Rng } from '../lib/rng';
-import { tsne, tsneConfig, tsneEmbedding, tsneInit, tsneStep } from '../lib/tsne';
+import { euclideanDistances, knnPreservation, trustworthiness } from '../lib/divergence/grouping';
+import { Rng } from '../lib/core/rng';
+import { tsne, tsneConfig, tsneEmbedding, tsneInit, tsneStep } from '../lib/divergence/tsne';
 
 /** `groups` clusters of `size` items: distance ~1 inside a cluster, ~10 across, with seeded jitter. */
 function clusteredMatrix(groups: number, size: number, rng: Rng): { D: Float64Array; labels: number[] } {

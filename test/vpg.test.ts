@@ -1,11 +1,11 @@
 import * as assert from 'assert';
-import { initParams, PAPER_POLICY } from '../lib/policy';
-import { Rng } from '../lib/rng';
-import { meanReturn, rolloutOne, TrajectoryBatch } from '../lib/rollout';
-import { testbed, testbedConfig } from '../lib/testbed';
-import { tf } from '../lib/tf';
-import { trainPerType } from '../lib/train';
-import { advantages, looBaseline, newLearner, rewardToGo, vpgConfig, vpgGradient, vpgUpdate } from '../lib/vpg';
+import { initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
+import { Rng } from '../lib/core/rng';
+import { meanReturn, rolloutOne, TrajectoryBatch } from '../lib/policies/rollout';
+import { testbed, testbedConfig } from '../lib/envs/testbed';
+import { tf } from '../lib/core/tf';
+import { trainPerType } from '../lib/algos/train';
+import { advantages, looBaseline, newLearner, rewardToGo, vpgConfig, vpgGradient, vpgUpdate } from '../lib/algos/vpg';
 
 function batchOf(rewards: number[][], mask: number[][]): TrajectoryBatch {
   const B = rewards.length, T = rewards[0].length;

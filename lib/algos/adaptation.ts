@@ -1,0 +1,97 @@
+/**
+ * Fast adaptation to an unseen entity type (paper 000 Sec. 4.1): "we first allow K
+ * rollouts to collect new samples from unseen type T^Q. Allocating these trajectories as
+ * an initialization period, ... we then evaluate fast adaptation by comparing rewards
+ * across policies for up to five updates with fine-tuning via VPG."
+ *
+ * Protocol (the same for every method):
+ *   1. initialization period: with several candidate initializations (CAML's medoids),
+ *      `initEpisodes` episodes are spent by the bandit (bandit.ts) to pick one; a method
+ *      with a single initialization has nothing to choose and spends none;
+ *   2. `updates` VPG updates, each on K fresh episodes of the current policy, with a fresh
+ *      Adam state (the fine-tuning optimizer is the same for all methods);
+ *   3. after each update u = 0..updates, the policy's reward is measured on
+ *      `evalEpisodes` separate evaluation episodes (not used for learning), which also
+ *      give the end positions of Fig. 2.
+ */
+import { BanditConfig, BANDIT_DEFAULTS, banditConfig, BanditResult, runBandit } from './bandit';
+import { check, DeepPartial, mergeConfig } from '../core/config';
+import { Dynamics } from '../envs/particle';
+import { PolicySpec } from '../policies/softmax-mlp';
+import { Rng } from '../core/rng';
+import { endPositions, episodeReturns, rolloutOne } from '../policies/rollout';
+import { newLearner, vpgConfig, VpgConfig, VPG_DEFAULTS, vpgUpdate } from './vpg';
+
+export interface AdaptationConfig {
+  /** Episodes of the initialization period, spent on choosing among several initializations (paper: K = 10). */
+  initEpisodes: number;
+  /** Fine-tuning VPG updates (paper: up to 5). */
+  updates: number;
+  /** Episodes per fine-tuning update (paper: batch size 10). */
+  K: number;
+  /** Evaluation episodes measuring the reward after each update. */
+  evalEpisodes: number;
+  /** Fine-tuning VPG settings. */
+  vpg: VpgConfig;
+  /** How the initialization period chooses among several initializations. */
+  bandit: BanditConfig;
+}
+
+export const ADAPTATION_DEFAULTS: AdaptationConfig = {
+  initEpisodes: 10,
+  updates: 5,
+  K: 10,
+  evalEpisodes: 20,
+  vpg: VPG_DEFAULTS,
+  bandit: BANDIT_DEFAULTS,
+};
+
+export function adaptationConfig(overrides?: DeepPartial<AdaptationConfig>, where = 'adaptation config'): AdaptationConfig {
+  const c = mergeConfig(where, ADAPTATION_DEFAULTS, overrides);
+  check.positiveInt(where, 'initEpisodes', c.initEpisodes);
+  check.nonNegativeInt(where, 'updates', c.updates);
+  check.positiveInt(where, 'K', c.K);
+  check.positiveInt(where, 'evalEpisodes', c.evalEpisodes);
+  return { ...c, vpg: vpgConfig(c.vpg, `${where} vpg`), bandit: banditConfig(c.bandit, `${where} bandit`) };
+}
+
+export interface AdaptationPoint {
+  /** Fine-tuning updates done (0 = the chosen initialization). */
+  update: number;
+  /** Episodes of the query type used for learning so far (initialization period included). */
+  episodesUsed: number;
+  /** Return of each evaluation episode, [evalEpisodes]. */
+  returns: Float64Array;
+  /** End position of each evaluation episode, [evalEpisodes, 2]. */
+  ends: Float32Array;
+}
+
+export interface AdaptationResult {
+  /** Index of the initialization used (0 for a single one). */
+  choice: number;
+  /** The bandit's record when there were several initializations. */
+  bandit: BanditResult | null;
+  points: AdaptationPoint[];
+}
+
+/** Adapt to `type` from one or several initializations; see the protocol above. */
+export function adaptToType(inits: readonly Float32Array[], type: number, cfg: AdaptationConfig, dyn: Dynamics, spec: PolicySpec, rng: Rng): AdaptationResult {
+  if (inits.length === 0) throw new RangeError('adaptToType: need at least one initialization');
+  let choice = 0, bandit: BanditResult | null = null, used = 0;
+  if (inits.length > 1) {
+    const pull = (arm: number) => episodeReturns(rolloutOne(inits[arm], [type], 1, dyn, spec, rng))[0];
+    bandit = runBandit(inits.length, cfg.initEpisodes, pull, cfg.bandit, rng);
+    choice = bandit.choice;
+    used = cfg.initEpisodes;
+  }
+  let learner = newLearner(inits[choice]);
+  const points: AdaptationPoint[] = [];
+  for (let u = 0; u <= cfg.updates; u++) {
+    const evalBatch = rolloutOne(learner.theta, [type], cfg.evalEpisodes, dyn, spec, rng);
+    points.push({ update: u, episodesUsed: used, returns: episodeReturns(evalBatch), ends: endPositions(evalBatch) });
+    if (u === cfg.updates) break;
+    learner = vpgUpdate(learner, rolloutOne(learner.theta, [type], cfg.K, dyn, spec, rng), cfg.vpg, spec).learner;
+    used += cfg.K;
+  }
+  return { choice, bandit, points };
+}

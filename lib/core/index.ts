@@ -1,0 +1,10 @@
+/** Foundations every layer uses: configs, seeded randomness, the tfjs backend, Adam, statistics, progress, run scale. */
+export * from './config';
+export * from './rng';
+export * from './tf';
+export * from './adam';
+export * from './stats';
+export * from './progress';
+export * from './scale';
+export * from './row';
+export * from './schema';

@@ -1,0 +1,132 @@
+/**
+ * Small statistics for results over seeds: means, confidence intervals, grouping.
+ */
+import { Row } from './row';
+
+export function mean(xs: ArrayLike<number>): number {
+  if (xs.length === 0) return NaN;
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i];
+  return s / xs.length;
+}
+
+/** Sample standard deviation (n - 1). NaN for fewer than 2 values. */
+export function std(xs: ArrayLike<number>): number {
+  if (xs.length < 2) return NaN;
+  const m = mean(xs);
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += (xs[i] - m) * (xs[i] - m);
+  return Math.sqrt(s / (xs.length - 1));
+}
+
+// Two-sided 95% critical values of Student's t for df = 1..30.
+const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+/** t_{0.975, df}: 95% two-sided critical value (normal 1.96 beyond df 30). */
+export function tCritical95(df: number): number {
+  if (!(df >= 1)) return NaN;
+  return df <= 30 ? T975[Math.floor(df) - 1] : 1.96;
+}
+
+export interface Interval {
+  mean: number;
+  lo: number;
+  hi: number;
+  n: number;
+}
+
+/** Mean with a 95% t-interval over independent values (seeds). For n = 1, lo = hi = mean. */
+export function meanCI(xs: ArrayLike<number>): Interval {
+  const n = xs.length, m = mean(xs);
+  if (n < 2) return { mean: m, lo: m, hi: m, n };
+  const h = (tCritical95(n - 1) * std(xs)) / Math.sqrt(n);
+  return { mean: m, lo: m - h, hi: m + h, n };
+}
+
+/** Group rows by the values of `keys`; map key is the JSON of those values. Order of first appearance. */
+export function groupRows(rows: readonly Row[], keys: readonly string[]): Map<string, Row[]> {
+  const out = new Map<string, Row[]>();
+  for (const r of rows) {
+    const k = JSON.stringify(keys.map((c) => r[c]));
+    let g = out.get(k);
+    if (!g) out.set(k, (g = []));
+    g.push(r);
+  }
+  return out;
+}
+
+/**
+ * Summarise `value` over seeds: one row per distinct combination of `by`, with mean,
+ * lo, hi (95% t-interval) and n. Rows are sorted by the `by` columns.
+ */
+export function summarize(rows: readonly Row[], by: readonly string[], value: string): Row[] {
+  const out: Row[] = [];
+  for (const [, g] of groupRows(rows, by)) {
+    const vals = g.map((r) => Number(r[value])).filter((v) => Number.isFinite(v));
+    const ci = meanCI(vals);
+    const row: Row = {};
+    for (const c of by) row[c] = g[0][c];
+    Object.assign(row, { mean: ci.mean, lo: ci.lo, hi: ci.hi, n: ci.n });
+    out.push(row);
+  }
+  return out.sort((a, b) => {
+    for (const c of by) {
+      const x = a[c], y = b[c];
+      if (x === y) continue;
+      return typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : 1;
+    }
+    return 0;
+  });
+}
+
+function fmt(x: number): string {
+  return Math.abs(x) >= 100 ? x.toFixed(1) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toFixed(3);
+}
+
+/** "v [lo, hi]" of a summary row. */
+export function formatInterval(r: Row): string {
+  return `${fmt(Number(r.mean))} [${fmt(Number(r.lo))}, ${fmt(Number(r.hi))}]`;
+}
+
+/**
+ * A sentence about a summarised curve: first and last x, with 95% intervals, e.g.
+ * "mean return goes from -186 [-200, -170] at update 0 to -30.1 [-33.0, -27.2] at update 100 (n = 5)".
+ */
+export function describeChange(summary: readonly Row[], x: string, what: string): string {
+  if (summary.length === 0) return `${what}: no data`;
+  const first = summary[0], last = summary[summary.length - 1];
+  return `${what} goes from ${formatInterval(first)} at ${x} ${first[x]} to ${formatInterval(last)} at ${x} ${last[x]} (n = ${last.n}; 95% t-intervals over seeds)`;
+}
+
+/** "label: mean m (range lo to hi, n values)". */
+export function describeValues(xs: readonly number[], label: string): string {
+  if (xs.length === 0) return `${label}: no values`;
+  return `${label}: mean ${fmt(mean(xs))} (range ${fmt(Math.min(...xs))} to ${fmt(Math.max(...xs))}, ${xs.length} values)`;
+}
+
+/** Mean of `value` per distinct combination of `by` (e.g. over episodes within a seed). */
+export function meanBy(rows: readonly Row[], by: readonly string[], value: string): Row[] {
+  const out: Row[] = [];
+  for (const [, g] of groupRows(rows, by)) {
+    const row: Row = {};
+    for (const c of by) row[c] = g[0][c];
+    row[value] = mean(g.map((r) => Number(r[value])));
+    out.push(row);
+  }
+  return out;
+}
+
+export type Verdict = 'wins' | 'ties' | 'loses';
+
+/**
+ * Paired comparison over seeds: for each seed present in both, d = a - b; the 95%
+ * t-interval of mean d decides: "wins" (interval above 0), "loses" (below 0) or "ties".
+ */
+export function pairedComparison(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): Interval & { verdict: Verdict } {
+  const d: number[] = [];
+  for (const [seed, x] of a) if (b.has(seed)) d.push(x - b.get(seed)!);
+  const ci = meanCI(d);
+  const verdict: Verdict = ci.n >= 2 && ci.lo > 0 ? 'wins' : ci.n >= 2 && ci.hi < 0 ? 'loses' : 'ties';
+  return { ...ci, verdict };
+}

@@ -1,0 +1,723 @@
+/**
+ * Policy metrics of paper 001 (Zahed, "Policy Metrics for Hindsight MAML", Sec. IV), the
+ * symmetric-KL bounds on the Jensen-Shannon divergence, and their closed forms for
+ * diagonal Gaussians (continuous actions).
+ *
+ * J is the Jensen-Shannon divergence (natural log, `jensen.ts`); sqrt(J) is a metric on
+ * distributions (Endres & Schindelin 2003). With it the paper defines three distances
+ * between policies pi_theta, pi_phi of one MDP:
+ *
+ *   Def. 2  d_P(pi_theta, pi_phi) = E_{s ~ q_S}  [ sqrt J(pi_theta(s), pi_phi(s)) ]      q_S > 0 on all of S
+ *   Def. 3  d_E([pi_theta], [pi_phi]) = E_{s ~ q_S'} [ sqrt J(...) ]                     S' = states both policies reach
+ *   Def. 4  P(pi_theta, pi_phi) = E_{tau ~ p_theta}[ sum_{s in tau} sqrt J ] + E_{tau ~ p_phi}[ sum_{s in tau} sqrt J ]
+ *
+ * d_P is a metric on policies but separates policies that behave identically (they may
+ * differ in states neither ever visits); d_E is a metric on behaviour classes (Def. 1)
+ * but needs S'; P needs only trajectories of the two policies, is 0 for equivalent
+ * policies and > 0 otherwise, but is not a metric (no triangle inequality).
+ *
+ * Estimators used here (all plain typed-array math after one batched forward pass, `batchedActionProbs`):
+ *
+ * - d_P: q_S is the uniform distribution on a box of states (`sampleStates`); the mean of
+ *   sqrt J over n fixed samples is itself a (pseudo)metric, so the sampled matrix obeys
+ *   the triangle inequality exactly, not just in expectation.
+ *
+ * - d_E: S' is approximated from rollouts of the two policies on the same MDP. Let V_theta
+ *   and V_phi be the decision states s_t (steps with mask = 1) of K rollouts each. A
+ *   state of one set counts as reached by the other policy when it lies within `radius`
+ *   of some state of the other set:
+ *
+ *     S'_hat = { s in V_theta : dist(s, V_phi) <= r }  +  { s in V_phi : dist(s, V_theta) <= r }
+ *
+ *   and q_S' is the pooled visitation of both policies restricted to S'_hat (each
+ *   occurrence counts once, so often-visited states weigh more). In a finite MDP with
+ *   r -> 0 and K -> infinity every state of S' is eventually visited by both policies, so
+ *   the support of q_S' tends to S'. In continuous state spaces exact revisits have
+ *   probability 0, hence the radius (default: half a particle step). Limits, stated
+ *   honestly: (1) finite K misses rarely shared states, and r > 0 admits states that are
+ *   only near the other policy's states (bias toward larger S'); (2) S'_hat depends on
+ *   the pair, so a matrix of d_E estimates need not satisfy the triangle inequality
+ *   (measure it with `metricAxiomViolations`); (3) the start state s_0 is always shared
+ *   (both policies start there), so S'_hat is never empty when start states coincide;
+ *   (4) d_E is defined for one MDP: both batches must come from the same dynamics.
+ *
+ * - P: the expectation over p_theta is the mean over rollouts of pi_theta, the sum over
+ *   s in tau runs over the decision states s_0 .. s_{L-1} of the trajectory (the states
+ *   at which an action is drawn, as in Def. 1's tau in (S x A)^H; the final state s_L
+ *   carries no decision). With that convention P = 0 exactly for an equivalent pair.
+ *
+ * Bounds (Sec. IV, after Def. 4), with S(p, q) = (KL(p||q) + KL(q||p)) / 2:
+ *
+ *   J <= S / 2                         (the loose bound)
+ *   J <= ln(2 / (1 + e^{-S}))          (the tighter bound; cf. Crooks 2008, stated for Jeffreys' 2S)
+ *
+ * The second is always at least as tight: 2/(1+e^{-S}) <= e^{S/2}  <=>  2 <= e^{S/2} + e^{-S/2}
+ * = 2 cosh(S/2). For diagonal Gaussians KL and S have closed forms (below); J has none,
+ * so `gaussianJensenShannonMc` estimates it by Monte Carlo.
+ *
+ * References: ../shared/papers/001_6f2392f5f97a041c.txt (Sec. II, III, IV: Def. 1-4 and
+ * the two bounds). D. M. Endres, J. E. Schindelin, "A new metric for probability
+ * distributions", IEEE Trans. Inf. Theory 49(7), 2003. G. E. Crooks, "Inequalities
+ * between the Jensen-Shannon and Jeffreys divergences", technical note, 2008.
+ */
+import { check, DeepPartial, mergeConfig } from '../core/config';
+import { jensenShannon, symmetricKl } from './jensen';
+import { batchedActionProbs, paramCount, PolicySpec } from '../policies/softmax-mlp';
+import { Rng } from '../core/rng';
+import { TrajectoryBatch } from '../policies/rollout';
+
+// ---------------------------------------------------------------------------------------
+// The two upper bounds on J from the symmetric KL S
+// ---------------------------------------------------------------------------------------
+
+function checkS(S: number, where: string): void {
+  if (!(S >= 0)) throw new RangeError(`${where}: the symmetric KL S must be >= 0 (or +Infinity), got ${S}`);
+}
+
+/** The loose bound J <= S/2. `S` may be +Infinity. */
+export function jsBoundHalfS(S: number): number {
+  checkS(S, 'jsBoundHalfS');
+  return S / 2;
+}
+
+/**
+ * The tighter bound J <= ln(2 / (1 + e^{-S})), computed as -log1p(expm1(-S)/2) so that it
+ * stays accurate for small S (where it is S/2 - S^2/8 + ...). Equals ln 2 at S = +Infinity.
+ */
+export function jsBoundLog(S: number): number {
+  checkS(S, 'jsBoundLog');
+  return -Math.log1p(Math.expm1(-S) / 2);
+}
+
+/** J, S and both bounds on J for one pair of discrete distributions. */
+export interface JsBounds {
+  /** Jensen-Shannon divergence J(p, q), natural log. */
+  js: number;
+  /** Symmetric KL S(p, q) = (KL(p||q) + KL(q||p)) / 2; +Infinity when supports differ. */
+  symKl: number;
+  /** S / 2. */
+  boundHalfS: number;
+  /** ln(2 / (1 + e^{-S})). */
+  boundLog: number;
+}
+
+/** J(p, q), S(p, q) and both of the paper's upper bounds for discrete p, q (same length). */
+export function jsAndBounds(p: ArrayLike<number>, q: ArrayLike<number>): JsBounds {
+  const symKl = symmetricKl(p, q);
+  return { js: jensenShannon(p, q), symKl, boundHalfS: jsBoundHalfS(symKl), boundLog: jsBoundLog(symKl) };
+}
+
+// ---------------------------------------------------------------------------------------
+// Diagonal Gaussians (continuous actions)
+// ---------------------------------------------------------------------------------------
+
+/**
+ * A diagonal Gaussian N(mean, diag(std^2)).
+ *
+ * | Field | Shape | Description                   |
+ * |-------|-------|-------------------------------|
+ * | mean  | [d]   | mean mu                       |
+ * | std   | [d]   | standard deviations sigma > 0 |
+ */
+export interface DiagGaussian {
+  mean: ArrayLike<number>;
+  std: ArrayLike<number>;
+}
+
+function checkGaussians(p: DiagGaussian, q: DiagGaussian, where: string): number {
+  const d = p.mean.length;
+  if (p.std.length !== d || q.mean.length !== d || q.std.length !== d) {
+    throw new RangeError(`${where}: dimensions differ (p: ${p.mean.length}/${p.std.length}, q: ${q.mean.length}/${q.std.length})`);
+  }
+  for (const [name, g] of [['p', p], ['q', q]] as const) {
+    for (let i = 0; i < d; i++) {
+      if (!(g.std[i] > 0) || !Number.isFinite(g.std[i])) throw new RangeError(`${where}: ${name}.std[${i}] must be a positive finite number, got ${g.std[i]}`);
+      if (!Number.isFinite(g.mean[i])) throw new RangeError(`${where}: ${name}.mean[${i}] must be finite, got ${g.mean[i]}`);
+    }
+  }
+  return d;
+}
+
+/**
+ * KL(p || q) for diagonal Gaussians:
+ *   sum_i [ ln(sigma_q,i / sigma_p,i) + (sigma_p,i^2 + (mu_p,i - mu_q,i)^2) / (2 sigma_q,i^2) - 1/2 ]
+ */
+export function gaussianKl(p: DiagGaussian, q: DiagGaussian): number {
+  const d = checkGaussians(p, q, 'gaussianKl');
+  let s = 0;
+  for (let i = 0; i < d; i++) {
+    const dm = p.mean[i] - q.mean[i], vp = p.std[i] * p.std[i], vq = q.std[i] * q.std[i];
+    s += Math.log(q.std[i] / p.std[i]) + (vp + dm * dm) / (2 * vq) - 0.5;
+  }
+  return s;
+}
+
+/**
+ * S(p, q) = (KL(p||q) + KL(q||p)) / 2 for diagonal Gaussians; the log terms cancel:
+ *   sum_i [ (sigma_p^2 + dmu^2) / (4 sigma_q^2) + (sigma_q^2 + dmu^2) / (4 sigma_p^2) - 1/2 ]
+ */
+export function gaussianSymmetricKl(p: DiagGaussian, q: DiagGaussian): number {
+  const d = checkGaussians(p, q, 'gaussianSymmetricKl');
+  let s = 0;
+  for (let i = 0; i < d; i++) {
+    const dm = p.mean[i] - q.mean[i], vp = p.std[i] * p.std[i], vq = q.std[i] * q.std[i];
+    s += (vp + dm * dm) / (4 * vq) + (vq + dm * dm) / (4 * vp) - 0.5;
+  }
+  return s;
+}
+
+/** Closed-form S and both bounds on J for two diagonal Gaussians (J itself has no closed form). */
+export function gaussianJsBounds(p: DiagGaussian, q: DiagGaussian): { symKl: number; boundHalfS: number; boundLog: number } {
+  const symKl = gaussianSymmetricKl(p, q);
+  return { symKl, boundHalfS: jsBoundHalfS(symKl), boundLog: jsBoundLog(symKl) };
+}
+
+/** ln N(x; mean, diag(std^2)). @param x [d] */
+export function gaussianLogDensity(g: DiagGaussian, x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < g.mean.length; i++) {
+    const z = (x[i] - g.mean[i]) / g.std[i];
+    s += -0.5 * z * z - Math.log(g.std[i]) - 0.5 * Math.log(2 * Math.PI);
+  }
+  return s;
+}
+
+/** One draw x ~ N(mean, diag(std^2)), [d]; d normal draws from `rng`. */
+export function gaussianSample(g: DiagGaussian, rng: Rng): Float64Array {
+  const x = new Float64Array(g.mean.length);
+  for (let i = 0; i < x.length; i++) x[i] = g.mean[i] + g.std[i] * rng.normal();
+  return x;
+}
+
+/**
+ * Monte Carlo estimate of J(p, q) for diagonal Gaussians, n draws from each:
+ *   J = 1/2 E_p[ln p(x) - ln m(x)] + 1/2 E_q[ln q(x) - ln m(x)],  m = (p + q)/2,
+ * with ln m = logsumexp(ln p, ln q) - ln 2. Returns the estimate and its standard error.
+ */
+export function gaussianJensenShannonMc(p: DiagGaussian, q: DiagGaussian, n: number, rng: Rng): { js: number; stderr: number } {
+  checkGaussians(p, q, 'gaussianJensenShannonMc');
+  check.positiveInt('gaussianJensenShannonMc', 'n', n);
+  const term = (lp: number, lq: number, own: number) => {
+    const hi = Math.max(lp, lq);
+    const lm = hi + Math.log(Math.exp(lp - hi) + Math.exp(lq - hi)) - Math.LN2;
+    return own - lm;
+  };
+  // Each sample pairs one draw from p with one from q: z_k = (term_p + term_q) / 2.
+  let sum = 0, sum2 = 0;
+  for (let k = 0; k < n; k++) {
+    const xp = gaussianSample(p, rng), xq = gaussianSample(q, rng);
+    const lpp = gaussianLogDensity(p, xp), lqp = gaussianLogDensity(q, xp);
+    const lpq = gaussianLogDensity(p, xq), lqq = gaussianLogDensity(q, xq);
+    const z = 0.5 * term(lpp, lqp, lpp) + 0.5 * term(lpq, lqq, lqq);
+    sum += z;
+    sum2 += z * z;
+  }
+  const mean = sum / n;
+  const variance = n > 1 ? Math.max(0, (sum2 - n * mean * mean) / (n - 1)) : 0;
+  return { js: Math.max(0, mean), stderr: Math.sqrt(variance / n) };
+}
+
+// ---------------------------------------------------------------------------------------
+// States for q_S (Def. 2)
+// ---------------------------------------------------------------------------------------
+
+export interface StateSampleConfig {
+  /** Number of states n drawn from q_S. */
+  n: number;
+  /** Lower corner [x, y] of the box q_S is uniform on. */
+  lo: [number, number];
+  /** Upper corner [x, y] of the box. */
+  hi: [number, number];
+}
+
+/**
+ * Def. 2 needs q_S(s) > 0 on every state; on the unbounded plane we take q_S uniform on a
+ * box. The default [-1, 2]^2 covers where particles go from the origin toward (1, 1)
+ * within the horizon under good and random policies of the default testbed.
+ */
+export const STATE_SAMPLE_DEFAULTS: StateSampleConfig = { n: 1024, lo: [-1, -1], hi: [2, 2] };
+
+export function stateSampleConfig(overrides?: DeepPartial<StateSampleConfig>, where = 'state sample config'): StateSampleConfig {
+  const c = mergeConfig(where, STATE_SAMPLE_DEFAULTS, overrides);
+  check.positiveInt(where, 'n', c.n);
+  check.vec2(where, 'lo', c.lo);
+  check.vec2(where, 'hi', c.hi);
+  if (!(c.hi[0] > c.lo[0] && c.hi[1] > c.lo[1])) {
+    throw new RangeError(`${where}: "hi" must exceed "lo" in both coordinates, got lo ${JSON.stringify(c.lo)} and hi ${JSON.stringify(c.hi)}`);
+  }
+  return c;
+}
+
+/** n states s ~ q_S = U(box), [n, 2]; two draws per state from `rng`. */
+export function sampleStates(cfg: StateSampleConfig, rng: Rng): Float32Array {
+  const s = new Float32Array(cfg.n * 2);
+  for (let k = 0; k < cfg.n; k++) {
+    s[2 * k] = rng.uniform(cfg.lo[0], cfg.hi[0]);
+    s[2 * k + 1] = rng.uniform(cfg.lo[1], cfg.hi[1]);
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------
+// sqrt J between rows of two [N, A] probability arrays
+// ---------------------------------------------------------------------------------------
+
+/** x ln(x/m) with 0 ln 0 = 0 (m >= x/2 > 0 whenever x > 0 here). */
+function xlogxm(x: number, m: number): number {
+  return x > 0 ? x * Math.log(x / m) : 0;
+}
+
+/** sqrt J(p[n, :], q[n, :]) for one row n. */
+function sqrtJsRow(p: ArrayLike<number>, q: ArrayLike<number>, n: number, A: number): number {
+  let s = 0;
+  for (let a = 0; a < A; a++) {
+    const x = p[n * A + a], y = q[n * A + a], m = 0.5 * (x + y);
+    s += 0.5 * xlogxm(x, m) + 0.5 * xlogxm(y, m);
+  }
+  return s > 0 ? Math.sqrt(s) : 0;
+}
+
+/** Sum over rows n in [from, to) of sqrt J(p[n], q[n]). */
+function sumSqrtJs(p: ArrayLike<number>, q: ArrayLike<number>, from: number, to: number, A: number): number {
+  let s = 0;
+  for (let n = from; n < to; n++) s += sqrtJsRow(p, q, n, A);
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------
+// Def. 2: the policy metric d_P
+// ---------------------------------------------------------------------------------------
+
+function checkStates(states: Float32Array, spec: PolicySpec, where: string): number {
+  const n = states.length / spec.obsDim;
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${where}: states must be a non-empty [n, ${spec.obsDim}] array, got length ${states.length}`);
+  return n;
+}
+
+/**
+ * d_P(pi_a, pi_b) = 1/n sum_k sqrt J(pi_a(s_k), pi_b(s_k)), s_k ~ q_S (Def. 2).
+ * @param states [n, obsDim] samples of q_S (e.g. `sampleStates`)
+ */
+export function policyMetric(thetaA: Float32Array, thetaB: Float32Array, states: Float32Array, spec: PolicySpec): number {
+  const n = checkStates(states, spec, 'policyMetric');
+  const [pa, pb] = batchedActionProbs([thetaA, thetaB], states, spec);
+  return sumSqrtJs(pa, pb, 0, n, spec.nActions) / n;
+}
+
+/**
+ * The matrix D[i, j] = d_P(pi_i, pi_j) of M policies on the same n states, with one batched
+ * forward pass for all policies. Every entry, the diagonal included, is computed (not
+ * mirrored or set), so the axioms can be checked on it.
+ * @param thetas M flat parameter vectors
+ * @param states [n, obsDim]
+ * @returns [M, M] row-major
+ */
+export function policyMetricMatrix(thetas: readonly Float32Array[], states: Float32Array, spec: PolicySpec): Float64Array {
+  const n = checkStates(states, spec, 'policyMetricMatrix');
+  const M = thetas.length, A = spec.nActions;
+  const probs = batchedActionProbs(thetas, states, spec);
+  const D = new Float64Array(M * M);
+  for (let i = 0; i < M; i++) for (let j = 0; j < M; j++) D[i * M + j] = sumSqrtJs(probs[i], probs[j], 0, n, A) / n;
+  return D;
+}
+
+// ---------------------------------------------------------------------------------------
+// Decision states of rollouts (for d_E and P)
+// ---------------------------------------------------------------------------------------
+
+/**
+ * The decision states of a batch: s_t for every step with mask = 1, row-major.
+ *
+ * | Field  | Shape   | Description                                  |
+ * |--------|---------|----------------------------------------------|
+ * | states | [n, 2]  | s_t, in the order (b, t)                     |
+ * | row    | [n]     | row b of the batch each state comes from     |
+ */
+export function decisionStates(batch: TrajectoryBatch): { states: Float32Array; row: Int32Array } {
+  const { B, T, mask } = batch;
+  let n = 0;
+  for (let k = 0; k < B * T; k++) n += mask[k];
+  const states = new Float32Array(n * 2), row = new Int32Array(n);
+  let i = 0;
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      if (!mask[b * T + t]) continue;
+      const k = (b * (T + 1) + t) * 2;
+      states[2 * i] = batch.states[k];
+      states[2 * i + 1] = batch.states[k + 1];
+      row[i] = b;
+      i++;
+    }
+  }
+  return { states, row };
+}
+
+/**
+ * Decision states of M batches pooled into one array so that every policy is evaluated
+ * on every state in one forward pass. Policy i's states are rows [offset[i], offset[i+1]).
+ */
+function pool(batches: readonly TrajectoryBatch[]): { states: Float32Array; offset: Int32Array } {
+  const parts = batches.map((b) => decisionStates(b).states);
+  const offset = new Int32Array(parts.length + 1);
+  parts.forEach((p, i) => (offset[i + 1] = offset[i] + p.length / 2));
+  const states = new Float32Array(offset[parts.length] * 2);
+  parts.forEach((p, i) => states.set(p, offset[i] * 2));
+  return { states, offset };
+}
+
+function checkBatches(thetas: readonly Float32Array[], batches: readonly TrajectoryBatch[], spec: PolicySpec, where: string): void {
+  if (thetas.length !== batches.length) throw new RangeError(`${where}: ${thetas.length} policies but ${batches.length} batches of rollouts`);
+  if (spec.obsDim !== 2) throw new RangeError(`${where}: trajectory batches hold 2D states, but spec.obsDim is ${spec.obsDim}`);
+  batches.forEach((b, i) => {
+    if (b.B < 1) throw new RangeError(`${where}: batch ${i} has no rollouts`);
+  });
+  const P = paramCount(spec);
+  thetas.forEach((t, i) => {
+    if (t.length !== P) throw new RangeError(`${where}: policy ${i} has ${t.length} parameters, expected ${P}`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Def. 4: the policy divergence P
+// ---------------------------------------------------------------------------------------
+
+/**
+ * P and its two halves. Paper 001 calls P the "Policy Divergence"; it is named
+ * `trajectoryDivergence` here (it sums sqrt J along trajectories) to keep it apart from
+ * paper 000's `policyDivergence` in divergence.ts, a different quantity.
+ */
+export interface TrajectoryDivergence {
+  /** P = fromA + fromB. */
+  P: number;
+  /** E_{tau ~ p_A}[sum_{s in tau} sqrt J]: mean over A's rollouts. */
+  fromA: number;
+  /** E_{tau ~ p_B}[sum_{s in tau} sqrt J]: mean over B's rollouts. */
+  fromB: number;
+}
+
+/**
+ * P(pi_A, pi_B) (Def. 4) from rollouts of each policy on the same MDP.
+ * @param batchA rollouts of pi_A; batchB rollouts of pi_B
+ */
+export function trajectoryDivergence(thetaA: Float32Array, thetaB: Float32Array, batchA: TrajectoryBatch, batchB: TrajectoryBatch,
+  spec: PolicySpec): TrajectoryDivergence {
+  const D = trajectoryDivergenceParts([thetaA, thetaB], [batchA, batchB], spec);
+  // D[i, j] = E_{tau ~ p_i}[sum sqrt J(pi_i, pi_j)]
+  const fromA = D[0 * 2 + 1], fromB = D[1 * 2 + 0];
+  return { P: fromA + fromB, fromA, fromB };
+}
+
+/**
+ * H[i, j] = E_{tau ~ p_i}[ sum_{s in tau} sqrt J(pi_i(s), pi_j(s)) ], the half of P
+ * estimated from policy i's own rollouts, for all pairs, with one batched forward pass.
+ * @returns [M, M] row-major; P[i, j] = H[i, j] + H[j, i]
+ */
+export function trajectoryDivergenceParts(thetas: readonly Float32Array[], batches: readonly TrajectoryBatch[], spec: PolicySpec): Float64Array {
+  checkBatches(thetas, batches, spec, 'trajectoryDivergence');
+  const M = thetas.length, A = spec.nActions;
+  const { states, offset } = pool(batches);
+  const H = new Float64Array(M * M);
+  if (states.length === 0) return H;
+  const probs = batchedActionProbs(thetas, states, spec);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < M; j++) {
+      H[i * M + j] = sumSqrtJs(probs[i], probs[j], offset[i], offset[i + 1], A) / batches[i].B;
+    }
+  }
+  return H;
+}
+
+/**
+ * The matrix P[i, j] = P(pi_i, pi_j) (Def. 4) of M policies, batches[i] being rollouts of
+ * pi_i on the shared MDP. Symmetric by definition; not a metric (no triangle inequality).
+ * @returns [M, M] row-major
+ */
+export function trajectoryDivergenceMatrix(thetas: readonly Float32Array[], batches: readonly TrajectoryBatch[], spec: PolicySpec): Float64Array {
+  const H = trajectoryDivergenceParts(thetas, batches, spec);
+  const M = thetas.length;
+  const P = new Float64Array(M * M);
+  for (let i = 0; i < M; i++) for (let j = 0; j < M; j++) P[i * M + j] = H[i * M + j] + H[j * M + i];
+  return P;
+}
+
+// ---------------------------------------------------------------------------------------
+// Def. 3: the equivalence policy metric d_E on S'_hat
+// ---------------------------------------------------------------------------------------
+
+export interface EquivalenceConfig {
+  /**
+   * Radius r: a state visited by one policy counts as reached by the other when it is
+   * within distance r of one of the other's visited states. Default 0.025, half a step
+   * of the default particle (stepSize 0.05).
+   */
+  radius: number;
+}
+
+export const EQUIVALENCE_DEFAULTS: EquivalenceConfig = { radius: 0.025 };
+
+export function equivalenceConfig(overrides?: DeepPartial<EquivalenceConfig>, where = 'equivalence metric config'): EquivalenceConfig {
+  const c = mergeConfig(where, EQUIVALENCE_DEFAULTS, overrides);
+  check.positive(where, 'radius', c.radius);
+  return c;
+}
+
+/** Cell indices are kept below 2^24 in magnitude so that a numeric key is exact. */
+const CELL_LIMIT = 2 ** 24;
+
+/** Uniform grid of cell size r over a set of 2D points: cell key -> point indices. */
+interface Grid {
+  r: number;
+  points: Float32Array;
+  cells: Map<number, number[]>;
+}
+
+function cellOf(v: number, r: number): number {
+  const c = Math.floor(v / r);
+  if (!(Math.abs(c) < CELL_LIMIT)) {
+    throw new RangeError(`equivalence metric: state coordinate ${v} is more than 2^24 radii (${r}) from the origin; use a larger radius`);
+  }
+  return c;
+}
+
+function cellKey(cx: number, cy: number): number {
+  return (cx + CELL_LIMIT) * 2 * CELL_LIMIT + (cy + CELL_LIMIT);
+}
+
+function buildGrid(points: Float32Array, from: number, to: number, r: number): Grid {
+  const cells = new Map<number, number[]>();
+  for (let k = from; k < to; k++) {
+    const key = cellKey(cellOf(points[2 * k], r), cellOf(points[2 * k + 1], r));
+    let list = cells.get(key);
+    if (!list) cells.set(key, (list = []));
+    list.push(k);
+  }
+  return { r, points, cells };
+}
+
+/** Whether some point of the grid lies within distance r of (x, y). */
+function hasNeighbour(g: Grid, x: number, y: number): boolean {
+  const cx = cellOf(x, g.r), cy = cellOf(y, g.r), r2 = g.r * g.r;
+  for (let dx = -1; dx <= 1; dx++) {
+    for (let dy = -1; dy <= 1; dy++) {
+      const list = g.cells.get(cellKey(cx + dx, cy + dy));
+      if (!list) continue;
+      for (const k of list) {
+        const ex = g.points[2 * k] - x, ey = g.points[2 * k + 1] - y;
+        if (ex * ex + ey * ey <= r2) return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** d_E of one pair and the size of the shared state set it used. */
+export interface EquivalenceMetric {
+  /** d_E estimate: mean sqrt J over S'_hat; NaN when S'_hat is empty. */
+  dE: number;
+  /** |S'_hat|: decision states (of both policies) reached by both. */
+  shared: number;
+  /** Of those, how many come from A's rollouts. */
+  sharedFromA: number;
+  /** Decision states in A's rollouts. */
+  nA: number;
+  /** Decision states in B's rollouts. */
+  nB: number;
+}
+
+/** Pooled decision states of M policies, their action probabilities and one grid per policy. */
+interface Visits {
+  states: Float32Array;
+  offset: Int32Array;
+  probs: Float32Array[];
+  grids: Grid[];
+}
+
+function visits(thetas: readonly Float32Array[], batches: readonly TrajectoryBatch[], spec: PolicySpec, cfg: EquivalenceConfig): Visits {
+  checkBatches(thetas, batches, spec, 'equivalenceMetric');
+  check.positive('equivalence metric config', 'radius', cfg.radius);
+  const { states, offset } = pool(batches);
+  const probs = states.length > 0 ? batchedActionProbs(thetas, states, spec) : thetas.map(() => new Float32Array(0));
+  const grids = thetas.map((_, i) => buildGrid(states, offset[i], offset[i + 1], cfg.radius));
+  return { states, offset, probs, grids };
+}
+
+/**
+ * Sum of sqrt J(pi_i, pi_j) over S'_hat(i, j) and the number of its states from each side:
+ * policy i's states within r of policy j's, plus policy j's states within r of policy i's.
+ */
+function sharedSum(v: Visits, i: number, j: number, A: number): { sum: number; fromI: number; fromJ: number } {
+  let sum = 0;
+  const side = (own: number, other: number) => {
+    let count = 0;
+    for (let k = v.offset[own]; k < v.offset[own + 1]; k++) {
+      if (hasNeighbour(v.grids[other], v.states[2 * k], v.states[2 * k + 1])) {
+        sum += sqrtJsRow(v.probs[i], v.probs[j], k, A);
+        count++;
+      }
+    }
+    return count;
+  };
+  const fromI = side(i, j);
+  const fromJ = i === j ? 0 : side(j, i);
+  return { sum, fromI, fromJ };
+}
+
+/**
+ * d_E([pi_A], [pi_B]) (Def. 3) estimated on S'_hat from rollouts of both policies on the
+ * same MDP (see the module comment for the approximation and its limits).
+ * @param batchA rollouts of pi_A; batchB rollouts of pi_B (same dynamics)
+ */
+export function equivalenceMetric(thetaA: Float32Array, thetaB: Float32Array, batchA: TrajectoryBatch, batchB: TrajectoryBatch,
+  spec: PolicySpec, cfg: EquivalenceConfig = EQUIVALENCE_DEFAULTS): EquivalenceMetric {
+  const v = visits([thetaA, thetaB], [batchA, batchB], spec, cfg);
+  const { sum, fromI, fromJ } = sharedSum(v, 0, 1, spec.nActions);
+  const shared = fromI + fromJ;
+  return { dE: shared > 0 ? sum / shared : NaN, shared, sharedFromA: fromI, nA: v.offset[1], nB: v.offset[2] - v.offset[1] };
+}
+
+/**
+ * The [M, M] matrices of d_E estimates and of |S'_hat| for M policies, batches[i] being
+ * rollouts of pi_i on the shared MDP; one batched forward pass for all policies and states.
+ * S'_hat(i, j) and the sum over it are symmetric in i and j, so each pair is computed once
+ * and mirrored. The diagonal uses S'_hat(i, i) = policy i's own states, so D[i, i] = 0.
+ */
+export function equivalenceMetricMatrix(thetas: readonly Float32Array[], batches: readonly TrajectoryBatch[], spec: PolicySpec,
+  cfg: EquivalenceConfig = EQUIVALENCE_DEFAULTS): { D: Float64Array; shared: Int32Array } {
+  const v = visits(thetas, batches, spec, cfg);
+  const M = thetas.length;
+  const D = new Float64Array(M * M), shared = new Int32Array(M * M);
+  for (let i = 0; i < M; i++) {
+    for (let j = i; j < M; j++) {
+      const { sum, fromI, fromJ } = sharedSum(v, i, j, spec.nActions);
+      const count = fromI + fromJ;
+      D[i * M + j] = D[j * M + i] = count > 0 ? sum / count : NaN;
+      shared[i * M + j] = shared[j * M + i] = count;
+    }
+  }
+  return { D, shared };
+}
+
+// ---------------------------------------------------------------------------------------
+// Equivalent-but-unequal policies (Sec. IV.A's two-state example, on the flat theta)
+// ---------------------------------------------------------------------------------------
+
+/** Where and how `dormantUnitVariant` changes a policy. */
+export interface DormantUnit {
+  /** Hidden unit j to use; it must be unused by theta (its output weights W2[j, :] all zero). */
+  unit: number;
+  /** Input weights w (length obsDim): the unit is active where w . s + b > 0. */
+  w: readonly number[];
+  /** Bias b of the unit. */
+  b: number;
+  /** Added to the logits per unit of activation: W2[j, :] (length nActions). */
+  logits: readonly number[];
+}
+
+/**
+ * A policy that equals theta wherever w . s + b <= 0 and differs where w . s + b > 0: the
+ * flat-theta analogue of Sec. IV.A's two-state example. Hidden unit j (unused by theta) is
+ * wired to fire only in that half-plane and to shift the logits there. If no trajectory of
+ * pi_theta enters the half-plane, the two policies are equivalent (Def. 1) but unequal:
+ * P = d_E = 0 while d_P > 0 for a q_S that covers the half-plane. Layout of theta as in
+ * policy.ts: W1 [obsDim, H] at 0, b1 [H] at obsDim*H, W2 [H, A] at obsDim*H + H.
+ */
+export function dormantUnitVariant(theta: Float32Array, spec: PolicySpec, d: DormantUnit): Float32Array {
+  const { obsDim: D, hidden: H, nActions: A } = spec;
+  if (theta.length !== paramCount(spec)) throw new RangeError(`dormantUnitVariant: theta has ${theta.length} parameters, expected ${paramCount(spec)}`);
+  check.intInRange('dormantUnitVariant', 'unit', d.unit, 0, H - 1);
+  if (d.w.length !== D || d.logits.length !== A) {
+    throw new RangeError(`dormantUnitVariant: "w" needs ${D} weights and "logits" ${A}, got ${d.w.length} and ${d.logits.length}`);
+  }
+  const w2 = D * H + H;
+  for (let a = 0; a < A; a++) {
+    if (theta[w2 + d.unit * A + a] !== 0) {
+      throw new RangeError(`dormantUnitVariant: hidden unit ${d.unit} is used by theta (W2[${d.unit}, ${a}] = ${theta[w2 + d.unit * A + a]}); pick an unused unit`);
+    }
+  }
+  const out = theta.slice();
+  for (let i = 0; i < D; i++) out[i * H + d.unit] = d.w[i];
+  out[D * H + d.unit] = d.b;
+  for (let a = 0; a < A; a++) out[w2 + d.unit * A + a] = d.logits[a];
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Measured violations of the metric axioms
+// ---------------------------------------------------------------------------------------
+
+/** How far a matrix of distances is from a metric. */
+export interface AxiomViolations {
+  /** Number of points M. */
+  M: number;
+  /** max_i |D[i, i]| (identity: d(x, x) = 0). */
+  maxDiagonal: number;
+  /** Off-diagonal entries <= tol: pairs the distance cannot tell apart (0 for a metric on distinct points). */
+  zeroOffDiagonal: number;
+  /** Entries < -tol (non-negativity). */
+  negative: number;
+  /** max_{i,j} |D[i, j] - D[j, i]| (symmetry). */
+  maxAsymmetry: number;
+  /** Ordered triples (i, j, k) of distinct points checked for D[i,k] <= D[i,j] + D[j,k]. */
+  triangleChecked: number;
+  /** Triples with D[i,k] > D[i,j] + D[j,k] + tol. */
+  triangleViolations: number;
+  /** Largest excess D[i,k] - D[i,j] - D[j,k] over all triples (<= 0 when none is violated). */
+  maxTriangleExcess: number;
+  /** Largest excess relative to D[i,k]. */
+  maxRelativeExcess: number;
+  /** The triple [i, j, k] with the largest excess, or null when M < 3. */
+  worstTriple: [number, number, number] | null;
+}
+
+/**
+ * Check the metric axioms on a distance matrix (for the notebook's "measured violations").
+ * NaN entries (e.g. d_E with an empty S'_hat) are skipped.
+ * @param D [M, M] row-major
+ * @param tol slack for rounding
+ */
+export function metricAxiomViolations(D: ArrayLike<number>, M: number, tol = 1e-9): AxiomViolations {
+  if (!Number.isInteger(M) || M < 1 || D.length !== M * M) throw new RangeError(`metricAxiomViolations: D must be an [M, M] matrix, got length ${D.length} for M = ${M}`);
+  check.nonNegative('metricAxiomViolations', 'tol', tol);
+  let maxDiagonal = 0, zeroOffDiagonal = 0, negative = 0, maxAsymmetry = 0;
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < M; j++) {
+      const d = D[i * M + j];
+      if (Number.isNaN(d)) continue;
+      if (d < -tol) negative++;
+      if (i === j) maxDiagonal = Math.max(maxDiagonal, Math.abs(d));
+      else {
+        if (Math.abs(d) <= tol) zeroOffDiagonal++;
+        const e = D[j * M + i];
+        if (!Number.isNaN(e)) maxAsymmetry = Math.max(maxAsymmetry, Math.abs(d - e));
+      }
+    }
+  }
+  let checked = 0, violations = 0, maxExcess = -Infinity, maxRel = -Infinity;
+  let worst: [number, number, number] | null = null;
+  for (let i = 0; i < M; i++) {
+    for (let k = 0; k < M; k++) {
+      if (k === i) continue;
+      const dik = D[i * M + k];
+      for (let j = 0; j < M; j++) {
+        if (j === i || j === k) continue;
+        const via = D[i * M + j] + D[j * M + k];
+        if (Number.isNaN(dik) || Number.isNaN(via)) continue;
+        checked++;
+        const excess = dik - via;
+        if (excess > tol) violations++;
+        if (excess > maxExcess) {
+          maxExcess = excess;
+          worst = [i, j, k];
+        }
+        if (dik > 0) maxRel = Math.max(maxRel, excess / dik);
+      }
+    }
+  }
+  return {
+    M, maxDiagonal, zeroOffDiagonal, negative, maxAsymmetry,
+    triangleChecked: checked, triangleViolations: violations,
+    maxTriangleExcess: checked > 0 ? maxExcess : 0,
+    maxRelativeExcess: Number.isFinite(maxRel) ? maxRel : 0,
+    worstTriple: worst,
+  };
+}

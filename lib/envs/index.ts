@@ -1,0 +1,3 @@
+/** Environments: batched step functions over typed arrays; tasks are plain data. */
+export * as particle from './particle';
+export * as testbed from './testbed';
