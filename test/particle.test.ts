@@ -108,11 +108,11 @@ describe('particle testbed', () => {
 
   describe('bad input', () => {
     it('rejects a non-positive step size, naming the field', () => {
-      assert.throws(() => particleConfig({ stepSize: 0 }), (e: Error) => e instanceof ConfigError && /"stepSize" must be a positive finite number, got 0/.test(e.message));
+      assert.throws(() => particleConfig({ stepSize: 0 }), (e: Error) => e instanceof ConfigError && /particle config: "stepSize" must be a finite number > 0, got 0/.test(e.message));
     });
 
     it('rejects horizon 0', () => {
-      assert.throws(() => particleConfig({ horizon: 0 }), /"horizon" must be a positive integer, got 0/);
+      assert.throws(() => particleConfig({ horizon: 0 }), /"horizon" must be an integer > 0, got 0/);
     });
 
     it('rejects a remapping that is not a permutation', () => {

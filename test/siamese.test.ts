@@ -179,7 +179,7 @@ describe('Siamese task metric f_phi (paper 001, Sec. II, Alg. 1 l.11-16)', () =>
   it('rejects bad settings and inputs, naming the field', () => {
     assert.throws(() => siameseTrainConfig({ transitionsPerTask: 0 }), /siamese training config: "transitionsPerTask" must be a positive integer, got 0/);
     assert.throws(() => siameseTrainConfig({ threshold: 1 }), /"threshold" must be a number in \(0, 1\), got 1/);
-    assert.throws(() => siameseTrainConfig({ adam: { lr: -1 } }), /"adam.lr" must be a positive finite number/);
+    assert.throws(() => siameseTrainConfig({ adam: { lr: -1 } }), /"adam.lr" must be a finite number > 0/);
     assert.throws(() => siameseScoreMatrix(new Float32Array(3), [new Float32Array(8)], spec), /phi must be a Float32Array of 2161 parameters, got 3/);
     assert.throws(() => embedTasks(siameseInit(spec, new Rng(0)), [new Float32Array(5)], spec), /task 0 must hold at least one transition of 8 features/);
   });

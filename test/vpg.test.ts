@@ -86,7 +86,7 @@ describe('VPG', () => {
   });
 
   it('rejects bad settings, naming the field', () => {
-    assert.throws(() => vpgConfig({ gamma: 1.5 }), /vpg config: "gamma" must be a number in \[0, 1\], got 1.5/);
-    assert.throws(() => vpgConfig({ adam: { lr: 0 } }), /vpg config: "adam.lr" must be a positive finite number, got 0/);
+    assert.throws(() => vpgConfig({ gamma: 1.5 }), /vpg config: "gamma" must be a finite number in \[0, 1\], got 1.5/);
+    assert.throws(() => vpgConfig({ adam: { lr: 0 } }), /vpg config: "adam.lr" must be a finite number > 0, got 0/);
   });
 });

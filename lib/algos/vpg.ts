@@ -19,30 +19,19 @@
  * makes the Adam step size independent of the reward scale.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { AdamConfig, adamInit, adamStep, AdamState, checkAdam } from '../core/adam';
-import { check, DeepPartial, mergeConfig } from '../core/config';
+import { AdamConfig, adamInit, adamSchema, adamStep, AdamState } from '../core/adam';
+import { num, Resolved, resolver, section } from '../core/schema';
 import { logProbsTf, PolicySpec } from '../policies/softmax-mlp';
 import { TrajectoryBatch, meanReturn } from '../policies/rollout';
 import { tf } from '../core/tf';
 
-export interface VpgConfig {
-  /** Discount gamma of the reward-to-go. */
-  gamma: number;
-  /** Adam settings of the policy update. */
-  adam: AdamConfig;
-}
-
-export const VPG_DEFAULTS: VpgConfig = {
-  gamma: 0.99,
-  adam: { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-};
-
-export function vpgConfig(overrides?: DeepPartial<VpgConfig>, where = 'vpg config'): VpgConfig {
-  const c = mergeConfig(where, VPG_DEFAULTS, overrides);
-  check.inRange(where, 'gamma', c.gamma, 0, 1);
-  checkAdam(where, c.adam, 'adam.');
-  return c;
-}
+export const vpgSchema = section({
+  gamma: num.min(0).max(1).default(0.99).describe('discount gamma of the reward-to-go'),
+  adam: adamSchema.default({ lr: 0.01 }).describe('Adam settings of the policy update'),
+});
+export type VpgConfig = Resolved<typeof vpgSchema>;
+export const vpgConfig = resolver('vpg config', vpgSchema);
+export const VPG_DEFAULTS: VpgConfig = vpgConfig();
 
 /** Discounted reward-to-go G[b, t] = sum_{t' >= t} gamma^{t'-t} r[b, t'] (0 after the episode). [B, T] */
 export function rewardToGo(rewards: Float32Array, mask: Uint8Array, B: number, T: number, gamma: number): Float32Array {

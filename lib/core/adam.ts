@@ -2,18 +2,18 @@
  * Adam (Kingma & Ba, 2015) over flat Float32Array parameters, as a pure function.
  * The policy-gradient algorithms use it for their outer updates, as Spinning Up's VPG does.
  */
-import { check } from './config';
+import { ConfigError } from './config';
+import { num, Resolved, resolveConfig, resolver, section } from './schema';
 
-export interface AdamConfig {
-  /** Step size alpha. */
-  lr: number;
-  /** Decay of the first-moment estimate. */
-  beta1: number;
-  /** Decay of the second-moment estimate. */
-  beta2: number;
-  /** Added to sqrt(v_hat) for numerical safety. */
-  eps: number;
-}
+/** Adam's settings. Sections that embed it set their own step size: `adam: adamSchema.default({ lr: 0.01 })`. */
+export const adamSchema = section({
+  lr: num.positive().default(1e-3).describe('step size alpha'),
+  beta1: num.min(0).max(1).default(0.9).describe('decay of the first-moment estimate'),
+  beta2: num.min(0).max(1).default(0.999).describe('decay of the second-moment estimate'),
+  eps: num.positive().default(1e-8).describe('added to sqrt(v_hat) for numerical safety'),
+});
+export type AdamConfig = Resolved<typeof adamSchema>;
+export const adamConfig = resolver('adam config', adamSchema);
 
 export interface AdamState {
   /** First moment m, same length as theta. */
@@ -22,13 +22,6 @@ export interface AdamState {
   v: Float32Array;
   /** Number of steps taken so far. */
   t: number;
-}
-
-export function checkAdam(where: string, c: AdamConfig, prefix = ''): void {
-  check.positive(where, `${prefix}lr`, c.lr);
-  check.inRange(where, `${prefix}beta1`, c.beta1, 0, 1);
-  check.inRange(where, `${prefix}beta2`, c.beta2, 0, 1);
-  check.positive(where, `${prefix}eps`, c.eps);
 }
 
 export function adamInit(n: number): AdamState {
@@ -55,4 +48,14 @@ export function adamStep(theta: Float32Array, grad: Float32Array, state: AdamSta
     out[i] = theta[i] - (cfg.lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + cfg.eps);
   }
   return { theta: out, state: { m, v, t } };
+}
+
+/** Validate an Adam section embedded in an older-style config (errors name `where` and the field). */
+export function checkAdam(where: string, c: AdamConfig, prefix = ''): void {
+  try {
+    resolveConfig(where, adamSchema, c);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(where, `${prefix}${e.field}`, e.message.slice(e.message.indexOf('" ') + 2));
+    throw e;
+  }
 }

@@ -29,6 +29,8 @@ export const num = z.number().finite();
 export const int = z.number().int();
 /** Probability-like number in [0, 1]. */
 export const unit = z.number().min(0).max(1);
+/** A point of the plane [x, y]. */
+export const vec2 = z.tuple([num, num]);
 
 /** A config section: an object whose unknown keys are errors (a typo must not be silently ignored). */
 export function section<T extends z.ZodRawShape>(shape: T) {
@@ -79,8 +81,39 @@ function sectionAt(schema: z.ZodTypeAny, path: readonly (string | number)[]): z.
   return s instanceof z.ZodObject ? s : null;
 }
 
-/** What an issue says, in the lab's words ("must be > 0"). */
-function expectation(issue: z.ZodIssue): string {
+/** The leaf schema at `path`, unwrapped. */
+function leafAt(schema: z.ZodTypeAny, path: readonly (string | number)[]): z.ZodTypeAny | null {
+  let s = unwrap(schema);
+  for (const p of path) {
+    if (s instanceof z.ZodObject && typeof p === 'string' && p in s.shape) s = unwrap(s.shape[p]);
+    else if (s instanceof z.ZodArray && typeof p === 'number') s = unwrap(s.element);
+    else if (s instanceof z.ZodTuple && typeof p === 'number') s = unwrap(s.items[p]);
+    else if (s instanceof z.ZodRecord) s = unwrap(s.valueSchema);
+    else return null;
+  }
+  return s;
+}
+
+/** The range a number schema accepts, in words: "an integer > 0", "a number in [0, 1]". */
+function numberRange(s: z.ZodNumber): string {
+  let lo: { v: number; incl: boolean } | null = null, hi: { v: number; incl: boolean } | null = null, isInt = false;
+  for (const c of s._def.checks) {
+    if (c.kind === 'int') isInt = true;
+    else if (c.kind === 'min') lo = { v: c.value, incl: c.inclusive };
+    else if (c.kind === 'max') hi = { v: c.value, incl: c.inclusive };
+  }
+  const what = isInt ? 'an integer' : 'a finite number';
+  if (lo && hi) return `${what} in ${lo.incl ? '[' : '('}${lo.v}, ${hi.v}${hi.incl ? ']' : ')'}`;
+  if (lo) return `${what} ${lo.incl ? '>=' : '>'} ${lo.v}`;
+  if (hi) return `${what} ${hi.incl ? '<=' : '<'} ${hi.v}`;
+  return what;
+}
+
+/** What an issue says, in the lab's words ("must be an integer > 0"). */
+function expectation(issue: z.ZodIssue, leaf: z.ZodTypeAny | null): string {
+  if (leaf instanceof z.ZodNumber && ['too_small', 'too_big', 'not_finite', 'invalid_type'].includes(issue.code)) {
+    return `must be ${numberRange(leaf)}`;
+  }
   switch (issue.code) {
     case 'invalid_type':
       if (issue.expected === 'integer') return 'must be an integer';
@@ -124,7 +157,7 @@ export function resolveConfig<S extends z.ZodTypeAny>(where: string, schema: S, 
   if (issue.code === 'custom') {
     throw new ConfigError(where, describePath(issue.path), issue.message);
   }
-  throw new ConfigError(where, describePath(issue.path), `${expectation(issue)}, got ${showValue(valueAt(input, issue.path))}`);
+  throw new ConfigError(where, describePath(issue.path), `${expectation(issue, leafAt(schema, issue.path))}, got ${showValue(valueAt(input, issue.path))}`);
 }
 
 /** A resolver bound to one schema: `vpgConfig({ lr: 0.1 })`. */

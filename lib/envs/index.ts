@@ -1,3 +1,4 @@
 /** Environments: batched step functions over typed arrays; tasks are plain data. */
 export * as particle from './particle';
 export * as testbed from './testbed';
+export * as pointNav from './point-nav';

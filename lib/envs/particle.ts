@@ -26,7 +26,8 @@
  *
  * References: ../shared/papers/000_0faad8b098250fb8.txt (App. 6.2, 6.3; Fig. 3).
  */
-import { check, ConfigError, DeepPartial, mergeConfig } from '../core/config';
+import { ConfigError } from '../core/config';
+import { int, num, Resolved, resolver, section, vec2 } from '../core/schema';
 import { Rng } from '../core/rng';
 
 /** Action ids, in the paper's order: left, right, down, up. */
@@ -36,38 +37,18 @@ export const ACTION_NAMES = ['left', 'right', 'down', 'up'] as const;
 export const DIRECTIONS: readonly (readonly [number, number])[] = [[-1, 0], [1, 0], [0, -1], [0, 1]];
 export const N_ACTIONS = 4;
 
-export interface ParticleConfig {
-  /** Length of one move, the paper's "one pixel unit". 0.05 makes the straight path to (1,1) 40 moves long. */
-  stepSize: number;
-  /** Episode horizon T: an episode ends after this many steps (paper: 100). */
-  horizon: number;
-  /** Start position s_0 (paper: the origin). */
-  start: [number, number];
-  /** Target position (paper: (1, 1)). */
-  target: [number, number];
-  /** An episode ends early once the particle is within this distance of the target (paper: 0.01). */
-  goalRadius: number;
-}
-
-export const PARTICLE_DEFAULTS: ParticleConfig = {
-  stepSize: 0.05,
-  horizon: 100,
-  start: [0, 0],
-  target: [1, 1],
-  goalRadius: 0.01,
-};
-
-/** Merge overrides over the defaults and check every field. */
-export function particleConfig(overrides?: DeepPartial<ParticleConfig>): ParticleConfig {
-  const where = 'particle config';
-  const c = mergeConfig(where, PARTICLE_DEFAULTS, overrides);
-  check.positive(where, 'stepSize', c.stepSize);
-  check.positiveInt(where, 'horizon', c.horizon);
-  check.vec2(where, 'start', c.start);
-  check.vec2(where, 'target', c.target);
-  check.positive(where, 'goalRadius', c.goalRadius);
-  return c;
-}
+/** The particle's dynamics, shared by all entity types. */
+export const particleSchema = section({
+  stepSize: num.positive().default(0.05).describe('length of one move, the paper\'s "one pixel unit"; 0.05 makes the straight path to (1, 1) 40 moves long'),
+  horizon: int.positive().default(100).describe('episode horizon T: an episode ends after this many steps (paper: 100)'),
+  start: vec2.default([0, 0]).describe('start position s_0 (paper: the origin)'),
+  target: vec2.default([1, 1]).describe('target position (paper: (1, 1))'),
+  goalRadius: num.positive().default(0.01).describe('an episode ends early once the particle is within this distance of the target (paper: 0.01)'),
+});
+export type ParticleConfig = Resolved<typeof particleSchema>;
+/** Check every field and fill in the defaults. */
+export const particleConfig = resolver('particle config', particleSchema);
+export const PARTICLE_DEFAULTS: ParticleConfig = particleConfig();
 
 /** One entity type: plain data. */
 export interface EntityType {
@@ -85,36 +66,20 @@ export interface EntityType {
   spread: number[];
 }
 
-export interface PopulationConfig {
-  /** Number of latent groups, each a complete remapping of the controls (paper: 6). */
-  latentTypes: number;
-  /** Variants per latent group, each adding its own uniform variance per action (paper: 4). */
-  variantsPerLatent: number;
-  /** Drift of a variant is drawn per action from U(-maxDrift, maxDrift). */
-  maxDrift: number;
-  /** Noise half-width of a variant is drawn per action from U(0, maxSpread). */
-  maxSpread: number;
-}
-
-export const POPULATION_DEFAULTS: PopulationConfig = {
-  latentTypes: 6,
-  variantsPerLatent: 4,
-  maxDrift: 0.4,
-  maxSpread: 0.4,
-};
-
-export function populationConfig(overrides?: DeepPartial<PopulationConfig>): PopulationConfig {
-  const where = 'population config';
-  const c = mergeConfig(where, POPULATION_DEFAULTS, overrides);
-  check.intInRange(where, 'latentTypes', c.latentTypes, 1, 24);
-  check.positiveInt(where, 'variantsPerLatent', c.variantsPerLatent);
-  check.nonNegative(where, 'maxDrift', c.maxDrift);
-  check.nonNegative(where, 'maxSpread', c.maxSpread);
+/** How the population of entity types is drawn (App. 6.2). */
+export const populationSchema = section({
+  latentTypes: int.min(1).max(24).default(6).describe('number of latent groups, each a complete remapping of the controls (paper: 6)'),
+  variantsPerLatent: int.positive().default(4).describe('variants per latent group, each adding its own uniform variance per action (paper: 4)'),
+  maxDrift: num.min(0).default(0.4).describe('drift of a variant is drawn per action from U(-maxDrift, maxDrift)'),
+  maxSpread: num.min(0).default(0.4).describe('noise half-width of a variant is drawn per action from U(0, maxSpread)'),
+}).superRefine((c, ctx) => {
   if (c.maxDrift + c.maxSpread >= 1) {
-    throw new ConfigError(where, 'maxDrift', `plus maxSpread must be < 1 so that every action keeps its cardinal direction, got ${c.maxDrift} + ${c.maxSpread}`);
+    ctx.addIssue({ code: 'custom', path: ['maxDrift'], message: `plus maxSpread must be < 1 so that every action keeps its cardinal direction, got ${c.maxDrift} + ${c.maxSpread}` });
   }
-  return c;
-}
+});
+export type PopulationConfig = Resolved<typeof populationSchema>;
+export const populationConfig = resolver('population config', populationSchema);
+export const POPULATION_DEFAULTS: PopulationConfig = populationConfig();
 
 function allPermutations(n: number): number[][] {
   if (n === 1) return [[0]];

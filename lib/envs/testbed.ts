@@ -3,33 +3,19 @@
  * types and the seed that draws it. The population seed is separate from the training
  * seeds, so every training seed of an experiment faces the same 24 entity types.
  */
-import { check, DeepPartial, mergeConfig } from '../core/config';
-import { Dynamics, dynamics, EntityType, particleConfig, ParticleConfig, PARTICLE_DEFAULTS, population, populationConfig, PopulationConfig, POPULATION_DEFAULTS } from './particle';
+import { int, Resolved, resolver, section } from '../core/schema';
+import { Dynamics, dynamics, EntityType, particleSchema, population, populationSchema } from './particle';
 import { Rng } from '../core/rng';
 
-export interface TestbedConfig {
-  /** Dynamics shared by all entity types. */
-  particle: ParticleConfig;
-  /** How the population of entity types is drawn. */
-  population: PopulationConfig;
-  /** Seed of the population draw. */
-  populationSeed: number;
-}
-
-export const TESTBED_DEFAULTS: TestbedConfig = {
-  particle: PARTICLE_DEFAULTS,
-  population: POPULATION_DEFAULTS,
-  populationSeed: 2020,
-};
-
-export function testbedConfig(overrides?: DeepPartial<TestbedConfig>, where = 'testbed config'): TestbedConfig {
-  const c = mergeConfig(where, TESTBED_DEFAULTS, overrides);
-  return {
-    particle: particleConfig(c.particle),
-    population: populationConfig(c.population),
-    populationSeed: check.nonNegativeInt(where, 'populationSeed', c.populationSeed),
-  };
-}
+/** The testbed of a run: particle dynamics, the population of entity types and the seed that draws it. */
+export const testbedSchema = section({
+  particle: particleSchema.default({}).describe('dynamics shared by all entity types'),
+  population: populationSchema.default({}).describe('how the population of entity types is drawn'),
+  populationSeed: int.min(0).default(2020).describe('seed of the population draw (separate from training seeds: every seed faces the same types)'),
+});
+export type TestbedConfig = Resolved<typeof testbedSchema>;
+export const testbedConfig = resolver('testbed config', testbedSchema);
+export const TESTBED_DEFAULTS: TestbedConfig = testbedConfig();
 
 export interface Testbed {
   config: TestbedConfig;
