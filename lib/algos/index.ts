@@ -8,3 +8,5 @@ export * as joint from './joint';
 export * as bandit from './bandit';
 export * as adaptation from './adaptation';
 export * as hindsightReplay from './hindsight-replay';
+export * as rl2 from './rl2';
+export * as sysid from './sysid';

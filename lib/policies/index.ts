@@ -2,3 +2,5 @@
 export * as softmaxMlp from './softmax-mlp';
 export * as rollout from './rollout';
 export * as gru from './gru';
+export * as recurrentSoftmax from './recurrent-softmax';
+export * as trials from './trials';
