@@ -47,12 +47,14 @@ export const rl2Schema = section({
   episodesPerTrial: int.positive().default(2).describe('N: episodes per trial on one entity type, hidden state kept across them (Duan et al.: 2 for the maze)'),
   trialsPerUpdate: int.positive().default(36).describe('B: trials per policy update, each on a support type drawn uniformly'),
   gamma: num.min(0).max(1).default(0.99).describe('discount gamma over the whole trial (Duan et al.: 0.99)'),
-  lambda: num.min(0).max(1).default(0.3).describe('GAE lambda (Duan et al.: 0.3)'),
+  lambda: num.min(0).max(1).default(0.95).describe('GAE lambda (Duan et al.: 0.3)'),
   epochs: int.positive().default(1).describe('E: gradient steps per batch of trials (1 = advantage actor-critic / VPG with a learned baseline; PPO uses several)'),
   clip: num.positive().default(0.2).describe('PPO clip range epsilon of the probability ratio (inactive when epochs = 1)'),
   valueCoef: num.min(0).default(0.5).describe('weight of the value loss (shared GRU)'),
   entropyCoef: num.min(0).default(0.01).describe('weight of the entropy bonus'),
-  rewardScale: num.positive().default(0.1).describe('rewards are multiplied by this for advantages and value targets (not in the policy input)'),
+  stateScale: num.positive().default(1).describe('the state enters phi_t as s_t * stateScale'),
+  rewardInputScale: num.positive().default(1).describe('the previous reward enters phi_t as r_{t-1} * rewardInputScale'),
+  rewardScale: num.positive().default(0.01).describe('rewards are multiplied by this for advantages and value targets (not in the policy input)'),
   maxGradNorm: num.positive().default(1).describe('global gradient norm clip before Adam'),
   outputScale: num.positive().default(0.01).describe('initial scale of the policy head: 0.01 starts within 1% of uniform'),
   adam: adamSchema.default({ lr: 3e-3 }).describe('Adam settings of l.6'),
@@ -62,7 +64,7 @@ export const rl2Config = resolver('rl2 config', rl2Schema);
 
 /** The particle testbed's recurrent policy for a config: obsDim 2, 4 actions, H hidden. */
 export function rl2Spec(cfg: Rl2Config): RecurrentSpec {
-  return { obsDim: 2, nActions: 4, hidden: cfg.hidden };
+  return { obsDim: 2, nActions: 4, hidden: cfg.hidden, stateScale: cfg.stateScale, rewardInputScale: cfg.rewardInputScale };
 }
 
 export interface Rl2State {

@@ -47,6 +47,10 @@ export interface RecurrentSpec {
   nActions: number;
   /** GRU hidden size H. */
   hidden: number;
+  /** phi's state entries are s_t * stateScale (default 1). */
+  stateScale?: number;
+  /** phi's reward entry is r_{t-1} * rewardInputScale (default 1). */
+  rewardInputScale?: number;
 }
 
 /** Check the sizes; errors name the field. */
@@ -127,15 +131,17 @@ export function packRecurrent(theta: Float32Array, spec: RecurrentSpec): PackedR
 }
 
 /**
- * Write phi = (s, one-hot a_prev, r_prev, d_prev) into row b of `x` [B, I]. At the first
+ * Write phi = (s * stateScale, one-hot a_prev, r_prev * rewardInputScale, d_prev) into
+ * row b of `x` [B, I]. At the first
  * step of a trial there is no previous step: pass aPrev = -1 (all-zero one-hot), r = d = 0.
  */
 export function writeInput(x: Float64Array, b: number, spec: RecurrentSpec, s: ArrayLike<number>, sOffset: number,
   aPrev: number, rPrev: number, dPrev: number): void {
   const I = inputSize(spec), k = b * I;
-  for (let i = 0; i < spec.obsDim; i++) x[k + i] = s[sOffset + i];
+  const cs = spec.stateScale ?? 1, cr = spec.rewardInputScale ?? 1;
+  for (let i = 0; i < spec.obsDim; i++) x[k + i] = cs * s[sOffset + i];
   for (let a = 0; a < spec.nActions; a++) x[k + spec.obsDim + a] = a === aPrev ? 1 : 0;
-  x[k + spec.obsDim + spec.nActions] = rPrev;
+  x[k + spec.obsDim + spec.nActions] = cr * rPrev;
   x[k + spec.obsDim + spec.nActions + 1] = dPrev;
 }
 

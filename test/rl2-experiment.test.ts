@@ -1,0 +1,77 @@
+import * as assert from 'assert';
+import { rl2ExperimentConfig, rl2Sizes, rl2Unit, trainingEpisodes } from '../lib/experiments/rl2';
+import { adaptationCurves, budgetTable, describeBudgets, describeMemory, memoryGrouping, welchInterval } from '../lib/report/rl2';
+import { Row } from '../lib/core/row';
+
+describe('RL² / system identification experiment', () => {
+  it('rejects bad settings, naming the field', () => {
+    assert.throws(() => rl2ExperimentConfig({ rl2: { episodesPerTrial: 0 } }), /"rl2.episodesPerTrial" must be an integer > 0, got 0/);
+    assert.throws(() => rl2ExperimentConfig({ rl2: { hidden: 0 } }), /"rl2.hidden" must be an integer > 0, got 0/);
+    assert.throws(() => rl2ExperimentConfig({ queryTypes: [3, 3] }), /"queryTypes" must not repeat a type/);
+    assert.throws(() => rl2ExperimentConfig({ queryTypes: [30] }), /"queryTypes\[0\]" must be a type index in \[0, 24\)/);
+    assert.throws(() => rl2ExperimentConfig({ memory: { steps: [100] } }), /"memory.steps\[0\]" must be below the horizon 100/);
+    assert.throws(() => rl2ExperimentConfig({ methods: ['maml' as never] }), /"methods\[0\]"/);
+  });
+
+  it('smoke: one quick seed gives every table, with the same training episodes for every method', () => {
+    const cfg = rl2ExperimentConfig(rl2Sizes('quick').config as never);
+    const t = rl2Unit(cfg, 0);
+    const N = cfg.rl2.episodesPerTrial, Q = cfg.queryTypes.length;
+    assert.strictEqual(t.eval.length, 3 * Q * cfg.evalTrials * N);
+    assert.strictEqual(t.memory.length, 2 * cfg.memory.steps.length * (24 * 23) / 2);
+    const episodes = trainingEpisodes(cfg);
+    for (const m of ['rl2', 'sysid', 'dr']) {
+      const last = Math.max(...t.training.filter((r) => r.method === m).map((r) => Number(r.episodes)));
+      assert.ok(last >= episodes && last < episodes + 10, `${m} trained on ${last} episodes, RL² on ${episodes}`);
+    }
+    // Only RL² carries experience from one episode to the next.
+    assert.deepStrictEqual([...new Set(t.eval.filter((r) => r.method !== 'rl2').map((r) => r.episodesUsed))], [0]);
+    assert.deepStrictEqual([...new Set(t.eval.filter((r) => r.method === 'rl2').map((r) => r.episodesUsed))].sort(), [0, 1]);
+  });
+
+  it('Welch interval by hand', () => {
+    // a: mean 2, var 1, n 3; b: constant 0. se = sqrt(1/3), df = 2, t = 4.303.
+    const w = welchInterval([1, 2, 3], [0, 0, 0]);
+    assert.strictEqual(w.diff, 2);
+    assert.ok(Math.abs(w.lo - (2 - 4.303 / Math.sqrt(3))) < 1e-9 && Math.abs(w.hi - (2 + 4.303 / Math.sqrt(3))) < 1e-9);
+  });
+
+  it('scores each budget with every method\'s latest point within it', () => {
+    const curves: Row[] = [];
+    for (let seed = 0; seed < 3; seed++) {
+      curves.push({ seed, method: 'rl2', episodesUsed: 0, return: -100 + seed }, { seed, method: 'rl2', episodesUsed: 1, return: -50 + seed });
+      curves.push({ seed, method: 'random', episodesUsed: 0, return: -200 + seed }, { seed, method: 'random', episodesUsed: 10, return: -20 + seed });
+      curves.push({ seed, method: 'caml', episodesUsed: 10, return: -30 + seed });
+    }
+    const table = budgetTable(curves, [0, 5, 10]);
+    assert.deepStrictEqual(table.map((r) => r.winner), ['RL²', 'RL²', 'random init']);
+    assert.strictEqual(table[0].CAML, 'n/a');
+    assert.strictEqual(table[1]['RL²'], '-49.00 [-51.48, -46.52]'); // episode 2's returns at budget 5
+    assert.strictEqual(table[2]['runner-up'], 'CAML');
+    assert.deepStrictEqual(table.map((r) => r.verdict), ['clear', 'clear', 'clear']);
+    const lines = describeBudgets(table);
+    assert.strictEqual(lines.length, 3);
+    assert.match(lines[2], /^With 10 episodes of the query type used, random init wins clearly: -19.00 \[-21.48, -16.52\], against CAML -29.00/);
+  });
+
+  it('refuses Fig. 1 results on other query types', () => {
+    const ours: Row[] = [{ seed: 0, method: 'rl2', query: 3, episode: 1, return: -1 }];
+    const fig1: Row[] = [{ seed: 0, method: 'caml', query: 7, update: 0, episodesUsed: 10, return: -1 }];
+    assert.throws(() => adaptationCurves(ours, fig1), /query types 7.*RL² results on 3/);
+  });
+
+  it('memory that separates the latent groups scores ARI 1, memory that does not scores about 0', () => {
+    const rows: Row[] = [];
+    const latent = (t: number) => Math.floor(t / 4);
+    for (let i = 0; i < 24; i++) {
+      for (let j = i + 1; j < 24; j++) {
+        rows.push({ seed: 0, network: 'trained', k: 4, i, j, latentI: latent(i), latentJ: latent(j), distance: latent(i) === latent(j) ? 0.1 : 1 });
+        rows.push({ seed: 0, network: 'untrained', k: 4, i, j, latentI: latent(i), latentJ: latent(j), distance: 1 + ((i * 7 + j * 13) % 5) / 10 });
+      }
+    }
+    const g = memoryGrouping(rows);
+    assert.strictEqual(g.find((r) => r.network === 'trained')!.ari, 1);
+    assert.ok(Math.abs(Number(g.find((r) => r.network === 'untrained')!.ari)) < 0.3);
+    assert.match(describeMemory(g)[0], /trained network: .*first reaches 0.9 after 4 moves/);
+  });
+});
