@@ -22,6 +22,9 @@ import { testbed, testbedConfig } from '../lib/envs/testbed';
 import { initBackend, tf } from '../lib/core/tf';
 import { newLearner, vpgConfig, vpgUpdate } from '../lib/algos/vpg';
 import { resetState, step } from '../lib/envs/particle';
+import { normaliseAdvantages, rl2Config, rl2Gradient, rl2GradientTf, rl2Init, rl2Spec, trialAdvantages } from '../lib/algos/rl2';
+import { rolloutTrials, TrialBatch } from '../lib/policies/trials';
+import { rl2Experiment, rl2Sizes } from '../lib/experiments/rl2';
 
 const quick = process.argv.includes('--quick');
 const spec = PAPER_POLICY;
@@ -141,6 +144,24 @@ async function main(): Promise<void> {
     line(`24x24 divergence matrix (Alg. 1, ${estimator}, S = 1000)`, `${divMs.toFixed(1)} ms`);
   }
 
+  // 6b. RL²: trial rollouts with the GRU in the loop, and one update's BPTT (typed arrays vs tfjs).
+  {
+    const rc = rl2Config(rl2Sizes('paper').config.rl2 ?? {});
+    const theta2 = rl2Init(rc, new Rng(8)).theta;
+    const typeOf = new Int32Array(rc.trialsPerUpdate).map((_, b) => allTypes[b % allTypes.length]);
+    let tb: TrialBatch | null = null;
+    const trialMs = timeIt(() => {
+      tb = rolloutTrials(theta2, rl2Spec(rc), typeOf, rc.episodesPerTrial, bed.dyn, new Rng(9));
+    }, quick ? 3 : 7);
+    const envSteps = tb!.mask.reduce((a, b) => a + b, 0);
+    line(`RL² trials, GRU H = ${rc.hidden} in the loop (${rc.trialsPerUpdate} trials x ${rc.episodesPerTrial} episodes)`, `${(envSteps / (trialMs / 1000) / 1e3).toFixed(0)} k env-steps/s (${trialMs.toFixed(0)} ms)`);
+    const { adv, targets } = trialAdvantages(tb!, rc.gamma, rc.lambda, rc.rewardScale);
+    const A = normaliseAdvantages(adv, tb!.mask);
+    const fastMs = timeIt(() => rl2Gradient(theta2, tb!, A, targets, rc), quick ? 2 : 5);
+    const tfMs = timeIt(() => rl2GradientTf(theta2, tb!, A, targets, rc), quick ? 1 : 3);
+    line(`RL² update gradient, BPTT over ${tb!.L} steps: typed arrays / tfjs`, `${fastMs.toFixed(0)} ms / ${tfMs.toFixed(0)} ms = ${(tfMs / fastMs).toFixed(1)}x`);
+  }
+
   // 7. Whole experiments at the paper's scale through the runner, recomputed in a scratch folder.
   if (!quick) {
     const f4 = fig4Sizes('paper');
@@ -155,6 +176,10 @@ async function main(): Promise<void> {
     const t = performance.now();
     await runExperiment(fig1Experiment, f1.config, { seeds: f1.seeds, workers: 2, dataDir: path.join(dataDir, 'fig1'), log: () => undefined });
     line(`Figure 1 experiment, paper scale (all methods, ${f1.seeds} seeds), 2 workers`, `${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const r2 = rl2Sizes('paper');
+    const tr = performance.now();
+    await runExperiment(rl2Experiment, r2.config, { seeds: r2.seeds, workers: 2, dataDir: path.join(dataDir, 'rl2'), log: () => undefined });
+    line(`RL² / sysid / domain randomisation experiment, paper scale (${r2.seeds} seeds), 2 workers`, `${((performance.now() - tr) / 1000).toFixed(1)} s`);
   }
   fs.rmSync(dataDir, { recursive: true, force: true });
 }

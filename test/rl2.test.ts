@@ -9,7 +9,7 @@ import { tf } from '../lib/core/tf';
 
 describe('RL²', () => {
   const bed = testbed(testbedConfig({ particle: { horizon: 12 } }));
-  const spec: RecurrentSpec = { obsDim: 2, nActions: 4, hidden: 5 };
+  const spec: RecurrentSpec = { obsDim: 2, nActions: 4, hidden: 5, headHidden: 6 };
   const theta = recurrentInit(spec, new Rng(3), 1);
 
   it('rejects episodes per trial < 1 and a hidden size of 0, naming the field', () => {
@@ -22,14 +22,14 @@ describe('RL²', () => {
     const N = 3, T = 12, L = N * T;
     const batch = rolloutTrials(theta, spec, Int32Array.from([0, 13]), N, bed.dyn, new Rng(4), { recordAfter: [0, T - 1, T, 2 * T] });
     const H = spec.hidden, I = inputSize(spec);
-    const hs = gruForward(theta.subarray(0, recurrentOffsets(spec).wpi), gruOf(spec), batch.inputs, 2, L, null, batch.mask);
+    const hs = gruForward(theta.subarray(0, recurrentOffsets(spec).w1), gruOf(spec), batch.inputs, 2, L, null, batch.mask);
     const memory = (b: number, r: number) => Array.from(batch.memory.slice((b * 4 + r) * H, (b * 4 + r + 1) * H));
     const stateAt = (b: number, slot: number) => Array.from(hs.slice((b * L + slot) * H, (b * L + slot + 1) * H));
     const close = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]) < 1e-5);
 
     it('resets the hidden state to zero at the start of every trial', () => {
       // After the first input, every trial's state is GRU(0, phi_0): phi_0 = (start, no action, 0, 0).
-      const fresh = gruStep(packGru(theta.subarray(0, recurrentOffsets(spec).wpi), gruOf(spec)), [0, 0, 0, 0, 0, 0, 0, 0], new Float64Array(H), new Float64Array(H));
+      const fresh = gruStep(packGru(theta.subarray(0, recurrentOffsets(spec).w1), gruOf(spec)), [0, 0, 0, 0, 0, 0, 0, 0], new Float64Array(H), new Float64Array(H));
       for (const b of [0, 1]) {
         assert.ok(close(memory(b, 0), Array.from(fresh)), `trial ${b}: ${memory(b, 0)} vs ${Array.from(fresh)}`);
         assert.deepStrictEqual(Array.from(batch.inputs.slice(b * L * I, b * L * I + I)), [0, 0, 0, 0, 0, 0, 0, 0]);
@@ -42,7 +42,7 @@ describe('RL²', () => {
         // The state at the first step of episodes 2 and 3 is the continuation of the whole
         // trial's sequence from h = 0, not a fresh GRU(0, phi).
         assert.ok(close(memory(b, 2), stateAt(b, T)) && close(memory(b, 3), stateAt(b, 2 * T)));
-        const restart = gruForward(theta.subarray(0, recurrentOffsets(spec).wpi), gruOf(spec), batch.inputs.slice((b * L + T) * I, (b * L + T + 1) * I), 1, 1);
+        const restart = gruForward(theta.subarray(0, recurrentOffsets(spec).w1), gruOf(spec), batch.inputs.slice((b * L + T) * I, (b * L + T + 1) * I), 1, 1);
         assert.ok(!close(memory(b, 2), Array.from(restart)), 'the state at episode 2 differs from a restart');
         // Episode 2 starts at the start position, with the last action, reward and done = 1 of episode 1.
         const phi = Array.from(batch.inputs.slice((b * L + T) * I, (b * L + T + 1) * I));
@@ -87,7 +87,7 @@ describe('RL²', () => {
   });
 
   describe('the update', () => {
-    const cfg = rl2Config({ hidden: 5, episodesPerTrial: 2, trialsPerUpdate: 3, clip: 0.1, entropyCoef: 0.05 });
+    const cfg = rl2Config({ hidden: 5, headHidden: 6, episodesPerTrial: 2, trialsPerUpdate: 3, clip: 0.1, entropyCoef: 0.05 });
     const collect = rolloutTrials(theta, rl2Spec(cfg), Int32Array.from([0, 5, 9]), 2, bed.dyn, new Rng(8));
     const { adv, targets } = trialAdvantages(collect, cfg.gamma, cfg.lambda, cfg.rewardScale);
     const A = normaliseAdvantages(adv, collect.mask);
@@ -108,7 +108,7 @@ describe('RL²', () => {
       const g = rl2Gradient(moved, collect, A, targets, cfg).grad;
       const o = recurrentOffsets(rl2Spec(cfg)), go = gruOffsets(gruOf(rl2Spec(cfg)));
       const eps = 1e-3;
-      for (const k of [go.wx + 3, go.wh + 7, go.bx + 11, go.bh + 2, o.wpi + 1, o.bpi, o.wv + 2, o.uv, o.bv]) {
+      for (const k of [go.wx + 3, go.wh + 7, go.bx + 11, go.bh + 2, o.w1 + 1, o.w1 + 70, o.b1 + 3, o.w2 + 5, o.b2, o.wv + 2, o.uv, o.bv]) {
         const p = moved.slice(), m = moved.slice();
         p[k] += eps;
         m[k] -= eps;

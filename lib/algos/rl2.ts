@@ -44,6 +44,7 @@ import { rolloutTrials, TrialBatch } from '../policies/trials';
 
 export const rl2Schema = section({
   hidden: int.positive().default(32).describe('GRU hidden size H (Duan et al.: 256 units for MDPs; our task has 6 remappings and needs far fewer)'),
+  headHidden: int.positive().default(64).describe('F: ReLU units of the policy head on [h_t, phi_t] (Duan et al.: none, a linear read-out of 256 units)'),
   episodesPerTrial: int.positive().default(2).describe('N: episodes per trial on one entity type, hidden state kept across them (Duan et al.: 2 for the maze)'),
   trialsPerUpdate: int.positive().default(36).describe('B: trials per policy update, each on a support type drawn uniformly'),
   gamma: num.min(0).max(1).default(0.99).describe('discount gamma over the whole trial (Duan et al.: 0.99)'),
@@ -64,7 +65,7 @@ export const rl2Config = resolver('rl2 config', rl2Schema);
 
 /** The particle testbed's recurrent policy for a config: obsDim 2, 4 actions, H hidden. */
 export function rl2Spec(cfg: Rl2Config): RecurrentSpec {
-  return { obsDim: 2, nActions: 4, hidden: cfg.hidden, stateScale: cfg.stateScale, rewardInputScale: cfg.rewardInputScale };
+  return { obsDim: 2, nActions: 4, hidden: cfg.hidden, headHidden: cfg.headHidden, stateScale: cfg.stateScale, rewardInputScale: cfg.rewardInputScale };
 }
 
 export interface Rl2State {

@@ -95,7 +95,7 @@ export function rolloutTrials(theta: Float32Array, spec: RecurrentSpec, typeOf: 
         if (!live[b]) continue;
         const k = b * L + slot;
         for (let i = 0; i < I; i++) inputs[k * I + i] = x[b * I + i];
-        const v = headsAt(p, h, b, slot / L, probs);
+        const v = headsAt(p, h, x, b, slot / L, probs);
         let a = 0;
         if (opts.greedy) {
           for (let c = 1; c < A; c++) if (probs[c] > probs[a]) a = c;
