@@ -9,7 +9,7 @@ import { tf } from '../lib/core/tf';
 
 describe('RL²', () => {
   const bed = testbed(testbedConfig({ particle: { horizon: 12 } }));
-  const spec: RecurrentSpec = { obsDim: 2, nActions: 4, hidden: 5, headHidden: 6 };
+  const spec: RecurrentSpec = { obsDim: 2, nActions: 4, hidden: 5, headHidden: 6, moveScale: 20 };
   const theta = recurrentInit(spec, new Rng(3), 1);
 
   it('rejects episodes per trial < 1 and a hidden size of 0, naming the field', () => {
@@ -29,10 +29,10 @@ describe('RL²', () => {
 
     it('resets the hidden state to zero at the start of every trial', () => {
       // After the first input, every trial's state is GRU(0, phi_0): phi_0 = (start, no action, 0, 0).
-      const fresh = gruStep(packGru(theta.subarray(0, recurrentOffsets(spec).w1), gruOf(spec)), [0, 0, 0, 0, 0, 0, 0, 0], new Float64Array(H), new Float64Array(H));
+      const fresh = gruStep(packGru(theta.subarray(0, recurrentOffsets(spec).w1), gruOf(spec)), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], new Float64Array(H), new Float64Array(H));
       for (const b of [0, 1]) {
         assert.ok(close(memory(b, 0), Array.from(fresh)), `trial ${b}: ${memory(b, 0)} vs ${Array.from(fresh)}`);
-        assert.deepStrictEqual(Array.from(batch.inputs.slice(b * L * I, b * L * I + I)), [0, 0, 0, 0, 0, 0, 0, 0]);
+        assert.deepStrictEqual(Array.from(batch.inputs.slice(b * L * I, b * L * I + I)), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
       }
     });
 
@@ -48,8 +48,11 @@ describe('RL²', () => {
         const phi = Array.from(batch.inputs.slice((b * L + T) * I, (b * L + T + 1) * I));
         const aLast = batch.actions[b * L + T - 1];
         assert.deepStrictEqual(phi.slice(0, 2), [0, 0]);
-        assert.deepStrictEqual(phi.slice(2, 6), [0, 1, 2, 3].map((a) => (a === aLast ? 1 : 0)));
-        assert.ok(Math.abs(phi[6] - batch.rewards[b * L + T - 1]) < 1e-6 && phi[7] === 1);
+        assert.deepStrictEqual(phi.slice(4, 8), [0, 1, 2, 3].map((a) => (a === aLast ? 1 : 0)));
+        assert.ok(Math.abs(phi[8] - batch.rewards[b * L + T - 1]) < 1e-6 && phi[9] === 1);
+        // The move entries are the previous action's move in step units: at slot 1, s_1 - s_0 = s_1.
+        const phi1 = Array.from(batch.inputs.slice((b * L + 1) * I, (b * L + 2) * I));
+        assert.ok(Math.abs(phi1[2] - 20 * phi1[0]) < 1e-4 && Math.abs(phi1[3] - 20 * phi1[1]) < 1e-4 && Math.hypot(phi1[2], phi1[3]) > 0.5);
       }
     });
 

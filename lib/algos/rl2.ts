@@ -10,7 +10,8 @@
  *   2: for iteration i = 1, 2, ... do
  *   3:   draw B MDPs M_b ~ p(M): entity types, uniformly from the support types
  *   4:   run one trial per M_b: N episodes, hidden state h reset to 0 at the start of the
- *        trial and kept across its episodes; input phi_t = (s_t, a_{t-1}, r_{t-1}, d_{t-1})
+ *        trial and kept across its episodes; input phi_t = (s_t, a_{t-1}, r_{t-1}, d_{t-1}),
+ *        plus the previous move m_{t-1} = s_t - s_{t-1} (see recurrent-softmax.ts)
  *   5:   GAE(gamma, lambda) advantages, each trial one sequence: the objective is the
  *        discounted return of the whole trial, so credit crosses episode boundaries
  *   6:   for epoch = 1..E: theta <- Adam step on the clipped surrogate + value loss -
@@ -46,7 +47,7 @@ export const rl2Schema = section({
   hidden: int.positive().default(32).describe('GRU hidden size H (Duan et al.: 256 units for MDPs; our task has 6 remappings and needs far fewer)'),
   headHidden: int.positive().default(64).describe('F: ReLU units of the policy head on [h_t, phi_t] (Duan et al.: none, a linear read-out of 256 units)'),
   episodesPerTrial: int.positive().default(2).describe('N: episodes per trial on one entity type, hidden state kept across them (Duan et al.: 2 for the maze)'),
-  trialsPerUpdate: int.positive().default(36).describe('B: trials per policy update, each on a support type drawn uniformly'),
+  trialsPerUpdate: int.positive().default(8).describe('B: trials per policy update, each on a support type drawn uniformly'),
   gamma: num.min(0).max(1).default(0.99).describe('discount gamma over the whole trial (Duan et al.: 0.99)'),
   lambda: num.min(0).max(1).default(0.95).describe('GAE lambda (Duan et al.: 0.3)'),
   epochs: int.positive().default(1).describe('E: gradient steps per batch of trials (1 = advantage actor-critic / VPG with a learned baseline; PPO uses several)'),
@@ -55,6 +56,7 @@ export const rl2Schema = section({
   entropyCoef: num.min(0).default(0.01).describe('weight of the entropy bonus'),
   stateScale: num.positive().default(1).describe('the state enters phi_t as s_t * stateScale'),
   rewardInputScale: num.positive().default(1).describe('the previous reward enters phi_t as r_{t-1} * rewardInputScale'),
+  moveScale: num.min(0).default(20).describe('the previous move enters phi_t as (s_t - s_{t-1}) * moveScale (20 = step units; 0 leaves it out, as in the papers\' phi)'),
   rewardScale: num.positive().default(0.01).describe('rewards are multiplied by this for advantages and value targets (not in the policy input)'),
   maxGradNorm: num.positive().default(1).describe('global gradient norm clip before Adam'),
   outputScale: num.positive().default(0.01).describe('initial scale of the policy head: 0.01 starts within 1% of uniform'),
@@ -65,7 +67,7 @@ export const rl2Config = resolver('rl2 config', rl2Schema);
 
 /** The particle testbed's recurrent policy for a config: obsDim 2, 4 actions, H hidden. */
 export function rl2Spec(cfg: Rl2Config): RecurrentSpec {
-  return { obsDim: 2, nActions: 4, hidden: cfg.hidden, headHidden: cfg.headHidden, stateScale: cfg.stateScale, rewardInputScale: cfg.rewardInputScale };
+  return { obsDim: 2, nActions: 4, hidden: cfg.hidden, headHidden: cfg.headHidden, stateScale: cfg.stateScale, rewardInputScale: cfg.rewardInputScale, moveScale: cfg.moveScale };
 }
 
 export interface Rl2State {

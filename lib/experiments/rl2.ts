@@ -50,7 +50,7 @@ export const rl2ExperimentSchema = section({
   testbed: testbedSchema.default({}).describe('particle dynamics and the population of 24 entity types'),
   queryTypes: z.array(int.min(0)).min(1).default([...DEFAULT_QUERY_TYPES]).describe('unseen query types (those of Fig. 1): no method trains on them'),
   methods: z.array(z.enum(RL2_METHODS)).min(1).default([...RL2_METHODS]).describe('methods to train and evaluate'),
-  iterations: int.positive().default(300).describe('RL² iterations; sysid and dr get as many training episodes (iterations x trialsPerUpdate x episodesPerTrial)'),
+  iterations: int.positive().default(600).describe('RL² iterations; sysid and dr get as many training episodes (iterations x trialsPerUpdate x episodesPerTrial)'),
   rl2: rl2Schema.default({}).describe('RL² settings'),
   sysid: sysidSchema.default({}).describe('system identification settings'),
   drEpisodes: int.positive().default(10).describe('episodes per VPG update of domain randomisation (Fig. 1\'s joint training: 10)'),
@@ -86,7 +86,7 @@ export function rl2Sizes(s: Scale): { config: DeepPartial<Rl2ExperimentConfig>; 
     config: {
       queryTypes: [3, 11, 19],
       iterations: 3,
-      rl2: { trialsPerUpdate: 6, hidden: 8 },
+      rl2: { trialsPerUpdate: 4, hidden: 8, headHidden: 8 },
       evalTrials: 3,
       memory: { steps: [1, 4, 16], trials: 2 },
     },

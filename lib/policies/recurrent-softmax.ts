@@ -1,6 +1,6 @@
 /**
  * The recurrent softmax policy of RL² (Duan et al. 2016, Sec. 2.2 and Fig. 1; Wang et al.
- * 2016): a GRU reads phi_t = (s_t, one-hot a_{t-1}, r_{t-1}, d_{t-1}) at every step; its
+ * 2016): a GRU reads phi_t = (s_t, m_{t-1}, one-hot a_{t-1}, r_{t-1}, d_{t-1}) at every step; its
  * hidden state h_t, the memory of the trial so far, feeds two heads:
  *
  *   u_t = relu([h_t, phi_t] W_1 + b_1)            one ReLU layer of F units
@@ -28,7 +28,11 @@
  * | u_v    | [1]          |                           |
  * | b_v    | [1]          |                           |
  *
- * with I = obsDim + nActions + 2 (state, previous action, previous reward, done flag).
+ * with I = 2 obsDim + nActions + 2 (state, previous move, previous action, previous
+ * reward, done flag). The papers' phi is (s, a, r, d); the move m_{t-1} = s_t - s_{t-1}
+ * that the previous action made is the particle's velocity, and the observation system
+ * identification works from. Without it the GRU must learn to difference positions that
+ * range over +-3 while moves are 0.05 long (`moveScale` 0 leaves it out).
  *
  * References
  * - Y. Duan, J. Schulman, X. Chen, P. L. Bartlett, I. Sutskever and P. Abbeel, RL²: Fast
@@ -59,6 +63,8 @@ export interface RecurrentSpec {
   stateScale?: number;
   /** phi's reward entry is r_{t-1} * rewardInputScale (default 1). */
   rewardInputScale?: number;
+  /** phi's move entries are (s_t - s_{t-1}) * moveScale, the move the previous action made (default 0: left out). */
+  moveScale?: number;
 }
 
 /** Check the sizes; errors name the field. */
@@ -69,9 +75,9 @@ export function recurrentSpec(obsDim: number, nActions: number, hidden: number, 
   return { obsDim, nActions, hidden, headHidden };
 }
 
-/** Size of phi_t = (s_t, one-hot a_{t-1}, r_{t-1}, d_{t-1}). */
+/** Size of phi_t = (s_t, m_{t-1}, one-hot a_{t-1}, r_{t-1}, d_{t-1}): 2 obsDim + nActions + 2. */
 export function inputSize(spec: RecurrentSpec): number {
-  return spec.obsDim + spec.nActions + 2;
+  return 2 * spec.obsDim + spec.nActions + 2;
 }
 
 /** The GRU inside the policy. */
@@ -150,18 +156,22 @@ export function packRecurrent(theta: Float32Array, spec: RecurrentSpec): PackedR
 }
 
 /**
- * Write phi = (s * stateScale, one-hot a_prev, r_prev * rewardInputScale, d_prev) into
- * row b of `x` [B, I]. At the first
- * step of a trial there is no previous step: pass aPrev = -1 (all-zero one-hot), r = d = 0.
+ * Write phi = (s * stateScale, m * moveScale, one-hot a_prev, r_prev * rewardInputScale,
+ * d_prev) into row b of `x` [B, I], where m = s_t - s_{t-1} is the move the previous
+ * action made. At the first step of a trial there is no previous step: pass aPrev = -1
+ * (all-zero one-hot) and zeros.
  */
 export function writeInput(x: Float64Array, b: number, spec: RecurrentSpec, s: ArrayLike<number>, sOffset: number,
-  aPrev: number, rPrev: number, dPrev: number): void {
-  const I = inputSize(spec), k = b * I;
-  const cs = spec.stateScale ?? 1, cr = spec.rewardInputScale ?? 1;
-  for (let i = 0; i < spec.obsDim; i++) x[k + i] = cs * s[sOffset + i];
-  for (let a = 0; a < spec.nActions; a++) x[k + spec.obsDim + a] = a === aPrev ? 1 : 0;
-  x[k + spec.obsDim + spec.nActions] = cr * rPrev;
-  x[k + spec.obsDim + spec.nActions + 1] = dPrev;
+  m: ArrayLike<number>, mOffset: number, aPrev: number, rPrev: number, dPrev: number): void {
+  const I = inputSize(spec), k = b * I, D = spec.obsDim;
+  const cs = spec.stateScale ?? 1, cm = spec.moveScale ?? 0, cr = spec.rewardInputScale ?? 1;
+  for (let i = 0; i < D; i++) {
+    x[k + i] = cs * s[sOffset + i];
+    x[k + D + i] = cm * m[mOffset + i];
+  }
+  for (let a = 0; a < spec.nActions; a++) x[k + 2 * D + a] = a === aPrev ? 1 : 0;
+  x[k + 2 * D + spec.nActions] = cr * rPrev;
+  x[k + 2 * D + spec.nActions + 1] = dPrev;
 }
 
 /**

@@ -19,7 +19,7 @@ import { headsAt, inputSize, packRecurrent, RecurrentSpec, sampleFrom, writeInpu
  *
  * | Field     | Shape         | Meaning                                                             |
  * |-----------|---------------|---------------------------------------------------------------------|
- * | inputs    | [B, L, I]     | phi_t = (s_t, one-hot a_{t-1}, r_{t-1}, d_{t-1}) fed at slot t; 0 in padding |
+ * | inputs    | [B, L, I]     | phi_t = (s_t, m_{t-1}, one-hot a_{t-1}, r_{t-1}, d_{t-1}) fed at slot t; 0 in padding |
  * | actions   | [B, L]        | a_t                                                                 |
  * | rewards   | [B, L]        | r_t = -‖s_{t+1} - target‖²                                          |
  * | mask      | [B, L]        | 1 where slot t was a step taken                                     |
@@ -76,7 +76,7 @@ export function rolloutTrials(theta: Float32Array, spec: RecurrentSpec, typeOf: 
   const returns = new Float64Array(B * N), ends = new Float32Array(B * N * 2);
   const memory = new Float32Array(B * recordAfter.length * H);
   // Per-trial memory of the previous step (reset only between trials).
-  const aPrev = new Int32Array(B).fill(-1), rPrev = new Float64Array(B), dPrev = new Float64Array(B);
+  const aPrev = new Int32Array(B).fill(-1), rPrev = new Float64Array(B), dPrev = new Float64Array(B), mPrev = new Float64Array(2 * B);
   const moves = new Int32Array(B); // phi's processed so far in the trial
   let h = new Float64Array(B * H), next = new Float64Array(B * H);
   const x = new Float64Array(B * I), live = new Uint8Array(B), act = new Uint8Array(B), probs = new Float64Array(A);
@@ -87,7 +87,7 @@ export function rolloutTrials(theta: Float32Array, spec: RecurrentSpec, typeOf: 
     for (let t = 0; t < T && running > 0; t++) {
       const slot = n * T + t;
       for (let b = 0; b < B; b++) {
-        if (live[b]) writeInput(x, b, spec, s, 2 * b, aPrev[b], rPrev[b], dPrev[b]);
+        if (live[b]) writeInput(x, b, spec, s, 2 * b, mPrev, 2 * b, aPrev[b], rPrev[b], dPrev[b]);
       }
       gruStep(p.gru, x, h, next, live);
       [h, next] = [next, h];
@@ -119,6 +119,8 @@ export function rolloutTrials(theta: Float32Array, spec: RecurrentSpec, typeOf: 
         returns[b * N + n] += res.reward[b];
         aPrev[b] = act[b];
         rPrev[b] = res.reward[b];
+        mPrev[2 * b] = res.state[2 * b] - s[2 * b];
+        mPrev[2 * b + 1] = res.state[2 * b + 1] - s[2 * b + 1];
         const over = res.done[b] === 1 || t === T - 1;
         dPrev[b] = over ? 1 : 0;
         if (over) {
