@@ -94,6 +94,16 @@ export function rl2Sizes(s: Scale): { config: DeepPartial<Rl2ExperimentConfig>; 
   };
 }
 
+/**
+ * The input ablation: RL² alone with the papers' phi = (s, a, r, d), i.e. without the
+ * previous move (`rl2.moveScale` 0), everything else as `rl2Sizes`. Two seeds at the paper
+ * scale: it only has to show whether RL² learns without the move at the same budget.
+ */
+export function rl2NoMoveSizes(s: Scale): { config: DeepPartial<Rl2ExperimentConfig>; seeds: number } {
+  const base = rl2Sizes(s);
+  return { config: { ...base.config, methods: ['rl2'], rl2: { ...base.config.rl2, moveScale: 0 } }, seeds: s === 'paper' ? 2 : 1 };
+}
+
 /** Training episodes every method gets: RL²'s iterations x trials x episodes per trial. */
 export function trainingEpisodes(cfg: Rl2ExperimentConfig): number {
   return cfg.iterations * cfg.rl2.trialsPerUpdate * cfg.rl2.episodesPerTrial;

@@ -20,8 +20,23 @@ import { formatInterval, mean, meanBy, std, summarize, tCritical95 } from '../co
 import { tsne, tsneConfig } from '../divergence/tsne';
 import { Rng } from '../core/rng';
 
-export const RL2_LABELS: Record<string, string> = { rl2: 'RL²', sysid: 'system identification', dr: 'domain randomisation (joint training)' };
-export const RL2_COLORS: Record<string, string> = { rl2: '#000000', sysid: '#ff7f0e', dr: '#1f77b4' };
+export const RL2_LABELS: Record<string, string> = { rl2: 'RL²', 'rl2-no-move': 'RL², the papers\' input (no move)', sysid: 'system identification', dr: 'domain randomisation (joint training)' };
+export const RL2_COLORS: Record<string, string> = { rl2: '#000000', 'rl2-no-move': '#8c8c8c', sysid: '#ff7f0e', dr: '#1f77b4' };
+
+/**
+ * The tables of a run of the same experiment with `rl2.moveScale = 0` (the papers' input
+ * phi = (s, a, r, d)), relabelled so that they sit beside the main run: method
+ * "rl2-no-move", memory network "trained, no move input" (its untrained control dropped:
+ * the main run has one).
+ */
+export function noMoveAblation(tables: Readonly<Record<string, readonly Row[]>>): { training: Row[]; eval: Row[]; memory: Row[] } {
+  const relabel = (rows: readonly Row[] = []) => rows.filter((r) => r.method === 'rl2').map((r) => ({ ...r, method: 'rl2-no-move' }));
+  return {
+    training: relabel(tables.training),
+    eval: relabel(tables.eval),
+    memory: (tables.memory ?? []).filter((r) => r.network === 'trained').map((r) => ({ ...r, network: 'trained, no move input' })),
+  };
+}
 
 function label(method: string): string {
   return RL2_LABELS[method] ?? FIG1_LABELS[method as Fig1Method] ?? method;
@@ -53,10 +68,20 @@ export function adaptationCurves(rl2Eval: readonly Row[], fig1Eval: readonly Row
   return [...ours, ...theirs];
 }
 
+/** "5 seeds: RL², system identification; 10 seeds: CAML, MAML" */
+function seedCounts(curves: readonly Row[]): string {
+  const byN = new Map<number, string[]>();
+  for (const m of methodsOf(curves)) {
+    const n = new Set(curves.filter((r) => r.method === m).map((r) => r.seed)).size;
+    byN.set(n, [...(byN.get(n) ?? []), label(m)]);
+  }
+  return [...byN.entries()].map(([n, ms]) => `${n} seed${n === 1 ? '' : 's'}: ${ms.join(', ')}`).join('; ');
+}
+
 /** Method order for charts and tables: ours first, then Fig. 1's. */
 function methodsOf(curves: readonly Row[]): string[] {
   const all = [...new Set(curves.map((r) => String(r.method)))];
-  const order = ['rl2', 'sysid', 'dr', 'caml', 'maml', 'maml-fo', 'reptile', 'joint', 'pretrain-same', 'pretrain-other', 'random'];
+  const order = ['rl2', 'rl2-no-move', 'sysid', 'dr', 'caml', 'maml', 'maml-fo', 'reptile', 'joint', 'pretrain-same', 'pretrain-other', 'random'];
   return all.sort((a, b) => (order.indexOf(a) + 100 * Number(!order.includes(a))) - (order.indexOf(b) + 100 * Number(!order.includes(b))));
 }
 
@@ -73,11 +98,10 @@ export function adaptationFigure(curves: readonly Row[]): Figure {
   });
   const data = bandTraces(series).map((t) => (t.hovertemplate ? { ...t, hovertemplate: String(t.hovertemplate).replace('%{x}', 'after %{customdata[2]} episodes') , customdata: (t.customdata as number[][]).map((c, j) => [...c, Number((t.x as number[])[j]) - 1]) } : t));
   const ticks = [...new Set(curves.map((r) => Number(r.episodesUsed)))].sort((a, b) => a - b);
-  const seeds = new Set(curves.map((r) => `${r.method}|${r.seed}`)).size / Math.max(1, methods.length);
   return {
     data,
     layout: {
-      title: { text: `Return of the next episode on the unseen query types against the episodes already used on them (mean over query types; 95% CI over ${Math.round(seeds)} seeds)` },
+      title: { text: `Return of the next episode on the unseen query types against the episodes already used on them<br><span style="font-size:12px">mean over query types; 95% CI over seeds (${seedCounts(curves)})</span>` },
       xaxis: { type: 'log', title: { text: 'episodes of the query type used before this episode (log scale)' }, tickvals: ticks.map((t) => t + 1), ticktext: ticks.map(String) },
       yaxis: { title: { text: 'mean episode return' } },
       hovermode: 'closest', height: 520,
@@ -143,7 +167,7 @@ export function describeBudgets(table: readonly Row[]): string[] {
 
 /** Training curves: mean episode return against training episodes, per method (RL²: per episode of the trial). */
 export function rl2TrainingFigure(training: readonly Row[]): Figure {
-  const seriesOf = (r: Row) => (r.method === 'rl2' ? `RL², episode ${r.episode} of the trial` : label(String(r.method)));
+  const seriesOf = (r: Row) => (String(r.method).startsWith('rl2') ? `${label(String(r.method))}, episode ${r.episode} of the trial` : label(String(r.method)));
   const names = [...new Set(training.map(seriesOf))];
   const greys = ['#000000', '#636363', '#969696', '#bdbdbd', '#d9d9d9'];
   const series: BandSeries[] = names.map((n, i) => {
@@ -152,7 +176,7 @@ export function rl2TrainingFigure(training: readonly Row[]): Figure {
     const m = String(rows[0].method), episode = Number(rows[0].episode);
     return {
       name: n, x: s.map((r) => Number(r.episodes)), mean: s.map((r) => Number(r.mean)), lo: s.map((r) => Number(r.lo)), hi: s.map((r) => Number(r.hi)),
-      color: m === 'rl2' ? greys[Math.min(episode - 1, greys.length - 1)] : color(m, i), dash: m === 'rl2' && episode > 1 ? 'dot' : 'solid',
+      color: m === 'rl2' ? greys[Math.min(episode - 1, greys.length - 1)] : color(m, i), dash: m.startsWith('rl2') && episode > 1 ? 'dot' : 'solid',
     };
   });
   const seeds = new Set(training.map((r) => r.seed)).size;
@@ -182,10 +206,10 @@ export function memoryGroupingFigure(grouping: readonly Row[], value: 'ari' | 'r
   const networks = [...new Set(grouping.map((r) => String(r.network)))];
   const series: BandSeries[] = networks.map((n, i) => {
     const s = summarize(grouping.filter((r) => r.network === n), ['k'], value);
-    return { name: `${n} RL² network`, x: s.map((r) => Number(r.k)), mean: s.map((r) => Number(r.mean)), lo: s.map((r) => Number(r.lo)), hi: s.map((r) => Number(r.hi)), color: n === 'trained' ? '#000000' : '#969696', dash: i > 0 ? 'dot' : 'solid' };
+    return { name: `${n} RL² network`, x: s.map((r) => Number(r.k)), mean: s.map((r) => Number(r.mean)), lo: s.map((r) => Number(r.lo)), hi: s.map((r) => Number(r.hi)), color: ['#000000', '#969696', '#8c564b'][i % 3], dash: n === 'trained' ? 'solid' : 'dot' };
   });
   const seeds = new Set(grouping.map((r) => r.seed)).size;
-  const what = value === 'ari' ? 'adjusted Rand index of K-medoids (k = 6) on the hidden states vs the latent groups' : 'between-group / within-group distance of the hidden states';
+  const what = value === 'ari' ? 'ARI of K-medoids (k = 6) on the hidden states vs the latent groups' : 'between-group / within-group distance of the hidden states';
   return {
     data: bandTraces(series),
     layout: { title: { text: `What RL² remembers: ${what} (95% CI over ${seeds} seeds)` }, xaxis: { type: 'log', title: { text: 'moves made on the entity type (k, log scale)' } }, yaxis: { title: { text: value === 'ari' ? 'ARI' : 'ratio' } }, hovermode: 'closest', height: 430 },
