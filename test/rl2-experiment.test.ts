@@ -1,25 +1,25 @@
 import * as assert from 'assert';
-import { rl2ExperimentConfig, rl2Sizes, rl2Unit, trainingEpisodes } from '../lib/experiments/rl2';
+import * as rl2Exp from '../lib/experiments/rl2';
 import { adaptationCurves, budgetTable, describeBudgets, describeMemory, memoryGrouping, welchInterval } from '../lib/report/rl2';
 import { Row } from '../lib/core/row';
 
 describe('RL² / system identification experiment', () => {
   it('rejects bad settings, naming the field', () => {
-    assert.throws(() => rl2ExperimentConfig({ rl2: { episodesPerTrial: 0 } }), /"rl2.episodesPerTrial" must be an integer > 0, got 0/);
-    assert.throws(() => rl2ExperimentConfig({ rl2: { hidden: 0 } }), /"rl2.hidden" must be an integer > 0, got 0/);
-    assert.throws(() => rl2ExperimentConfig({ queryTypes: [3, 3] }), /"queryTypes" must not repeat a type/);
-    assert.throws(() => rl2ExperimentConfig({ queryTypes: [30] }), /"queryTypes\[0\]" must be a type index in \[0, 24\)/);
-    assert.throws(() => rl2ExperimentConfig({ memory: { steps: [100] } }), /"memory.steps\[0\]" must be below the horizon 100/);
-    assert.throws(() => rl2ExperimentConfig({ methods: ['maml' as never] }), /"methods\[0\]"/);
+    assert.throws(() => rl2Exp.config({ rl2: { episodesPerTrial: 0 } }), /"rl2.episodesPerTrial" must be an integer > 0, got 0/);
+    assert.throws(() => rl2Exp.config({ rl2: { hidden: 0 } }), /"rl2.hidden" must be an integer > 0, got 0/);
+    assert.throws(() => rl2Exp.config({ queryTypes: [3, 3] }), /"queryTypes" must not repeat a type/);
+    assert.throws(() => rl2Exp.config({ queryTypes: [30] }), /"queryTypes\[0\]" must be a type index in \[0, 24\)/);
+    assert.throws(() => rl2Exp.config({ memory: { steps: [100] } }), /"memory.steps\[0\]" must be below the horizon 100/);
+    assert.throws(() => rl2Exp.config({ methods: ['maml' as never] }), /"methods\[0\]"/);
   });
 
   it('smoke: one quick seed gives every table, with the same training episodes for every method', () => {
-    const cfg = rl2ExperimentConfig(rl2Sizes('quick').config as never);
-    const t = rl2Unit(cfg, 0);
+    const cfg = rl2Exp.config(rl2Exp.sizes('quick').config as never);
+    const t = rl2Exp.unit(cfg, 0);
     const N = cfg.rl2.episodesPerTrial, Q = cfg.queryTypes.length;
     assert.strictEqual(t.eval.length, 3 * Q * cfg.evalTrials * N);
     assert.strictEqual(t.memory.length, 2 * cfg.memory.steps.length * (24 * 23) / 2);
-    const episodes = trainingEpisodes(cfg);
+    const episodes = rl2Exp.trainingEpisodes(cfg);
     for (const m of ['rl2', 'sysid', 'dr']) {
       const last = Math.max(...t.training.filter((r) => r.method === m).map((r) => Number(r.episodes)));
       assert.ok(last >= episodes && last < episodes + 10, `${m} trained on ${last} episodes, RL² on ${episodes}`);

@@ -8,5 +8,6 @@ export * as joint from './joint';
 export * as bandit from './bandit';
 export * as adaptation from './adaptation';
 export * as hindsightReplay from './hindsight-replay';
+export * as hindsightMaml from './hindsight-maml';
 export * as rl2 from './rl2';
 export * as sysid from './sysid';

@@ -36,17 +36,17 @@ import { domainRandomisationIteration } from '../algos/joint';
 import { rl2Init, rl2Schema, rl2Spec, rl2Step } from '../algos/rl2';
 import { sysidInit, sysidReturns, sysidRollout, sysidSchema, sysidStep } from '../algos/sysid';
 import { newLearner, vpgSchema } from '../algos/vpg';
-import { int, num, Resolved, resolver, section, z } from '../core/schema';
+import { int, num, Overrides, Resolved, resolver, section, z } from '../core/schema';
+import { matrixToPairs } from '../core/pairs';
 import { Rng } from '../core/rng';
 import { Row } from '../core/row';
 import { Scale } from '../core/scale';
 import { Experiment, Tables } from './runner';
-import { DeepPartial } from '../core/config';
 
 export const RL2_METHODS = ['rl2', 'sysid', 'dr'] as const;
 export type Rl2MethodName = (typeof RL2_METHODS)[number];
 
-export const rl2ExperimentSchema = section({
+export const schema = section({
   testbed: testbedSchema.default({}).describe('particle dynamics and the population of 24 entity types'),
   queryTypes: z.array(int.min(0)).min(1).default([...DEFAULT_QUERY_TYPES]).describe('unseen query types (those of Fig. 1): no method trains on them'),
   methods: z.array(z.enum(RL2_METHODS)).min(1).default([...RL2_METHODS]).describe('methods to train and evaluate'),
@@ -73,14 +73,15 @@ export const rl2ExperimentSchema = section({
     if (k >= c.testbed.particle.horizon) ctx.addIssue({ code: 'custom', path: ['memory', 'steps', i], message: `must be below the horizon ${c.testbed.particle.horizon} (moves within the first episode), got ${k}` });
   });
 });
-export type Rl2ExperimentConfig = Resolved<typeof rl2ExperimentSchema>;
-export const rl2ExperimentConfig = resolver('rl2 experiment config', rl2ExperimentSchema);
+export type Rl2ExperimentConfig = Resolved<typeof schema>;
+/** Check overrides and fill in the defaults; errors name the field. */
+export const config = resolver('rl2 experiment config', schema);
 
 /**
  * Sizes per scale. Paper: 5 seeds (the issue's minimum; RL²'s BPTT is the lab's most
  * expensive update), the Fig. 1 query types. Quick: a smoke run on Fig. 1's quick query types.
  */
-export function rl2Sizes(s: Scale): { config: DeepPartial<Rl2ExperimentConfig>; seeds: number } {
+export function sizes(s: Scale): { config: Overrides<typeof schema>; seeds: number } {
   if (s === 'paper') return { config: {}, seeds: 5 };
   return {
     config: {
@@ -96,11 +97,11 @@ export function rl2Sizes(s: Scale): { config: DeepPartial<Rl2ExperimentConfig>; 
 
 /**
  * The input ablation: RL² alone with the papers' phi = (s, a, r, d), i.e. without the
- * previous move (`rl2.moveScale` 0), everything else as `rl2Sizes`. Two seeds at the paper
+ * previous move (`rl2.moveScale` 0), everything else as `sizes`. Two seeds at the paper
  * scale: it only has to show whether RL² learns without the move at the same budget.
  */
-export function rl2NoMoveSizes(s: Scale): { config: DeepPartial<Rl2ExperimentConfig>; seeds: number } {
-  const base = rl2Sizes(s);
+export function noMoveSizes(s: Scale): { config: Overrides<typeof schema>; seeds: number } {
+  const base = sizes(s);
   return { config: { ...base.config, methods: ['rl2'], rl2: { ...base.config.rl2, moveScale: 0 } }, seeds: s === 'paper' ? 2 : 1 };
 }
 
@@ -120,34 +121,29 @@ function logRows(method: Rl2MethodName, values: readonly number[], episodesPerUp
   return rows;
 }
 
-/** Euclidean distances between per-type mean hidden states, as tidy pair rows (i < j). */
+/** Euclidean distances between per-type mean hidden states, as tidy pair rows (i < j), one matrix per k. */
 function memoryRows(network: string, memory: Float32Array, typeOf: Int32Array, steps: readonly number[], H: number, latent: (t: number) => number): Row[] {
-  const types = [...new Set(typeOf)].sort((a, b) => a - b), K = steps.length;
-  const rows: Row[] = [];
-  steps.forEach((k, r) => {
-    const means = types.map((t) => {
-      const m = new Float64Array(H);
-      let n = 0;
-      typeOf.forEach((tb, b) => {
-        if (tb !== t) return;
-        n++;
-        for (let j = 0; j < H; j++) m[j] += memory[(b * K + r) * H + j];
-      });
-      return m.map((v) => v / n);
+  const n = 1 + Math.max(...typeOf), K = steps.length;
+  return steps.flatMap((k, r) => {
+    const means = new Float64Array(n * H), count = new Int32Array(n);
+    typeOf.forEach((t, b) => {
+      count[t]++;
+      for (let j = 0; j < H; j++) means[t * H + j] += memory[(b * K + r) * H + j];
     });
-    for (let i = 0; i < types.length; i++) {
-      for (let j = i + 1; j < types.length; j++) {
+    const D = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
         let d = 0;
-        for (let h = 0; h < H; h++) d += (means[i][h] - means[j][h]) ** 2;
-        rows.push({ network, k, i: types[i], j: types[j], latentI: latent(types[i]), latentJ: latent(types[j]), distance: Math.sqrt(d) });
+        for (let h = 0; h < H; h++) d += (means[i * H + h] / count[i] - means[j * H + h] / count[j]) ** 2;
+        D[i * n + j] = D[j * n + i] = Math.sqrt(d);
       }
     }
+    return matrixToPairs(D, n, (i, j, distance) => ({ network, k, i, j, latentI: latent(i), latentJ: latent(j), distance }));
   });
-  return rows;
 }
 
 /** One seed: train every method on the support types, evaluate on the query types, record RL²'s memory. */
-export function rl2Unit(cfg: Rl2ExperimentConfig, seed: number): Tables {
+export function unit(cfg: Rl2ExperimentConfig, seed: number): Tables {
   const bed = testbed(cfg.testbed), dyn = bed.dyn, N = cfg.rl2.episodesPerTrial;
   const support = bed.types.map((t) => t.id).filter((t) => !cfg.queryTypes.includes(t));
   const episodes = trainingEpisodes(cfg);
@@ -213,11 +209,11 @@ export function rl2Unit(cfg: Rl2ExperimentConfig, seed: number): Tables {
   return tables;
 }
 
-export const rl2Experiment: Experiment<Rl2ExperimentConfig> = {
+export const experiment: Experiment<Rl2ExperimentConfig, Overrides<typeof schema>> = {
   name: 'rl2-sysid',
   version: 1,
   module: __filename,
-  exportName: 'rl2Experiment',
-  resolve: (o) => rl2ExperimentConfig(o as never),
-  unit: rl2Unit,
+  exportName: 'experiment',
+  resolve: config,
+  unit,
 };

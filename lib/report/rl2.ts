@@ -10,13 +10,15 @@
  * identification learn nothing across episodes, so every episode of theirs is a
  * zero-episode return.
  */
-import { METHOD_COLORS as FIG1_COLORS, METHOD_LABELS as FIG1_LABELS, MethodName as Fig1Method } from '../experiments/fig1';
-import { groupingRows, matricesFromRows } from '../experiments/fig4';
+import { MethodName as Fig1Method } from '../experiments/fig1';
+import { METHOD_COLORS as FIG1_COLORS, METHOD_LABELS as FIG1_LABELS } from './fig1';
+import { groupingRows, matricesFromRows } from './fig4';
+import { formatInterval } from './format';
 import { Rl2ExperimentConfig, trainingEpisodes } from '../experiments/rl2';
 import { BandSeries, bandTraces, GROUP_COLORS, gridLayout, groupColor, panelAxes } from './charts';
 import { Figure, Trace } from './plotly';
 import { Row } from '../core/row';
-import { formatInterval, mean, meanBy, std, summarize, tCritical95 } from '../core/stats';
+import { mean, meanBy, std, summarize, tCritical95 } from '../core/stats';
 import { tsne, tsneConfig } from '../divergence/tsne';
 import { Rng } from '../core/rng';
 
