@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import * as rl2Exp from '../lib/experiments/rl2';
-import { adaptationCurves, budgetTable, describeBudgets, describeMemory, memoryGrouping, welchInterval } from '../lib/report/rl2';
+import { adaptationCurves, adaptationFigure, budgetTable, describeBudgets, describeMemory, memoryGrouping, noMoveAblation, welchInterval } from '../lib/report/rl2';
 import { Row } from '../lib/core/row';
 
 describe('RL² / system identification experiment', () => {
@@ -52,6 +52,28 @@ describe('RL² / system identification experiment', () => {
     const lines = describeBudgets(table);
     assert.strictEqual(lines.length, 3);
     assert.match(lines[2], /^With 10 episodes of the query type used, random init wins clearly: -19.00 \[-21.48, -16.52\], against CAML -29.00/);
+  });
+
+  it('puts RL²\'s episodes and the Fig. 1 updates on one axis of episodes used', () => {
+    const ours: Row[] = [], fig1: Row[] = [];
+    for (let seed = 0; seed < 2; seed++) {
+      for (const episode of [1, 2]) ours.push({ seed, method: 'rl2', query: 3, episode, return: -50 - episode });
+      ours.push({ seed, method: 'sysid', query: 3, episode: 1, return: -40 });
+      for (const update of [0, 1]) fig1.push({ seed, method: 'maml', query: 3, update, episodesUsed: 10 * update, return: -100 }, { seed, method: 'reptile', query: 3, update, episodesUsed: 10 * update, return: -90 });
+    }
+    const curves = adaptationCurves(ours, fig1, ['maml']);
+    assert.deepStrictEqual(curves.filter((r) => r.method === 'rl2' && r.seed === 0).map((r) => [r.episodesUsed, r.return]), [[0, -51], [1, -52]]);
+    assert.ok(!curves.some((r) => r.method === 'reptile'));
+    const fig = adaptationFigure(curves);
+    assert.strictEqual(fig.data.length, 2 * 3); // a band and a line per method
+    const xaxis = fig.layout!.xaxis as { type: string; tickvals: number[]; ticktext: string[] };
+    assert.strictEqual(xaxis.type, 'log');
+    assert.deepStrictEqual(xaxis.ticktext, ['0', '1', '10']);
+    assert.deepStrictEqual(xaxis.tickvals, [1, 2, 11]);
+    // The ablation's rows sit beside the main run's under their own name.
+    const ab = noMoveAblation({ eval: ours, training: [], memory: [{ seed: 0, network: 'untrained' }, { seed: 0, network: 'trained' }] });
+    assert.deepStrictEqual([...new Set(ab.eval.map((r) => r.method))], ['rl2-no-move']);
+    assert.deepStrictEqual(ab.memory.map((r) => r.network), ['trained, no move input']);
   });
 
   it('refuses Fig. 1 results on other query types', () => {

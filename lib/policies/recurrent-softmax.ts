@@ -45,7 +45,6 @@
  *   learning, ICML 2018. https://arxiv.org/abs/1712.00378
  */
 import type * as TF from '@tensorflow/tfjs';
-import { ConfigError } from '../core/config';
 import { Rng } from '../core/rng';
 import { tf } from '../core/tf';
 import { gruBackward, gruForwardTape, gruInit, gruParamCount, gruSequenceTf, GruSpec, GruTape, packGru, PackedGru } from './gru';
@@ -65,14 +64,6 @@ export interface RecurrentSpec {
   rewardInputScale?: number;
   /** phi's move entries are (s_t - s_{t-1}) * moveScale, the move the previous action made (default 0: left out). */
   moveScale?: number;
-}
-
-/** Check the sizes; errors name the field. */
-export function recurrentSpec(obsDim: number, nActions: number, hidden: number, headHidden: number, where = 'recurrent policy'): RecurrentSpec {
-  for (const [field, v] of [['obsDim', obsDim], ['nActions', nActions], ['hidden', hidden], ['headHidden', headHidden]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new ConfigError(where, field, `must be an integer > 0, got ${v}`);
-  }
-  return { obsDim, nActions, hidden, headHidden };
 }
 
 /** Size of phi_t = (s_t, m_{t-1}, one-hot a_{t-1}, r_{t-1}, d_{t-1}): 2 obsDim + nActions + 2. */

@@ -51,8 +51,6 @@ export interface TrialBatch {
 export interface TrialOptions {
   /** Record the hidden state after these numbers of moves (counted from the start of the trial). */
   recordAfter?: readonly number[];
-  /** Take the most probable action instead of sampling (evaluation of a deterministic policy). */
-  greedy?: boolean;
 }
 
 /**
@@ -96,12 +94,7 @@ export function rolloutTrials(theta: Float32Array, spec: RecurrentSpec, typeOf: 
         const k = b * L + slot;
         for (let i = 0; i < I; i++) inputs[k * I + i] = x[b * I + i];
         const v = headsAt(p, h, x, b, slot / L, probs);
-        let a = 0;
-        if (opts.greedy) {
-          for (let c = 1; c < A; c++) if (probs[c] > probs[a]) a = c;
-        } else {
-          a = sampleFrom(probs, rng);
-        }
+        const a = sampleFrom(probs, rng);
         act[b] = a;
         actions[k] = a;
         logp[k] = Math.log(Math.max(probs[a], 1e-30));
