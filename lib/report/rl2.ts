@@ -70,16 +70,6 @@ export function adaptationCurves(rl2Eval: readonly Row[], fig1Eval: readonly Row
   return [...ours, ...theirs];
 }
 
-/** "5 seeds: RL², system identification; 10 seeds: CAML, MAML" */
-function seedCounts(curves: readonly Row[]): string {
-  const byN = new Map<number, string[]>();
-  for (const m of methodsOf(curves)) {
-    const n = new Set(curves.filter((r) => r.method === m).map((r) => r.seed)).size;
-    byN.set(n, [...(byN.get(n) ?? []), label(m)]);
-  }
-  return [...byN.entries()].map(([n, ms]) => `${n} seed${n === 1 ? '' : 's'}: ${ms.join(', ')}`).join('; ');
-}
-
 /** Method order for charts and tables: ours first, then Fig. 1's. */
 function methodsOf(curves: readonly Row[]): string[] {
   const all = [...new Set(curves.map((r) => String(r.method)))];
@@ -95,15 +85,17 @@ function methodsOf(curves: readonly Row[]): string[] {
 export function adaptationFigure(curves: readonly Row[]): Figure {
   const methods = methodsOf(curves);
   const series: BandSeries[] = methods.map((m, i) => {
-    const s = summarize(curves.filter((r) => r.method === m), ['episodesUsed'], 'return');
-    return { name: label(m), x: s.map((r) => Number(r.episodesUsed) + 1), mean: s.map((r) => Number(r.mean)), lo: s.map((r) => Number(r.lo)), hi: s.map((r) => Number(r.hi)), color: color(m, i), dash: ['rl2', 'sysid', 'dr'].includes(m) ? 'solid' : 'dot' };
+    const rows = curves.filter((r) => r.method === m);
+    const s = summarize(rows, ['episodesUsed'], 'return');
+    const n = new Set(rows.map((r) => r.seed)).size;
+    return { name: `${label(m)} (${n} seed${n === 1 ? '' : 's'})`, x: s.map((r) => Number(r.episodesUsed) + 1), mean: s.map((r) => Number(r.mean)), lo: s.map((r) => Number(r.lo)), hi: s.map((r) => Number(r.hi)), color: color(m, i), dash: ['rl2', 'rl2-no-move', 'sysid', 'dr'].includes(m) ? 'solid' : 'dot' };
   });
-  const data = bandTraces(series).map((t) => (t.hovertemplate ? { ...t, hovertemplate: String(t.hovertemplate).replace('%{x}', 'after %{customdata[2]} episodes') , customdata: (t.customdata as number[][]).map((c, j) => [...c, Number((t.x as number[])[j]) - 1]) } : t));
+  const data = bandTraces(series).map((t) => (t.hovertemplate ? { ...t, hovertemplate: String(t.hovertemplate).replace('%{x}', 'after %{customdata[2]} episodes'), customdata: (t.customdata as number[][]).map((c, j) => [...c, Number((t.x as number[])[j]) - 1]) } : t));
   const ticks = [...new Set(curves.map((r) => Number(r.episodesUsed)))].sort((a, b) => a - b);
   return {
     data,
     layout: {
-      title: { text: `Return of the next episode on the unseen query types against the episodes already used on them<br><span style="font-size:12px">mean over query types; 95% CI over seeds (${seedCounts(curves)})</span>` },
+      title: { text: 'Return of the next episode on the unseen query types against the episodes already used on them<br><span style="font-size:12px">mean over query types; 95% CI over seeds (how many in the legend)</span>' },
       xaxis: { type: 'log', title: { text: 'episodes of the query type used before this episode (log scale)' }, tickvals: ticks.map((t) => t + 1), ticktext: ticks.map(String) },
       yaxis: { title: { text: 'mean episode return' } },
       hovermode: 'closest', height: 520,
@@ -206,15 +198,18 @@ export function memoryGrouping(memory: readonly Row[]): Row[] {
 /** ARI (or the between/within ratio) against moves k, one band per network (trained, untrained). */
 export function memoryGroupingFigure(grouping: readonly Row[], value: 'ari' | 'ratio' = 'ari'): Figure {
   const networks = [...new Set(grouping.map((r) => String(r.network)))];
+  const names: Record<string, string> = { trained: 'trained', untrained: 'untrained (control)' };
   const series: BandSeries[] = networks.map((n, i) => {
-    const s = summarize(grouping.filter((r) => r.network === n), ['k'], value);
-    return { name: `${n} RL² network`, x: s.map((r) => Number(r.k)), mean: s.map((r) => Number(r.mean)), lo: s.map((r) => Number(r.lo)), hi: s.map((r) => Number(r.hi)), color: ['#000000', '#969696', '#8c564b'][i % 3], dash: n === 'trained' ? 'solid' : 'dot' };
+    const rows = grouping.filter((r) => r.network === n);
+    const s = summarize(rows, ['k'], value);
+    const seeds = new Set(rows.map((r) => r.seed)).size;
+    return { name: `${names[n] ?? n} (${seeds} seed${seeds === 1 ? '' : 's'})`, x: s.map((r) => Number(r.k)), mean: s.map((r) => Number(r.mean)), lo: s.map((r) => Number(r.lo)), hi: s.map((r) => Number(r.hi)), color: ['#000000', '#969696', '#8c564b'][i % 3], dash: n === 'trained' ? 'solid' : 'dot' };
   });
-  const seeds = new Set(grouping.map((r) => r.seed)).size;
+  const ks = [...new Set(grouping.map((r) => Number(r.k)))].sort((a, b) => a - b);
   const what = value === 'ari' ? 'ARI of K-medoids (k = 6) on the hidden states vs the latent groups' : 'between-group / within-group distance of the hidden states';
   return {
     data: bandTraces(series),
-    layout: { title: { text: `What RL² remembers: ${what} (95% CI over ${seeds} seeds)` }, xaxis: { type: 'log', title: { text: 'moves made on the entity type (k, log scale)' } }, yaxis: { title: { text: value === 'ari' ? 'ARI' : 'ratio' } }, hovermode: 'closest', height: 430 },
+    layout: { title: { text: `What RL² remembers: ${what} (95% CI over seeds)` }, xaxis: { type: 'log', title: { text: 'moves made on the entity type (k, log scale)' }, tickvals: ks, ticktext: ks.map(String) }, yaxis: { title: { text: value === 'ari' ? 'ARI' : 'ratio' } }, hovermode: 'closest', height: 430 },
   };
 }
 
