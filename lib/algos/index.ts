@@ -8,3 +8,5 @@ export * as joint from './joint';
 export * as bandit from './bandit';
 export * as adaptation from './adaptation';
 export * as hindsightReplay from './hindsight-replay';
+export * as gaussianVpg from './gaussian-vpg';
+export * as gaussianMaml from './gaussian-maml';
