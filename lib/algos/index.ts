@@ -10,3 +10,4 @@ export * as adaptation from './adaptation';
 export * as hindsightReplay from './hindsight-replay';
 export * as gaussianVpg from './gaussian-vpg';
 export * as gaussianMaml from './gaussian-maml';
+export * as diayn from './diayn';
