@@ -82,10 +82,13 @@ export function trainingFigure(rows: readonly Row[], opts: { title?: string } = 
   const flat = (name: string, y: number, xs: readonly number[]): BandSeries => ({ name, x: xs, mean: xs.map(() => y), lo: xs.map(() => y), hi: xs.map(() => y), color: '#7f7f7f', dash: 'dash' });
   const xs = acc[0]?.x ?? [];
   const chance = Number(rows[0]?.chance ?? NaN), logK = Number(rows[0]?.logK ?? NaN);
-  return panelBandFigure([
+  const fig = panelBandFigure([
     { title: 'discriminator accuracy on the batch\'s states', series: [...acc, flat(`chance 1/K = ${chance.toFixed(3)}`, chance, xs)] },
     { title: 'E[log q(z|s) − log p(z)] (nats)', series: [...mi, flat(`log K = ${logK.toFixed(3)}`, logK, xs)] },
-  ], { title: opts.title ?? 'DIAYN training (mean and 95% CI over seeds)', xTitle: 'DIAYN iteration', columns: 2, panelHeight: 320 });
+  ], { title: opts.title ?? 'DIAYN training (mean and 95% CI over seeds)', xTitle: 'DIAYN iteration', columns: 2, panelHeight: 320, yRanges: [[0, 1.02], undefined] });
+  // every line of both panels in the legend (the shared-legend default shows the first panel's only)
+  for (const t of fig.data) if (t.mode !== 'lines' || t.fill === undefined) t.showlegend = true;
+  return fig;
 }
 
 /** Mean return over the held-out goals per (seed, method, update). */
@@ -112,8 +115,8 @@ export function adaptationFigure(adaptation: readonly Row[], opts: { title?: str
       yaxis: { title: { text: opts.yTitle ?? 'return (sum of -distance to goal over 20 steps)' } },
       hovermode: 'closest',
       height: 460,
-      legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.2, yanchor: 'top' },
-      margin: { b: 120 },
+      legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.3, yanchor: 'top' },
+      margin: { b: 140 },
     },
   };
 }
