@@ -11,8 +11,9 @@ import {
   discriminatorUpdate, initDiscriminator, navSkillRollout, pseudoRewards, skillRows, skillTasks,
 } from '../lib/algos/diayn';
 import { adamConfig, adamInit } from '../lib/core/adam';
-import { particleSkillsConfig, particleUnit, sizes, umlConfig, umlUnit } from '../lib/experiments/diayn';
-import { adaptationTable, endSpread, paperVsOurs, recoveryStatement, skillsStatement } from '../lib/report/diayn';
+import { dadsConfig, dadsInit, dadsRewards, dadsStep, dynamicsSpec } from '../lib/algos/dads';
+import { dadsSkillsConfig, dadsUnit, particleSkillsConfig, particleUnit, sizes, umlConfig, umlUnit } from '../lib/experiments/diayn';
+import { adaptationTable, dadsStatement, distinctEnds, endSpread, paperVsOurs, recoveryStatement, skillsStatement } from '../lib/report/diayn';
 
 describe('DIAYN pseudo-reward log q(z|s) - log p(z)', () => {
   it('equals the hand-computed value for a discriminator that ignores the state', () => {
@@ -169,5 +170,54 @@ describe('DIAYN experiments (tiny budget)', () => {
     const rows = t.training.map((r) => ({ seed: 0, ...r }));
     assert.match(skillsStatement(rows, 'particle'), /chance 25.0%/);
     assert.strictEqual(endSpread(t.skills.map((r) => ({ seed: 0, ...r }))).length, 1);
+  });
+});
+
+describe('DADS', () => {
+  it('rewards log q(s\'|s,z) - log (1/K sum_i q(s\'|s,z_i)) as computed by hand', () => {
+    // K = 2 skills; hidden unit z fires only for skill z (its one-hot input), so mu(s, z) = mu_z:
+    // mu_0 = (0.1, 0), mu_1 = (0, 0.1), sigma = 0.1. For Delta = (0.1, 0):
+    // log q_0 - log q_1 = 0.01 / (2 * 0.01) * 2 = 1, so r_0 = log 2 - log(1 + e^-1) and r_1 = log 2 - log(1 + e^1).
+    const spec = dynamicsSpec({ nSkills: 2, dynamicsHidden: 2 });
+    const phi = new Float32Array(4 * 2 + 2 + 2 * 2 + 2 + 2);
+    phi[2 * 2 + 0] = 1; // W1[input 2 (skill 0), unit 0]
+    phi[3 * 2 + 1] = 1; // W1[input 3 (skill 1), unit 1]
+    const w2 = 4 * 2 + 2;
+    phi[w2 + 0] = 0.1; // unit 0 -> mu_x
+    phi[w2 + 3] = 0.1; // unit 1 -> mu_y
+    phi[w2 + 4 + 2] = Math.log(0.1);
+    phi[w2 + 4 + 3] = Math.log(0.1);
+    const s = new Float32Array([0.3, -0.2, 0.3, -0.2]), next = new Float32Array([0.4, -0.2, 0.4, -0.2]);
+    const r = dadsRewards(phi, s, next, [0, 1], spec);
+    assert.ok(Math.abs(r[0] - (Math.log(2) - Math.log(1 + Math.exp(-1)))) < 1e-5, `${r[0]}`);
+    assert.ok(Math.abs(r[1] - (Math.log(2) - Math.log(1 + Math.exp(1)))) < 1e-5, `${r[1]}`);
+  });
+
+  it('updates without leaking tensors, keeps the model\'s sigma fixed, and rejects bad settings', () => {
+    const cfg = dadsConfig({ nSkills: 3, episodesPerSkill: 2, dynamicsSteps: 2 });
+    const env = pointNavConfig();
+    let s = dadsInit(cfg, new Rng(1));
+    const r = new Rng(2);
+    s = dadsStep(s, cfg, env, r).state;
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      const out = dadsStep(s, cfg, env, r);
+      assert.ok(out.metrics.miEstimate <= Math.log(3) + 1e-6);
+      s = out.state;
+    }
+    assert.strictEqual(tf.memory().numTensors, before);
+    assert.ok(Math.abs(Math.exp(s.phi[s.phi.length - 1]) - cfg.dynamicsSigma) < 1e-6);
+    assert.throws(() => dadsConfig({ nSkills: 1 }), /dads config: "nSkills" must be an integer >= 2, got 1/);
+    assert.throws(() => dadsConfig({ entropyWeight: -0.5 }), /dads config: "entropyWeight" must be a finite number >= 0, got -0.5/);
+  });
+
+  it('tiny experiment: training metrics and paths the report reads', () => {
+    const cfg = dadsSkillsConfig({ ...sizes('quick').dads, iterations: 3 });
+    const t = dadsUnit(cfg, 0);
+    const seeded = (rows: typeof t.skills) => rows.map((r) => ({ seed: 0, ...r }));
+    assert.strictEqual(t.skills.length, cfg.dads.nSkills * cfg.skillEpisodes * (cfg.env.horizon + 1));
+    assert.match(dadsStatement(seeded(t.training), seeded(t.skills)), /different places/);
+    const places = distinctEnds(seeded(t.skills))[0];
+    assert.ok(Number(places.places) >= 1 && Number(places.places) <= cfg.dads.nSkills);
   });
 });

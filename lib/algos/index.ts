@@ -11,3 +11,4 @@ export * as hindsightReplay from './hindsight-replay';
 export * as gaussianVpg from './gaussian-vpg';
 export * as gaussianMaml from './gaussian-maml';
 export * as diayn from './diayn';
+export * as dads from './dads';

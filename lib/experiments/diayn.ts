@@ -5,6 +5,8 @@
  *
  * - `particleSkills`: DIAYN on the particle testbed (paper 000's default particle, actions
  *   do what they say): do the skills spread over the plane?
+ * - `dadsSkills`: DADS (Sharma et al. 2020) on point navigation, the second skill method:
+ *   predictable rather than distinguishable skills;
  * - `experiment` (unsupervised meta-RL, Gupta et al. 2018): per seed, DIAYN on point
  *   navigation; its discriminator's rewards log q_phi(z | s) become MAML's meta-training
  *   tasks; a second MAML is meta-trained on the hand-designed training goals; both
@@ -31,6 +33,7 @@ import {
   DiaynMetrics, diaynNavInit, diaynNavStep, diaynParticleInit, diaynParticleStep, diaynSchema, discriminatorSpec,
   navSkillRollout, particleSkillRollout, skillTasks,
 } from '../algos/diayn';
+import { dadsInit, dadsSchema, dadsSkillRollout, dadsStep } from '../algos/dads';
 import { gaussianAdapt, gaussianMamlInit, gaussianMamlSchema, gaussianMamlStep } from '../algos/gaussian-maml';
 import { Row } from './results';
 import { Experiment, Tables } from './runner';
@@ -70,13 +73,24 @@ export const particleSkillsSchema = section({
 export type ParticleSkillsConfig = Resolved<typeof particleSkillsSchema>;
 export const particleSkillsConfig = resolver('diayn particle config', particleSkillsSchema);
 
+export const dadsSkillsSchema = section({
+  env: pointNavSchema.default({}).describe('point navigation'),
+  dads: dadsSchema.default({}).describe('DADS settings'),
+  iterations: int.positive().default(150).describe('DADS iterations'),
+  skillEpisodes: int.positive().default(5).describe('episodes per skill drawn from the origin for the skills figure'),
+  logEvery: int.positive().default(5).describe('record training metrics every this many iterations'),
+});
+export type DadsSkillsConfig = Resolved<typeof dadsSkillsSchema>;
+export const dadsSkillsConfig = resolver('dads experiment config', dadsSkillsSchema);
+
 /** Sizes per scale. Paper: at most 15 minutes for both experiments on 2 cores; quick: well under a minute. */
-export function sizes(s: Scale): { uml: Overrides<typeof umlSchema>; particle: Overrides<typeof particleSkillsSchema>; seeds: number } {
+export function sizes(s: Scale): { uml: Overrides<typeof umlSchema>; particle: Overrides<typeof particleSkillsSchema>; dads: Overrides<typeof dadsSkillsSchema>; seeds: number } {
   return s === 'paper'
-    ? { uml: {}, particle: {}, seeds: 5 }
+    ? { uml: {}, particle: {}, dads: {}, seeds: 5 }
     : {
       uml: { diaynIterations: 12, metaIterations: 2, maml: { metaBatch: 3, K: 8 }, testGoals: 3, evalEpisodes: 4, logEvery: 2, skillEpisodes: 2, diayn: { nSkills: 4, episodesPerSkill: 2 } },
       particle: { iterations: 8, particle: { horizon: 30 }, logEvery: 2, skillEpisodes: 2, diayn: { nSkills: 4, episodesPerSkill: 2 } },
+      dads: { iterations: 8, logEvery: 2, skillEpisodes: 2, dads: { nSkills: 4, episodesPerSkill: 2 } },
       seeds: 2,
     };
 }
@@ -114,6 +128,24 @@ export function particleUnit(cfg: ParticleSkillsConfig, seed: number): Tables {
   }
   const batch: TrajectoryBatch = particleSkillRollout(s.theta, cfg.diayn, cfg.skillEpisodes, dyn, 0, rng.split());
   return { training, skills: pathRows(batch.states, batch.B, batch.T, batch.policyOf, cfg.skillEpisodes) };
+}
+
+/** One seed of DADS on point navigation: tables `training` (I(s'; z | s) estimate, model loss, entropy) and `skills`. */
+export function dadsUnit(cfg: DadsSkillsConfig, seed: number): Tables {
+  const rng = new Rng(seed);
+  let s = dadsInit(cfg.dads, rng.split());
+  const r = rng.split();
+  const training: Row[] = [];
+  for (let i = 0; i < cfg.iterations; i++) {
+    const out = dadsStep(s, cfg.dads, cfg.env, r);
+    if (i % cfg.logEvery === 0 || i === cfg.iterations - 1) {
+      const m = out.metrics;
+      training.push({ iteration: m.iteration, miEstimate: m.miEstimate, logK: Math.log(cfg.dads.nSkills), dynamicsLoss: m.dynamicsLoss, entropy: m.entropy });
+    }
+    s = out.state;
+  }
+  const paths = dadsSkillRollout(s.theta, cfg.dads, cfg.skillEpisodes, cfg.env, rng.split());
+  return { training, skills: pathRows(paths.states, paths.B, paths.T, paths.policyOf, cfg.skillEpisodes) };
 }
 
 /**
@@ -199,4 +231,13 @@ export const particleSkills: Experiment<ParticleSkillsConfig> = {
   exportName: 'particleSkills',
   resolve: (o?: DeepPartial<ParticleSkillsConfig>) => particleSkillsConfig(o as Overrides<typeof particleSkillsSchema>),
   unit: particleUnit,
+};
+
+export const dadsSkills: Experiment<DadsSkillsConfig> = {
+  name: 'dads-skills',
+  version: 1,
+  module: __filename,
+  exportName: 'dadsSkills',
+  resolve: (o?: DeepPartial<DadsSkillsConfig>) => dadsSkillsConfig(o as Overrides<typeof dadsSkillsSchema>),
+  unit: dadsUnit,
 };

@@ -6,7 +6,7 @@
 import { Row } from '../core/row';
 import { groupRows, formatInterval, mean, meanBy, meanCI, pairedComparison, summarize } from '../core/stats';
 import { goalSplit, PointNavConfig } from '../envs/point-nav';
-import type { ParticleSkillsConfig, UmlConfig } from '../experiments/diayn';
+import type { DadsSkillsConfig, ParticleSkillsConfig, UmlConfig } from '../experiments/diayn';
 import { bandSeries, BandSeries, gridLayout, panelAxes, panelBandFigure } from './charts';
 import { Figure, Trace } from './plotly';
 
@@ -225,6 +225,48 @@ export function endSpread(skills: readonly Row[]): Row[] {
   return out;
 }
 
+/**
+ * How many different places the skills end at, per seed: skills' mean end points are
+ * grouped greedily, a skill joining the first group whose first member is within `radius`.
+ */
+export function distinctEnds(skills: readonly Row[], radius = 0.5): Row[] {
+  return seedsOf(skills).map((seed) => {
+    const mine = skills.filter((r) => Number(r.seed) === seed);
+    const T = Math.max(...mine.map((r) => Number(r.t)));
+    const centres = [...groupRows(mine.filter((r) => Number(r.t) === T), ['skill']).values()]
+      .map((g) => [mean(g.map((r) => Number(r.x))), mean(g.map((r) => Number(r.y)))]);
+    const heads: number[][] = [];
+    for (const c of centres) if (!heads.some((h) => Math.hypot(h[0] - c[0], h[1] - c[1]) <= radius)) heads.push(c);
+    return { seed, skills: centres.length, places: heads.length };
+  });
+}
+
+/** DADS over training: the I(s'; z | s) estimate (its ceiling log K dashed), bands over seeds. */
+export function dadsTrainingFigure(rows: readonly Row[]): Figure {
+  const mi = bandSeries(summarize(rows, ['iteration'], 'miEstimate'), 'iteration').map((s) => ({ ...s, name: 'I(s\';z|s) estimate (nats)', color: '#9467bd' }));
+  const xs = mi[0]?.x ?? [];
+  const logK = Number(rows[0]?.logK ?? NaN);
+  const flat: BandSeries = { name: `log K = ${logK.toFixed(3)}`, x: xs, mean: xs.map(() => logK), lo: xs.map(() => logK), hi: xs.map(() => logK), color: '#7f7f7f', dash: 'dash' };
+  return panelBandFigure([{ title: 'E[log q(s\'|s,z) − log (1/K Σ_i q(s\'|s,z_i))] (nats)', series: [...mi, flat] }],
+    { title: 'DADS on point navigation (mean and 95% CI over seeds)', xTitle: 'DADS iteration', columns: 1, panelHeight: 300 });
+}
+
+/** Final I(s'; z | s) estimate of DADS and how many places its skills end at. */
+export function dadsStatement(training: readonly Row[], skills: readonly Row[]): string {
+  const lastIt = Math.max(...training.map((r) => Number(r.iteration)));
+  const mi = meanCI(training.filter((r) => Number(r.iteration) === lastIt).map((r) => Number(r.miEstimate)));
+  const places = distinctEnds(skills), K = Number(places[0]?.skills ?? NaN);
+  const p = meanCI(places.map((r) => Number(r.places)));
+  return `DADS: after ${lastIt + 1} iterations the estimate of I(s'; z | s) is ${fmt(mi.mean, 3)} [${fmt(mi.lo, 3)}, ${fmt(mi.hi, 3)}] nats of at most log K = ${fmt(Math.log(K), 3)}; its ${K} skills end at ${fmt(p.mean, 1)} [${fmt(p.lo, 1)}, ${fmt(p.hi, 1)}] different places (mean end points more than 0.5 apart; n = ${p.n} seeds).`;
+}
+
+/** The same count for DIAYN's skills, as a sentence. */
+export function distinctEndsStatement(skills: readonly Row[], what: string): string {
+  const places = distinctEnds(skills), K = Number(places[0]?.skills ?? NaN);
+  const p = meanCI(places.map((r) => Number(r.places)));
+  return `${what}: the ${K} skills end at ${fmt(p.mean, 1)} [${fmt(p.lo, 1)}, ${fmt(p.hi, 1)}] different places (mean end points more than 0.5 apart; n = ${p.n} seeds).`;
+}
+
 /** A sentence on `endSpread`. */
 export function endSpreadStatement(skills: readonly Row[], what: string): string {
   const s = endSpread(skills);
@@ -233,9 +275,9 @@ export function endSpreadStatement(skills: readonly Row[], what: string): string
 }
 
 /** The paper's settings against ours, and why. */
-export function paperVsOurs(uml: UmlConfig, particle: ParticleSkillsConfig, seeds: number): Row[] {
+export function paperVsOurs(uml: UmlConfig, particle: ParticleSkillsConfig, seeds: number, dads?: DadsSkillsConfig): Row[] {
   const d = uml.diayn, m = uml.maml;
-  return [
+  const rows: Row[] = [
     { setting: 'skill learner (DIAYN l.8)', paper: 'SAC, entropy temperature 0.1', ours: `VPG with entropy bonus β = ${d.entropyWeight}, Adam ${d.policyAdam.lr}`, why: 'on-policy learner shared with MAML\'s inner loop; keeps this work independent of SAC' },
     { setting: 'skills K, prior p(z)', paper: 'categorical, uniform (50 on MuJoCo)', ours: `categorical, uniform, K = ${d.nSkills} (particle: ${particle.diayn.nSkills})`, why: 'a 2D plane needs few skills to cover the directions; each skill needs its own episodes per batch' },
     { setting: 'discriminator q_φ(z|s)', paper: 'MLP on the state (x-y in navigation)', ours: `2 → ${d.discriminatorHidden} ReLU → K softmax, ${d.discriminatorSteps} Adam steps per iteration`, why: 'the state is the position' },
@@ -247,4 +289,12 @@ export function paperVsOurs(uml: UmlConfig, particle: ParticleSkillsConfig, seed
     { setting: 'fast adaptation', paper: 'a few VPG steps on the new task', ours: `${uml.adaptUpdates} VPG steps of α = ${m.alpha} on ${m.K} episodes each, return on ${uml.evalEpisodes} separate episodes`, why: 'the inner rule of meta-training, continued; the same for every initialisation' },
     { setting: 'seeds', paper: 'not stated here', ours: String(seeds), why: 'the issue asks for at least 5' },
   ];
+  if (dads) {
+    rows.push({
+      setting: 'DADS (second skill method)', paper: 'continuous skills, skill dynamics q(s\'|s,z) with fixed variance, marginal from L samples of p(z), SAC',
+      ours: `${dads.dads.nSkills} discrete skills, q = N(mu(s,z), ${dads.dads.dynamicsSigma}^2) over s' - s, exact marginal over all K skills, VPG, ${dads.iterations} iterations`,
+      why: 'discrete skills make the marginal exact and the skills comparable with DIAYN\'s',
+    });
+  }
+  return rows;
 }
