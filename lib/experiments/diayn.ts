@@ -18,7 +18,6 @@
  * A. Gupta, B. Eysenbach, C. Finn, S. Levine, "Unsupervised Meta-Learning for
  * Reinforcement Learning", 2018, https://arxiv.org/abs/1806.04640.
  */
-import { DeepPartial } from '../core/config';
 import { Progress } from '../core/progress';
 import { Rng } from '../core/rng';
 import { Scale } from '../core/scale';
@@ -215,29 +214,29 @@ export function umlUnit(cfg: UmlConfig, seed: number): Tables {
   return { training, skills, metaTraining, adaptation };
 }
 
-export const experiment: Experiment<UmlConfig> = {
+export const experiment: Experiment<UmlConfig, Overrides<typeof umlSchema>> = {
   name: 'diayn-uml',
   version: 1,
   module: __filename,
   exportName: 'experiment',
-  resolve: (o?: DeepPartial<UmlConfig>) => umlConfig(o as Overrides<typeof umlSchema>),
+  resolve: umlConfig,
   unit: umlUnit,
 };
 
-export const particleSkills: Experiment<ParticleSkillsConfig> = {
+export const particleSkills: Experiment<ParticleSkillsConfig, Overrides<typeof particleSkillsSchema>> = {
   name: 'diayn-particle',
   version: 1,
   module: __filename,
   exportName: 'particleSkills',
-  resolve: (o?: DeepPartial<ParticleSkillsConfig>) => particleSkillsConfig(o as Overrides<typeof particleSkillsSchema>),
+  resolve: particleSkillsConfig,
   unit: particleUnit,
 };
 
-export const dadsSkills: Experiment<DadsSkillsConfig> = {
+export const dadsSkills: Experiment<DadsSkillsConfig, Overrides<typeof dadsSkillsSchema>> = {
   name: 'dads-skills',
   version: 1,
   module: __filename,
   exportName: 'dadsSkills',
-  resolve: (o?: DeepPartial<DadsSkillsConfig>) => dadsSkillsConfig(o as Overrides<typeof dadsSkillsSchema>),
+  resolve: dadsSkillsConfig,
   unit: dadsUnit,
 };

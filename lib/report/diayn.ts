@@ -4,10 +4,11 @@
  * the saved rows.
  */
 import { Row } from '../core/row';
-import { groupRows, formatInterval, mean, meanBy, meanCI, pairedComparison, summarize } from '../core/stats';
+import { groupRows, mean, meanBy, meanCI, pairedComparison, summarize } from '../core/stats';
+import { formatInterval } from './format';
 import { goalSplit, PointNavConfig } from '../envs/point-nav';
 import type { DadsSkillsConfig, ParticleSkillsConfig, UmlConfig } from '../experiments/diayn';
-import { bandSeries, BandSeries, gridLayout, panelAxes, panelBandFigure } from './charts';
+import { BandSeries, gridLayout, panelAxes, panelBandFigure, summaryBand } from './charts';
 import { Figure, Trace } from './plotly';
 
 /** Display names of the three initialisations. */
@@ -77,8 +78,8 @@ export function skillPathsFigure(rows: readonly Row[], opts: { title?: string; e
  * and the lower bound E[log q(z|s) - log p(z)] on I(S; Z) (its ceiling log K dashed).
  */
 export function trainingFigure(rows: readonly Row[], opts: { title?: string } = {}): Figure {
-  const acc = bandSeries(summarize(rows, ['iteration'], 'accuracy'), 'iteration').map((s) => ({ ...s, name: 'discriminator accuracy' }));
-  const mi = bandSeries(summarize(rows, ['iteration'], 'miLowerBound'), 'iteration').map((s) => ({ ...s, name: 'I(S;Z) lower bound (nats)', color: '#d62728' }));
+  const acc = [summaryBand(summarize(rows, ['iteration'], 'accuracy'), 'iteration', { name: 'discriminator accuracy', color: '#1f77b4' })];
+  const mi = [summaryBand(summarize(rows, ['iteration'], 'miLowerBound'), 'iteration', { name: 'I(S;Z) lower bound (nats)', color: '#d62728' })];
   const flat = (name: string, y: number, xs: readonly number[]): BandSeries => ({ name, x: xs, mean: xs.map(() => y), lo: xs.map(() => y), hi: xs.map(() => y), color: '#7f7f7f', dash: 'dash' });
   const xs = acc[0]?.x ?? [];
   const chance = Number(rows[0]?.chance ?? NaN), logK = Number(rows[0]?.logK ?? NaN);
@@ -99,13 +100,8 @@ export function perSeedCurves(adaptation: readonly Row[]): Row[] {
 /** Fast adaptation on the held-out goals: mean return after 0..U updates, band over seeds, one line per method. */
 export function adaptationFigure(adaptation: readonly Row[], opts: { title?: string; yTitle?: string } = {}): Figure {
   const summary = summarize(perSeedCurves(adaptation), ['method', 'update'], 'return');
-  const order = ['hand', 'diayn', 'random'];
-  const series = bandSeries(summary, 'update', 'method', (m) => METHOD_LABELS[String(m)] ?? String(m))
-    .map((s) => {
-      const key = Object.keys(METHOD_LABELS).find((k) => METHOD_LABELS[k] === s.name) ?? '';
-      return { ...s, color: METHOD_COLORS[key] ?? s.color, key };
-    })
-    .sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key));
+  const series = ['hand', 'diayn', 'random'].filter((m) => summary.some((r) => r.method === m))
+    .map((m) => summaryBand(summary.filter((r) => r.method === m), 'update', { name: METHOD_LABELS[m], color: METHOD_COLORS[m] }));
   const n = seedsOf(adaptation).length;
   return {
     data: panelBandFigure([{ title: '', series }], {}).data,
@@ -125,8 +121,8 @@ export function adaptationFigure(adaptation: readonly Row[], opts: { title?: str
 export function metaTrainingFigure(rows: readonly Row[]): Figure {
   const panels = ['diayn', 'hand'].map((m) => {
     const mine = rows.filter((r) => r.method === m);
-    const pre = bandSeries(summarize(mine, ['iteration'], 'preReturn'), 'iteration').map((s) => ({ ...s, name: 'before the inner step', color: '#7f7f7f' }));
-    const post = bandSeries(summarize(mine, ['iteration'], 'postReturn'), 'iteration').map((s) => ({ ...s, name: 'after the inner step(s)', color: METHOD_COLORS[m] }));
+    const pre = [summaryBand(summarize(mine, ['iteration'], 'preReturn'), 'iteration', { name: 'before the inner step', color: '#7f7f7f' })];
+    const post = [summaryBand(summarize(mine, ['iteration'], 'postReturn'), 'iteration', { name: 'after the inner step(s)', color: METHOD_COLORS[m] })];
     return { title: METHOD_LABELS[m], series: [...pre, ...post] };
   });
   return panelBandFigure(panels, { title: 'Meta-training, each MAML on its own tasks (returns are in each task distribution\'s own reward units)', xTitle: 'meta-iteration', yTitle: 'mean return', columns: 2, panelHeight: 300 });
@@ -244,7 +240,7 @@ export function distinctEnds(skills: readonly Row[], radius = 0.5): Row[] {
 
 /** DADS over training: the I(s'; z | s) estimate (its ceiling log K dashed), bands over seeds. */
 export function dadsTrainingFigure(rows: readonly Row[]): Figure {
-  const mi = bandSeries(summarize(rows, ['iteration'], 'miEstimate'), 'iteration').map((s) => ({ ...s, name: 'I(s\';z|s) estimate (nats)', color: '#9467bd' }));
+  const mi = [summaryBand(summarize(rows, ['iteration'], 'miEstimate'), 'iteration', { name: 'I(s\';z|s) estimate (nats)', color: '#9467bd' })];
   const xs = mi[0]?.x ?? [];
   const logK = Number(rows[0]?.logK ?? NaN);
   const flat: BandSeries = { name: `log K = ${logK.toFixed(3)}`, x: xs, mean: xs.map(() => logK), lo: xs.map(() => logK), hi: xs.map(() => logK), color: '#7f7f7f', dash: 'dash' };
