@@ -2,3 +2,4 @@
 export * as softmaxMlp from './softmax-mlp';
 export * as rollout from './rollout';
 export * as gru from './gru';
+export * as gruBptt from './gru-bptt';
