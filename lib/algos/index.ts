@@ -9,3 +9,5 @@ export * as bandit from './bandit';
 export * as adaptation from './adaptation';
 export * as hindsightReplay from './hindsight-replay';
 export * as propensity from './propensity';
+export * as td3 from './td3';
+export * as mql from './mql';
