@@ -4,7 +4,7 @@ import { Rng } from '../lib/core/rng';
 import { adaptToTask, collect, initMql, mqlConfig, mqlStep, sampleEpisodes } from '../lib/algos/mql';
 import { pointNavEnv, testbedEnv, testbedTasksConfig } from '../lib/envs/meta-env';
 import { pointNavConfig } from '../lib/envs/point-nav';
-import { mqlExperimentConfig, mqlSizes, mqlUnit } from '../lib/experiments/mql';
+import { mqlExperiment, mqlSizes, mqlUnit } from '../lib/experiments/mql';
 import { adaptTable, fig2Figure, fig2Statement, fig3Figure, fig3Statement, fig4Figure, fig4Statement } from '../lib/report/mql';
 import { Row } from '../lib/core/row';
 
@@ -67,7 +67,7 @@ describe('Meta-Q-Learning', () => {
     this.timeout(600000);
     const curve: Row[] = [], adapt: Row[] = [];
     for (const env of ['point-nav', 'testbed'] as const) {
-      const cfg = mqlExperimentConfig(mqlSizes('quick', env).config);
+      const cfg = mqlExperiment.resolve(mqlSizes("quick", env).config);
       for (const seed of [0, 1]) {
         const t = mqlUnit(cfg, seed);
         curve.push(...t.curve.map((r) => ({ ...r, seed })));

@@ -14,6 +14,7 @@
  *
  * Thin wiring: task family -> mql.ts (initMql, mqlStep, evaluate, adaptToTask) -> rows.
  */
+import { DeepPartial } from '../core/config';
 import { Rng } from '../core/rng';
 import { int, Overrides, Resolved, resolver, section, z } from '../core/schema';
 import { Scale } from '../core/scale';
@@ -52,7 +53,7 @@ export function makeEnv(cfg: MqlExperimentConfig): MetaEnv {
 }
 
 /** Sizes per scale for one task family. Quick is a smoke run; paper is the notebook's reduced paper setting. */
-export function mqlSizes(s: Scale, env: 'point-nav' | 'testbed'): { config: Overrides<typeof mqlExperimentSchema>; seeds: number } {
+export function mqlSizes(s: Scale, env: 'point-nav' | 'testbed'): { config: DeepPartial<MqlExperimentConfig>; seeds: number } {
   if (s === 'quick') {
     return {
       config: {
@@ -61,11 +62,11 @@ export function mqlSizes(s: Scale, env: 'point-nav' | 'testbed'): { config: Over
           td3: { hidden: [16], contextHidden: 8, batchEpisodes: 2 }, burnInEpisodes: 1, episodesPerIteration: 2, updatesPerIteration: 4,
           adapt: { newSteps: 2, metaSteps: 2 },
         },
-      },
+      } as DeepPartial<MqlExperimentConfig>,
       seeds: 2,
     };
   }
-  return { config: { env, iterations: 300, evalEvery: 25, adaptTasks: env === 'point-nav' ? 10 : 6, mql: { updatesPerIteration: 40 } }, seeds: 5 };
+  return { config: { env, iterations: 300, evalEvery: 25, adaptTasks: env === 'point-nav' ? 10 : 6, mql: { updatesPerIteration: 40 } } as DeepPartial<MqlExperimentConfig>, seeds: 5 };
 }
 
 /** One seed: Fig. 2 curves for both inputs, then every adaptation variant from the TD3-context parameters. */
