@@ -11,3 +11,6 @@ export * as hindsightReplay from './hindsight-replay';
 export * as propensity from './propensity';
 export * as td3 from './td3';
 export * as mql from './mql';
+export * as replayBuffer from './replay-buffer';
+export * as sac from './sac';
+export * as pearl from './pearl';

@@ -3,3 +3,6 @@ export * as softmaxMlp from './softmax-mlp';
 export * as rollout from './rollout';
 export * as gru from './gru';
 export * as gruBptt from './gru-bptt';
+export * as mlp from './mlp';
+export * as tanhGaussian from './tanh-gaussian';
+export * as contextEncoder from './context-encoder';
