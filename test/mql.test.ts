@@ -44,6 +44,7 @@ describe('Meta-Q-Learning', () => {
     const s = initMql(env, mqlConfig(tiny), new Rng(5));
     mqlStep(s);
     const critic = Float32Array.from(s.td3.critic), actor = Float32Array.from(s.td3.actor), updates = s.td3.updates;
+    adaptToTask(s, 1, s.cfg.adapt, 1, new Rng(6)); // warm-up: one kept row of ones per batch size
     const before = tf.memory().numTensors;
     const r = adaptToTask(s, 0, s.cfg.adapt, 1, new Rng(6));
     assert.strictEqual(tf.memory().numTensors, before);

@@ -38,7 +38,7 @@ import { int, num, Resolved, resolver, section, z } from '../core/schema';
 import { tf } from '../core/tf';
 import { GruSpec, gruInit, gruParamCount, gruSpec, gruForward, packGru, gruStep, PackedGru } from '../policies/gru';
 import { gruBackward, gruForwardTape } from '../policies/gru-bptt';
-import { initMlp, MlpLayout, mlpForward, mlpLayout, mlpTf, readFlat, uploadMlp } from '../policies/mlp';
+import { initMlp, MlpLayout, mlpBackwardTf, mlpForward, mlpForwardTf, mlpLayout, mlpTf, readFlat, uploadMlp } from '../policies/mlp';
 import { softUpdate } from './sac';
 
 export const td3Schema = section({
@@ -242,26 +242,66 @@ export function criticGradient(s: Td3State, b: EpisodeBatch, y: Float32Array, w:
   const grad = new Float32Array(n.criticSize);
   let loss = 0;
   tf.tidy(() => {
+    // explicit backpropagation (lib/policies/mlp.ts): dL/dQ_i = 2 w (Q_i - y) / n_valid
     const w1 = uploadMlp(n.q, s.critic.subarray(qOff1, qOff2)), w2 = uploadMlp(n.q, s.critic.subarray(qOff2));
-    const sa = tf.tensor2d(concatRows([{ data: b.obs, width: S }, { data: b.action, width: A }], N), [N, S + A]);
-    const yT = tf.tensor1d(y), wT = tf.tensor1d(w);
-    const vars: TF.Tensor[] = [...w1, ...w2];
-    if (C > 0) vars.push(tf.tensor2d(zc, [N, C]));
-    const L = w1.length;
-    const { value, grads } = tf.valueAndGrads((...v: TF.Tensor[]) => {
-      const inp = C > 0 ? tf.concat([sa, v[2 * L]], 1) : sa;
-      const q1 = tf.reshape(mlpTf(n.q, v.slice(0, L), inp), [-1]), q2 = tf.reshape(mlpTf(n.q, v.slice(L, 2 * L), inp), [-1]);
-      const se = tf.add(tf.square(tf.sub(q1, yT)), tf.square(tf.sub(q2, yT)));
-      return tf.div(tf.sum(tf.mul(wT, se)), nValid) as TF.Scalar;
-    })(vars);
-    loss = value.dataSync()[0];
-    grad.set(readFlat(grads.slice(0, 2 * L)), n.criticGru);
-    if (n.gru && tape) {
-      const dz = grads[2 * L].dataSync();
+    const parts = [{ data: b.obs, width: S }, { data: b.action, width: A }];
+    if (C > 0) parts.push({ data: zc, width: C });
+    const x = tf.tensor2d(concatRows(parts, N), [N, S + A + C]);
+    const yT = tf.tensor2d(y, [N, 1]), wT = tf.tensor2d(w, [N, 1]);
+    const t1 = mlpForwardTf(n.q, w1, x), t2 = mlpForwardTf(n.q, w2, x);
+    const e1 = tf.sub(t1.out, yT) as TF.Tensor2D, e2 = tf.sub(t2.out, yT) as TF.Tensor2D;
+    const lossT = tf.div(tf.sum(tf.mul(wT, tf.add(tf.square(e1), tf.square(e2)))), nValid);
+    const k = 2 / nValid;
+    const b1 = mlpBackwardTf(n.q, w1, t1, tf.mul(tf.mul(wT, e1), k) as TF.Tensor2D, { weights: true, input: C > 0 });
+    const b2 = mlpBackwardTf(n.q, w2, t2, tf.mul(tf.mul(wT, e2), k) as TF.Tensor2D, { weights: true, input: C > 0 });
+    loss = lossT.dataSync()[0];
+    grad.set(readFlat([...b1.dW!, ...b2.dW!]), n.criticGru);
+    if (n.gru && tape && b1.dx && b2.dx) {
+      const dz = tf.slice(tf.add(b1.dx, b2.dx), [0, S + A], [N, C]).dataSync();
       grad.set(gruBackward(s.critic.subarray(0, n.criticGru), n.gru, tape, shiftContextGrad(dz, E, T, C)), 0);
     }
   });
   return { loss, grad, contexts: zc };
+}
+
+/**
+ * The actor loss L_mu = -sum_k w_k Q_1(s, mu(s, z^a), z^q) / n_valid through constant
+ * Q_1 weights and contexts z^q, and its gradient in the actor vector's layout (through
+ * z^a into the actor's own GRU when the contexts are separate; `zaTape` is its tape).
+ * Explicit backpropagation: dL/dq = -w / n_valid, through Q_1 to its action input, through
+ * tanh (1 - a^2), then through mu.
+ */
+export function actorGradient(s: Td3State, b: EpisodeBatch, w: Float32Array, zq: Float32Array, za: Float32Array,
+  zaTape: ReturnType<typeof gruForwardTape> | null): { loss: number; grad: Float32Array } {
+  const n = s.nets, { S, A, C } = n, E = b.E, T = b.T, N = E * T;
+  const qOff1 = n.criticGru, qOff2 = n.criticGru + n.q.size;
+  let nValid = 0;
+  for (let k = 0; k < N; k++) nValid += b.valid[k];
+  const grad = new Float32Array(n.actorSize);
+  let loss = 0;
+  tf.tidy(() => {
+    const q1 = uploadMlp(n.q, s.critic.subarray(qOff1, qOff2));
+    const wp = uploadMlp(n.pi, s.actor.subarray(n.actorGru));
+    const piX = tf.tensor2d(C > 0 ? concatRows([{ data: b.obs, width: S }, { data: za, width: C }], N) : b.obs, [N, S + C]);
+    const tp = mlpForwardTf(n.pi, wp, piX);
+    const a = tf.tanh(tp.out) as TF.Tensor2D;
+    const sT = tf.tensor2d(b.obs, [N, S]);
+    const qX = (C > 0 ? tf.concat([sT, a, tf.tensor2d(zq, [N, C])], 1) : tf.concat([sT, a], 1)) as TF.Tensor2D;
+    const tq = mlpForwardTf(n.q, q1, qX);
+    const wT = tf.tensor2d(w, [N, 1]);
+    const lossT = tf.neg(tf.div(tf.sum(tf.mul(wT, tq.out)), nValid));
+    const bq = mlpBackwardTf(n.q, q1, tq, tf.mul(wT, -1 / nValid) as TF.Tensor2D, { weights: false, input: true });
+    const da = tf.slice(bq.dx!, [0, S], [N, A]);
+    const dpre = tf.mul(da, tf.sub(1, tf.square(a))) as TF.Tensor2D;
+    const bp = mlpBackwardTf(n.pi, wp, tp, dpre, { weights: true, input: n.separate });
+    loss = lossT.dataSync()[0];
+    grad.set(readFlat(bp.dW!), n.actorGru);
+    if (n.separate && n.gru && zaTape && bp.dx) {
+      const dz = tf.slice(bp.dx, [0, S], [N, C]).dataSync();
+      grad.set(gruBackward(s.actor.subarray(0, n.actorGru), n.gru, zaTape, shiftContextGrad(dz, E, T, C)), 0);
+    }
+  });
+  return { loss, grad };
 }
 
 /** z_t = h_{t-1}: dL/dh_{t-1} = dL/dz_t (z_0 = 0 has no parameter behind it), [E, T, C]. */
@@ -340,27 +380,7 @@ export function td3Update(s: Td3State, b: EpisodeBatch, cfg: Td3Config, rng: Rng
   // the critic's contexts from before its step (one step of lag, as in one joint gradient call)
   const zq = zc;
   if (!n.separate) za = zq;
-  const gradA = new Float32Array(n.actorSize);
-  let piLoss = 0;
-  tf.tidy(() => {
-    const q1 = uploadMlp(n.q, s.critic.subarray(qOff1, qOff2));
-    const wp = uploadMlp(n.pi, s.actor.subarray(n.actorGru));
-    const sT = tf.tensor2d(b.obs, [N, S]), wT = tf.tensor1d(w);
-    const zqT = C > 0 ? tf.tensor2d(zq, [N, C]) : null;
-    const vars: TF.Tensor[] = [...wp];
-    if (C > 0) vars.push(tf.tensor2d(za, [N, C]));
-    const L = wp.length;
-    const { value, grads } = tf.valueAndGrads((...v: TF.Tensor[]) => {
-      const a = tf.tanh(mlpTf(n.pi, v.slice(0, L), C > 0 ? tf.concat([sT, v[L]], 1) : sT));
-      const q = tf.reshape(mlpTf(n.q, q1, zqT ? tf.concat([sT, a, zqT], 1) : tf.concat([sT, a], 1)), [-1]);
-      return tf.neg(tf.div(tf.sum(tf.mul(wT, q)), nValid)) as TF.Scalar;
-    })(vars);
-    piLoss = value.dataSync()[0];
-    gradA.set(readFlat(grads.slice(0, L)), n.actorGru);
-    if (n.separate && n.gru && zaTape) {
-      gradA.set(gruBackward(s.actor.subarray(0, n.actorGru), n.gru, zaTape, shiftContextGrad(grads[L].dataSync(), E, T, C)), 0);
-    }
-  });
+  const { loss: piLoss, grad: gradA } = actorGradient(s, b, w, zq, za, zaTape);
   if (extras.prox && extras.prox.lambda > 0) {
     const p = proximalTerm(s.actor, extras.prox.actor, extras.prox.lambda).grad;
     for (let i = 0; i < gradA.length; i++) gradA[i] += p[i];
