@@ -14,3 +14,4 @@ export * as mql from './mql';
 export * as replayBuffer from './replay-buffer';
 export * as sac from './sac';
 export * as pearl from './pearl';
+export * as hindsightMaml from './hindsight-maml';

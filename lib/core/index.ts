@@ -10,3 +10,4 @@ export * from './row';
 export * from './schema';
 export * from './logistic-regression';
 export * from './stop-gradient';
+export * from './pairs';

@@ -5,24 +5,22 @@
  * return before and after per task), Fig. 4 (ablations), and the statements of which
  * claims reproduce, all computed from the saved rows.
  */
-import { meanCI, pairedComparison, summarize, formatInterval } from '../core/stats';
+import { meanCI, pairedComparison } from '../core/stats';
 import { Row } from '../core/row';
-import { bandSeries, GROUP_COLORS, panelBandFigure } from './charts';
+import { bandsBy, GROUP_COLORS, panelBandFigure } from './charts';
+import { formatNumber, intervalOf } from './format';
 import { Figure, Trace } from './plotly';
 
 const METHOD_COLORS: Record<string, string> = { TD3: '#7f7f7f', 'TD3-context': '#1f77b4', MQL: '#ff7f0e', PEARL: '#2ca02c' };
 const ENV_TITLES: Record<string, string> = { 'point-nav': 'point navigation (dense)', testbed: 'continuous personalized testbed' };
 
-function fmt(x: number): string {
-  return Math.abs(x) >= 100 ? x.toFixed(1) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toFixed(3);
-}
+const fmt = (x: number) => formatNumber(x);
 
 /** Fig. 2: held-out return (no adaptation) against TD3 updates, one panel per task family, 95% bands over seeds. */
 export function fig2Figure(curve: readonly Row[]): Figure {
   const envs = [...new Set(curve.map((r) => String(r.env)))];
   const panels = envs.map((env) => {
-    const series = bandSeries(summarize(curve.filter((r) => r.env === env), ['method', 'updates'], 'return'), 'updates', 'method');
-    for (const s of series) s.color = METHOD_COLORS[s.name] ?? s.color;
+    const series = bandsBy(curve.filter((r) => r.env === env), 'return', 'updates', 'method', (g, i) => ({ name: g, color: METHOD_COLORS[g] ?? GROUP_COLORS[i % GROUP_COLORS.length] }));
     return { title: ENV_TITLES[env] ?? env, series };
   });
   return panelBandFigure(panels, { title: 'Fig. 2: TD3 with and without context, return on held-out tasks (no adaptation)', xTitle: 'TD3 updates (meta-training)', yTitle: 'return per episode', columns: Math.min(2, panels.length) });
@@ -123,7 +121,7 @@ export function beforeAfterFigure(adapt: readonly Row[]): Figure {
     long.push({ env: r.env, seed: r.seed, task: r.task, when: 'before (theta_meta)', return: r.before });
     long.push({ env: r.env, seed: r.seed, task: r.task, when: 'after adaptation', return: r.after });
   }
-  const panels = envs.map((env) => ({ title: ENV_TITLES[env] ?? env, series: bandSeries(summarize(long.filter((r) => r.env === env), ['when', 'task'], 'return'), 'task', 'when') }));
+  const panels = envs.map((env) => ({ title: ENV_TITLES[env] ?? env, series: bandsBy(long.filter((r) => r.env === env), 'return', 'task', 'when') }));
   return panelBandFigure(panels, { title: 'Return on each held-out task before and after adaptation (MQL)', xTitle: 'held-out task', yTitle: 'return per episode', columns: Math.min(2, panels.length) });
 }
 
@@ -152,7 +150,7 @@ export function fig2Statement(curve: readonly Row[]): string {
   for (const env of [...new Set(curve.map((r) => String(r.env)))]) {
     const ctx = finalPerSeed(curve, env, 'TD3-context'), st = finalPerSeed(curve, env, 'TD3');
     const c = pairedComparison(ctx, st);
-    lines.push(`${ENV_TITLES[env] ?? env}: final held-out return TD3-context ${formatInterval(meanCI([...ctx.values()]) as unknown as Row)} vs TD3 ${formatInterval(meanCI([...st.values()]) as unknown as Row)}; paired difference ${fmt(c.mean)} [${fmt(c.lo)}, ${fmt(c.hi)}] over ${c.n} seeds: TD3-context is ${verdictWords(c.verdict)}. The claim ${c.verdict === 'wins' ? 'reproduces' : 'does not reproduce'} here.`);
+    lines.push(`${ENV_TITLES[env] ?? env}: final held-out return TD3-context ${intervalOf([...ctx.values()])} vs TD3 ${intervalOf([...st.values()])}; paired difference ${fmt(c.mean)} [${fmt(c.lo)}, ${fmt(c.hi)}] over ${c.n} seeds: TD3-context is ${verdictWords(c.verdict)}. The claim ${c.verdict === 'wins' ? 'reproduces' : 'does not reproduce'} here.`);
   }
   return lines.join('\n');
 }
@@ -163,7 +161,7 @@ export function fig3Statement(adapt: readonly Row[], pearl: readonly Row[] = [])
   for (const env of [...new Set(adapt.map((r) => String(r.env)))]) {
     const b = perSeed(adapt, env, 'mql', 'before'), a = perSeed(adapt, env, 'mql', 'after');
     const c = pairedComparison(a, b);
-    let line = `${ENV_TITLES[env] ?? env}: held-out return before adaptation ${formatInterval(meanCI([...b.values()]) as unknown as Row)}, after MQL's adaptation ${formatInterval(meanCI([...a.values()]) as unknown as Row)}; paired gain ${fmt(c.mean)} [${fmt(c.lo)}, ${fmt(c.hi)}] over ${c.n} seeds: after is ${verdictWords(c.verdict)}. The claim that adaptation improves ${c.verdict === 'wins' ? 'reproduces' : 'does not reproduce'} here.`;
+    let line = `${ENV_TITLES[env] ?? env}: held-out return before adaptation ${intervalOf([...b.values()])}, after MQL's adaptation ${intervalOf([...a.values()])}; paired gain ${fmt(c.mean)} [${fmt(c.lo)}, ${fmt(c.hi)}] over ${c.n} seeds: after is ${verdictWords(c.verdict)}. The claim that adaptation improves ${c.verdict === 'wins' ? 'reproduces' : 'does not reproduce'} here.`;
     const p = pearl.filter((r) => r.env === env).map((r) => Number(r.return));
     if (p.length > 0) {
       const pm = meanCI(p), am = meanCI([...a.values()]);
