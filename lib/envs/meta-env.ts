@@ -12,7 +12,7 @@ import { dynamics, Dynamics, particleSchema } from './particle';
 import { step as continuousStep } from './particle-continuous';
 import { goalSplit, PointNavConfig, step as pointStep } from './point-nav';
 import { population, populationSchema } from './particle';
-import { int, Resolved, resolver, section, z } from '../core/schema';
+import { int, Resolved, resolver, section, withDefaults, z } from '../core/schema';
 
 /** What one batched step of a task family returns. Arrays are new. */
 export interface MetaStep {
@@ -71,7 +71,7 @@ export function pointNavEnv(cfg: PointNavConfig): MetaEnv {
 
 /** The continuous personalized testbed as a task family: which entity types are held out. */
 export const testbedTasksSchema = section({
-  particle: particleSchema.default({ horizon: 30 }).describe('dynamics shared by all types; the horizon is 30 here (a diagonal action reaches (1, 1) in 20 steps; the discrete testbed needs 40 and uses 100)'),
+  particle: withDefaults(particleSchema, { horizon: 30 }).default({}).describe('dynamics shared by all types; the horizon is 30 here (a diagonal action reaches (1, 1) in 20 steps; the discrete testbed needs 40 and uses 100)'),
   population: populationSchema.default({}).describe('how the population of entity types is drawn (6 latent groups x 4 variants)'),
   populationSeed: int.min(0).default(2020).describe('seed of the population draw, as in the discrete testbed'),
   testTypes: z.array(int.min(0)).min(1).default([3, 7, 11, 15, 19, 23]).describe('held-out entity types (default: variant 3 of every latent group, as in Fig. 1 of paper 000); the others are for meta-training'),
