@@ -8,6 +8,7 @@ export * as joint from './joint';
 export * as bandit from './bandit';
 export * as adaptation from './adaptation';
 export * as hindsightReplay from './hindsight-replay';
+export * as hindsightMaml from './hindsight-maml';
 export * as replayBuffer from './replay-buffer';
 export * as sac from './sac';
 export * as pearl from './pearl';

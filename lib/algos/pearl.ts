@@ -68,7 +68,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { Rng } from '../core/rng';
-import { int, num, Resolved, resolver, section, z } from '../core/schema';
+import { int, num, Resolved, resolver, section, withDefaults, z } from '../core/schema';
 import { stopGradient } from '../core/stop-gradient';
 import { tf } from '../core/tf';
 import { GoalSplit, goalSplit, pointNavSchema, reset, step as envStep } from '../envs/point-nav';
@@ -87,7 +87,7 @@ export const pearlSchema = section({
   encoderHidden: z.array(int.positive()).min(1).default([200, 200, 200]).describe('hidden sizes of the context encoder (PEARL: 3 x 200)'),
   klWeight: num.min(0).default(1).describe('beta, weight of the KL to the prior, summed over the meta-batch (PEARL sparse point robot: 1)'),
   contextLr: num.positive().default(3e-4).describe('Adam step size of the encoder'),
-  sac: sacSchema.default({ discount: 0.9, rewardScale: 100 }).describe('SAC settings (PEARL sparse point robot: discount 0.9, reward scale 100, 3 x 300 networks)'),
+  sac: withDefaults(sacSchema, { discount: 0.9, rewardScale: 100 }).default({}).describe('SAC settings (PEARL sparse point robot: discount 0.9, reward scale 100, 3 x 300 networks)'),
   rewards: section({
     critic: reward.default('dense').describe('reward in the Q target (authors: dense)'),
     context: reward.default('sparse').describe('reward in the encoder context (authors: sparse)'),
