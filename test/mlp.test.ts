@@ -41,7 +41,7 @@ describe('MLP over flat parameters', () => {
     const rng = new Rng(3);
     const theta = randn(rng, layout.size), x = randn(rng, 6 * 3), dOut = randn(rng, 6 * 2);
     tf.tidy(() => {
-      const w = uploadMlp(layout, theta), xt = tf.tensor2d(x, [6, 3]), dy = tf.tensor2d(dOut, [6, 2]);
+      const w = uploadMlp(layout, theta), xt = tf.tensor3d(x, [1, 6, 3]), dy = tf.tensor3d(dOut, [1, 6, 2]);
       const tape = mlpForwardTf(layout, w, xt);
       const mine = mlpBackwardTf(layout, w, tape, dy, { weights: true, input: true });
       const ref = tf.grads((...ps: TF.Tensor[]) => tf.sum(tf.mul(mlpTf(layout, ps.slice(0, -1), ps[ps.length - 1]), dy)))([...w, xt]);
@@ -64,7 +64,7 @@ describe('MLP over flat parameters', () => {
       return s;
     };
     const g = tf.tidy(() => readFlat(tf.grads((Wt: TF.Tensor, bt: TF.Tensor, xt: TF.Tensor) =>
-      tf.sum(tf.mul(denseTf(xt as TF.Tensor2D, Wt as TF.Tensor2D, bt, true), tf.tensor2d(c, [5, 4]))))([tf.tensor2d(W, [3, 4]), tf.tensor1d(b), tf.tensor2d(x, [5, 3])])));
+      tf.sum(tf.mul(denseTf(xt as TF.Tensor3D, Wt as TF.Tensor3D, bt, true), tf.tensor3d(c, [1, 5, 4]))))([tf.tensor3d(W, [1, 3, 4]), tf.tensor1d(b), tf.tensor3d(x, [1, 5, 3])])));
     const params = [Float64Array.from(W), Float64Array.from(b), Float64Array.from(x)];
     let k = 0;
     for (let p = 0; p < 3; p++) {

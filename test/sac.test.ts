@@ -31,10 +31,10 @@ describe('SAC (the off-policy toolkit)', () => {
     const b = fixedBatch(rng, 12), N = 12;
     const eps = Float32Array.from({ length: 2 * N }, () => rng.normal());
     tf.tidy(() => {
-      const obs = tf.tensor2d(b.obs, [N, 2]);
+      const obs = tf.tensor3d(b.obs, [1, N, 2]);
       const x: SacInputs = {
-        obs, obsQ: obs, nextObs: tf.tensor2d(b.next, [N, 2]), action: tf.tensor2d(b.action, [N, 2]),
-        reward: tf.tensor2d(b.reward, [N, 1]), notDone: tf.tensor2d(new Float32Array(N).fill(1), [N, 1]), eps: tf.tensor2d(eps, [N, 2]),
+        obs, obsQ: obs, nextObs: tf.tensor3d(b.next, [1, N, 2]), action: tf.tensor3d(b.action, [1, N, 2]),
+        reward: tf.tensor3d(b.reward, [1, N, 1]), notDone: tf.tensor3d(new Float32Array(N).fill(1), [1, N, 1]), eps: tf.tensor3d(eps, [1, N, 2]),
       };
       const w = { policy: uploadMlp(s.nets.policy, s.policy.theta), q1: uploadMlp(s.nets.q, s.q1.theta), q2: uploadMlp(s.nets.q, s.q2.theta), v: uploadMlp(s.nets.v, s.v.theta), vTarget: uploadMlp(s.nets.v, s.vTarget) };
       const mine = sacGradsTf(s.nets, w, x, cfg, false);

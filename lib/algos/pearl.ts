@@ -68,12 +68,12 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { Rng } from '../core/rng';
-import { int, num, Resolved, resolver, section, z } from '../core/schema';
+import { int, num, Resolved, resolver, section, withDefaults, z } from '../core/schema';
 import { stopGradient } from '../core/stop-gradient';
 import { tf } from '../core/tf';
 import { GoalSplit, goalSplit, pointNavSchema, reset, step as envStep } from '../envs/point-nav';
 import { EncoderSpec, encoderLayout, klTf, posteriorTf, RunningPosterior, sampleZTf } from '../policies/context-encoder';
-import { initMlp, MlpLayout, mlpBackwardTf, mlpForwardTf, readFlat, uploadMlp } from '../policies/mlp';
+import { initMlp, MlpLayout, mlpBackwardTf, mlpForwardTf, mm3, readFlat, uploadMlp } from '../policies/mlp';
 import { emptyBatch, ReplayBuffer, sampleTasks, TransitionBatch } from './replay-buffer';
 import { adamInPlace } from '../core/adam';
 import { act, initSac, Learner, learner, readScalars, sacGradsTf, sacLossesTf, sacNets, sacSchema, SacState, softUpdate } from './sac';
@@ -87,7 +87,7 @@ export const pearlSchema = section({
   encoderHidden: z.array(int.positive()).min(1).default([200, 200, 200]).describe('hidden sizes of the context encoder (PEARL: 3 x 200)'),
   klWeight: num.min(0).default(1).describe('beta, weight of the KL to the prior, summed over the meta-batch (PEARL sparse point robot: 1)'),
   contextLr: num.positive().default(3e-4).describe('Adam step size of the encoder'),
-  sac: sacSchema.default({ discount: 0.9, rewardScale: 100 }).describe('SAC settings (PEARL sparse point robot: discount 0.9, reward scale 100, 3 x 300 networks)'),
+  sac: withDefaults(sacSchema, { discount: 0.9, rewardScale: 100 }).default({}).describe('SAC settings (PEARL sparse point robot: discount 0.9, reward scale 100, 3 x 300 networks)'),
   rewards: section({
     critic: reward.default('dense').describe('reward in the Q target (authors: dense)'),
     context: reward.default('sparse').describe('reward in the encoder context (authors: sparse)'),
@@ -326,18 +326,18 @@ export function learnersOf(s: PearlState): Learner[] {
   return [s.sac.policy, s.sac.q1, s.sac.q2, s.sac.v, s.encoder];
 }
 
-/** A meta-batch as tensors (one upload per field). */
+/** A meta-batch as tensors, rows as [1, rows, d] (one upload per field). */
 function uploadBatch(s: PearlState, mb: MetaBatch) {
   const { T, B, M } = mb, N = T * B, L = s.cfg.latent;
   return {
-    context: tf.tensor2d(mb.context, [T * M, 5]),
-    obs: tf.tensor2d(mb.obs, [N, 2]),
-    next: tf.tensor2d(mb.next, [N, 2]),
-    action: tf.tensor2d(mb.action, [N, 2]),
-    reward: tf.tensor2d(mb.reward, [N, 1]),
-    notDone: tf.tensor2d(mb.notDone, [N, 1]),
-    epsPi: tf.tensor2d(mb.epsPi, [N, 2]),
-    epsZ: tf.tensor2d(mb.epsZ, [T, L]),
+    context: tf.tensor3d(mb.context, [1, T * M, 5]),
+    obs: tf.tensor3d(mb.obs, [1, N, 2]),
+    next: tf.tensor3d(mb.next, [1, N, 2]),
+    action: tf.tensor3d(mb.action, [1, N, 2]),
+    reward: tf.tensor3d(mb.reward, [1, N, 1]),
+    notDone: tf.tensor3d(mb.notDone, [1, N, 1]),
+    epsPi: tf.tensor3d(mb.epsPi, [1, N, 2]),
+    epsZ: tf.tensor3d(mb.epsZ, [1, T, L]),
   };
 }
 
@@ -352,22 +352,24 @@ export function pearlGradsAutodiff(s: PearlState, mb: MetaBatch): { grad: Float3
   let metrics: PearlMetrics | null = null;
   tf.tidy(() => {
     const x = uploadBatch(s, mb);
-    const oneHot = tf.tensor2d(taskOneHot(T, B).m, [N, T]);
+    const oneHot = tf.tensor3d(taskOneHot(T, B).m, [1, N, T]);
     const vTarget = uploadMlp(nets.v, s.sac.vTarget);
     const w = learners.map((l) => uploadMlp(l.layout, l.theta));
+    const context2 = tf.reshape(x.context, [x.context.shape[1], 5]) as TF.Tensor2D;
+    const epsZ2 = tf.reshape(x.epsZ, [T, s.cfg.latent]) as TF.Tensor2D;
     const [q1Const, q2Const] = [w[1], w[2]].map((ws) => ws.map((t) => tf.clone(t)));
     let losses: Record<keyof PearlMetrics, TF.Scalar> | null = null;
     const counts = w.map((ws) => ws.length);
     const g = tf.grads((...xs: TF.Tensor[]) => {
       let o = 0;
       const [policy, q1, q2, v, phi] = counts.map((c) => xs.slice(o, (o += c)));
-      const post = posteriorTf(s.encoderSpec, s.encoder.layout, phi, x.context, T);
-      const zRows = tf.matMul(oneHot, sampleZTf(post, x.epsZ));
+      const post = posteriorTf(s.encoderSpec, s.encoder.layout, phi, context2, T);
+      const zRows = tf.matMul(oneHot, tf.reshape(sampleZTf(post, epsZ2), [1, T, s.cfg.latent]));
       const zHeld = stopGradient(zRows);
       const Ls = sacLossesTf(nets, { policy, q1, q2, v, q1Const, q2Const, vTarget }, {
-        obs: tf.concat([x.obs, zHeld], 1) as TF.Tensor2D,
-        obsQ: tf.concat([x.obs, zRows], 1) as TF.Tensor2D,
-        nextObs: tf.concat([x.next, zHeld], 1) as TF.Tensor2D,
+        obs: tf.concat([x.obs, zHeld], 2) as TF.Tensor3D,
+        obsQ: tf.concat([x.obs, zRows], 2) as TF.Tensor3D,
+        nextObs: tf.concat([x.next, zHeld], 2) as TF.Tensor3D,
         action: x.action, reward: x.reward, notDone: x.notDone, eps: x.epsPi,
       }, cfg.sac);
       const kl = klTf(post);
@@ -407,31 +409,31 @@ export function pearlGrads(s: PearlState, mb: MetaBatch, out?: Float32Array): { 
     const [policy, q1, q2, v, phi] = learners.map((l) => uploadMlp(l.layout, l.theta));
     const vTarget = uploadMlp(nets.v, s.sac.vTarget);
     const enc = s.encoder.layout;
-    // l.13-14: posterior per task and z
+    // l.13-14: posterior per task and z (rows [1, T*M, .]; per-task statistics [1, T, L])
     const te = mlpForwardTf(enc, phi, x.context);
-    let zTask: TF.Tensor2D, mu: TF.Tensor2D | null = null, v2: TF.Tensor2D | null = null;
+    let zTask: TF.Tensor3D, mu: TF.Tensor3D | null = null, v2: TF.Tensor3D | null = null;
     let muN: TF.Tensor | null = null, raw: TF.Tensor | null = null, prec: TF.Tensor | null = null, sd: TF.Tensor | null = null;
     if (cfg.probabilistic) {
-      [muN, raw] = tf.split(te.out, 2, 1);
+      [muN, raw] = tf.split(te.out, 2, 2);
       prec = tf.reciprocal(tf.maximum(tf.softplus(raw), MIN_VAR_TF));
-      v2 = tf.reciprocal(tf.sum(tf.reshape(prec, [T, M, L]), 1)) as TF.Tensor2D;
-      mu = tf.mul(v2, tf.sum(tf.reshape(tf.mul(muN, prec), [T, M, L]), 1)) as TF.Tensor2D;
+      v2 = tf.reciprocal(tf.reshape(tf.sum(tf.reshape(prec, [T, M, L]), 1), [1, T, L])) as TF.Tensor3D;
+      mu = tf.mul(v2, tf.reshape(tf.sum(tf.reshape(tf.mul(muN, prec), [T, M, L]), 1), [1, T, L])) as TF.Tensor3D;
       sd = tf.sqrt(v2);
-      zTask = tf.add(mu, tf.mul(sd, x.epsZ)) as TF.Tensor2D;
+      zTask = tf.add(mu, tf.mul(sd, x.epsZ)) as TF.Tensor3D;
     } else {
-      zTask = tf.mean(tf.reshape(te.out, [T, M, L]), 1) as TF.Tensor2D;
+      zTask = tf.reshape(tf.mean(tf.reshape(te.out, [T, M, L]), 1), [1, T, L]) as TF.Tensor3D;
     }
-    const zRows = tf.matMul(tf.tensor2d(oh.m, [N, T]), zTask);
-    const obsZ = tf.concat([x.obs, zRows], 1) as TF.Tensor2D;
+    const zRows = mm3(tf.tensor3d(oh.m, [1, N, T]), zTask);
+    const obsZ = tf.concat([x.obs, zRows], 2) as TF.Tensor3D;
     // l.15-16 and their gradients (pi, Q, V)
     const g = sacGradsTf(nets, { policy, q1, q2, v, vTarget }, {
-      obs: obsZ, obsQ: obsZ, nextObs: tf.concat([x.next, zRows], 1) as TF.Tensor2D,
+      obs: obsZ, obsQ: obsZ, nextObs: tf.concat([x.next, zRows], 2) as TF.Tensor3D,
       action: x.action, reward: x.reward, notDone: x.notDone, eps: x.epsPi,
     }, cfg.sac, true);
     // l.19: back into the encoder through z's columns of the critics' input, plus the KL
-    const dzRows = tf.slice(g.dQInput!, [0, 2], [N, L]);
-    const dz = tf.matMul(tf.tensor2d(oh.mT, [T, N]), dzRows);
-    let dOut: TF.Tensor2D, kl: TF.Scalar;
+    const dzRows = tf.slice(g.dQInput!, [0, 0, 2], [1, N, L]);
+    const dz = mm3(tf.tensor3d(oh.mT, [1, T, N]), dzRows);
+    let dOut: TF.Tensor3D, kl: TF.Scalar;
     if (cfg.probabilistic) {
       const dmu = beta > 0 ? tf.add(dz, tf.mul(mu!, beta)) : dz;
       let dvar = tf.div(tf.mul(dz, x.epsZ), tf.mul(sd!, 2));
@@ -440,13 +442,13 @@ export function pearlGrads(s: PearlState, mb: MetaBatch, out?: Float32Array): { 
       const dP = tf.neg(tf.add(tf.mul(tf.square(v2!), dvar), tf.mul(tf.mul(mu!, v2!), dmu)));
       const dS3 = tf.reshape(dS, [T, 1, L]), dP3 = tf.reshape(dP, [T, 1, L]);
       const prec3 = tf.reshape(prec!, [T, M, L]), muN3 = tf.reshape(muN!, [T, M, L]);
-      const dmuN = tf.reshape(tf.mul(prec3, dS3), [T * M, L]);
+      const dmuN = tf.reshape(tf.mul(prec3, dS3), [1, T * M, L]);
       const dvarN = tf.neg(tf.mul(tf.square(prec3), tf.add(dP3, tf.mul(muN3, dS3))));
-      const draw = tf.mul(tf.reshape(dvarN, [T * M, L]), tf.sigmoid(raw!));
-      dOut = tf.concat([dmuN, draw], 1) as TF.Tensor2D;
+      const draw = tf.mul(tf.reshape(dvarN, [1, T * M, L]), tf.sigmoid(raw!));
+      dOut = tf.concat([dmuN, draw], 2) as TF.Tensor3D;
       kl = tf.mul(0.5, tf.sum(tf.sub(tf.add(v2!, tf.square(mu!)), tf.add(1, tf.log(v2!))))) as TF.Scalar;
     } else {
-      dOut = tf.reshape(tf.tile(tf.reshape(tf.div(dz, M), [T, 1, L]), [1, M, 1]), [T * M, L]) as TF.Tensor2D;
+      dOut = tf.reshape(tf.tile(tf.reshape(tf.div(dz, M), [T, 1, L]), [1, M, 1]), [1, T * M, L]) as TF.Tensor3D;
       kl = tf.scalar(0);
     }
     const be = mlpBackwardTf(enc, phi, te, dOut, { weights: true, input: false });

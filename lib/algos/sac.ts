@@ -126,22 +126,22 @@ export function criticLoss(q1: TF.Tensor, q2: TF.Tensor, y: TF.Tensor): TF.Scala
   return tf.add(tf.mean(tf.square(tf.sub(q1, y))), tf.mean(tf.square(tf.sub(q2, y)))) as TF.Scalar;
 }
 
-/** The tensors of one SAC loss evaluation (rows N; obs = the input of pi and V). */
+/** The tensors of one SAC loss evaluation: rows as [1, N, d] (see mlp.ts, rows3). */
 export interface SacInputs {
-  /** pi's and V's input [N, obs] (nothing flows back through it) */
-  obs: TF.Tensor2D;
-  /** the Q networks' state input [N, obs]; PEARL's encoder gets its gradient through this one */
-  obsQ: TF.Tensor2D;
-  /** V_bar's input at s' [N, obs] */
-  nextObs: TF.Tensor2D;
-  /** a from the buffer [N, A] */
-  action: TF.Tensor2D;
-  /** r [N, 1] (the reward the critic learns from) */
-  reward: TF.Tensor2D;
-  /** 1 - done [N, 1] */
-  notDone: TF.Tensor2D;
-  /** policy noise [N, A] */
-  eps: TF.Tensor2D;
+  /** pi's and V's input [1, N, obs] (nothing flows back through it) */
+  obs: TF.Tensor3D;
+  /** the Q networks' state input [1, N, obs]; PEARL's encoder gets its gradient through this one */
+  obsQ: TF.Tensor3D;
+  /** V_bar's input at s' [1, N, obs] */
+  nextObs: TF.Tensor3D;
+  /** a from the buffer [1, N, A] */
+  action: TF.Tensor3D;
+  /** r [1, N, 1] (the reward the critic learns from) */
+  reward: TF.Tensor3D;
+  /** 1 - done [1, N, 1] */
+  notDone: TF.Tensor3D;
+  /** policy noise [1, N, A] */
+  eps: TF.Tensor3D;
 }
 
 /** Uploaded weights: the learned ones (differentiated) and constant copies. */
@@ -172,16 +172,18 @@ export interface SacLosses {
  * `sacGradsTf` is tested against.
  */
 export function sacLossesTf(nets: SacNets, w: SacWeights, x: SacInputs, cfg: SacConfig): SacLosses {
+  const N = x.obs.shape[1], A = nets.A;
   // Q target y = rewardScale r + gamma (1 - d) V_bar(s'), constant (V_bar's weights and s' are constants)
   const vNext = mlpTf(nets.v, w.vTarget, x.nextObs);
-  const y = stopGradient(tf.add(tf.mul(x.reward, cfg.rewardScale), tf.mul(tf.mul(x.notDone, cfg.discount), vNext)) as TF.Tensor2D);
-  const qIn = tf.concat([x.obsQ, x.action], 1);
+  const y = stopGradient(tf.add(tf.mul(x.reward, cfg.rewardScale), tf.mul(tf.mul(x.notDone, cfg.discount), vNext)));
+  const qIn = tf.concat([x.obsQ, x.action], 2);
   const q1 = mlpTf(nets.q, w.q1, qIn), q2 = mlpTf(nets.q, w.q2, qIn);
   const qLoss = criticLoss(q1, q2, y);
   // a~ ~ pi(.|s), reparameterised; min Q on a~ through constant critic weights
-  const pi = tanhGaussianTf(mlpTf(nets.policy, w.policy, x.obs), x.eps, RLKIT_LOG_STD);
-  const logPi = tf.reshape(pi.logProb, [-1, 1]);
-  const qNewIn = tf.concat([x.obs, pi.action], 1);
+  const out = tf.reshape(mlpTf(nets.policy, w.policy, x.obs), [N, 2 * A]) as TF.Tensor2D;
+  const pi = tanhGaussianTf(out, tf.reshape(x.eps, [N, A]) as TF.Tensor2D, RLKIT_LOG_STD);
+  const logPi = tf.reshape(pi.logProb, [1, N, 1]);
+  const qNewIn = tf.concat([x.obs, tf.reshape(pi.action, [1, N, A])], 2);
   const minQ = tf.minimum(mlpTf(nets.q, w.q1Const, qNewIn), mlpTf(nets.q, w.q2Const, qNewIn));
   // V regression on the soft value min Q - log pi, held constant
   const vTarget = stopGradient(tf.sub(minQ, logPi));
@@ -200,8 +202,8 @@ export interface SacGrads {
   q1: TF.Tensor[];
   q2: TF.Tensor[];
   v: TF.Tensor[];
-  /** d(L_Q) / d[obsQ, a]  [N, obs + A] (PEARL's encoder takes its z columns), null unless asked */
-  dQInput: TF.Tensor2D | null;
+  /** d(L_Q) / d[obsQ, a]  [1, N, obs + A] (PEARL's encoder takes its z columns), null unless asked */
+  dQInput: TF.Tensor3D | null;
   losses: SacLosses;
 }
 
@@ -221,46 +223,46 @@ export interface SacGrads {
  * @param wantQInput also return d(L_Q)/d[obsQ, a]
  */
 export function sacGradsTf(nets: SacNets, w: Omit<SacWeights, 'q1Const' | 'q2Const'>, x: SacInputs, cfg: SacConfig, wantQInput: boolean): SacGrads {
-  const N = x.obs.shape[0], A = nets.A;
+  const N = x.obs.shape[1], A = nets.A;
   const all = { weights: true, input: false };
   // Q target and critic errors
   const vNext = mlpForwardTf(nets.v, w.vTarget, x.nextObs).out;
   const y = tf.add(tf.mul(x.reward, cfg.rewardScale), tf.mul(tf.mul(x.notDone, cfg.discount), vNext));
-  const qIn = tf.concat([x.obsQ, x.action], 1) as TF.Tensor2D;
+  const qIn = tf.concat([x.obsQ, x.action], 2) as TF.Tensor3D;
   const t1 = mlpForwardTf(nets.q, w.q1, qIn), t2 = mlpForwardTf(nets.q, w.q2, qIn);
-  const e1 = tf.sub(t1.out, y) as TF.Tensor2D, e2 = tf.sub(t2.out, y) as TF.Tensor2D;
+  const e1 = tf.sub(t1.out, y) as TF.Tensor3D, e2 = tf.sub(t2.out, y) as TF.Tensor3D;
   const b1 = mlpBackwardTf(nets.q, w.q1, t1, tf.mul(e1, 2 / N), { weights: true, input: wantQInput });
   const b2 = mlpBackwardTf(nets.q, w.q2, t2, tf.mul(e2, 2 / N), { weights: true, input: wantQInput });
   // policy sample and log-probability
   const tp = mlpForwardTf(nets.policy, w.policy, x.obs);
-  const [mu, raw] = tf.split(tp.out, 2, 1) as [TF.Tensor2D, TF.Tensor2D];
+  const [mu, raw] = tf.split(tp.out, 2, 2) as [TF.Tensor3D, TF.Tensor3D];
   const logStd = tf.clipByValue(raw, RLKIT_LOG_STD.logStdMin, RLKIT_LOG_STD.logStdMax);
   const sigEps = tf.mul(tf.exp(logStd), x.eps);
   const u = tf.add(mu, sigEps);
-  const a = tf.tanh(u) as TF.Tensor2D;
+  const a = tf.tanh(u) as TF.Tensor3D;
   const squash = tf.mul(2, tf.sub(tf.sub(Math.LN2, u), tf.softplus(tf.mul(-2, u))));
   const epsTerm = tf.mul(-0.5, tf.square(x.eps));
-  const logPi = tf.sub(tf.sum(tf.sub(tf.sub(epsTerm, logStd), squash), 1, true), A * 0.5 * Math.log(2 * Math.PI));
+  const logPi = tf.sub(tf.sum(tf.sub(tf.sub(epsTerm, logStd), squash), 2, true), A * 0.5 * Math.log(2 * Math.PI));
   // min Q on a~ (critic weights read, not moved)
-  const nIn = tf.concat([x.obs, a], 1) as TF.Tensor2D;
+  const nIn = tf.concat([x.obs, a], 2) as TF.Tensor3D;
   const n1 = mlpForwardTf(nets.q, w.q1, nIn), n2 = mlpForwardTf(nets.q, w.q2, nIn);
   const first = tf.cast(tf.lessEqual(n1.out, n2.out), 'float32');
   const m = tf.minimum(n1.out, n2.out);
   // V
   const tv = mlpForwardTf(nets.v, w.v, x.obs);
-  const ev = tf.sub(tv.out, tf.sub(m, logPi)) as TF.Tensor2D;
+  const ev = tf.sub(tv.out, tf.sub(m, logPi)) as TF.Tensor3D;
   const bv = mlpBackwardTf(nets.v, w.v, tv, tf.mul(ev, 2 / N), all);
   // policy gradient through min Q and log pi
   const dm = -1 / N;
   const c1 = mlpBackwardTf(nets.q, w.q1, n1, tf.mul(first, dm), { weights: false, input: true });
   const c2 = mlpBackwardTf(nets.q, w.q2, n2, tf.mul(tf.sub(1, first), dm), { weights: false, input: true });
-  const da = tf.slice(tf.add(c1.dx!, c2.dx!), [0, nets.obs], [N, A]);
+  const da = tf.slice(tf.add(c1.dx!, c2.dx!), [0, 0, nets.obs], [1, N, A]);
   const du = tf.add(tf.mul(da, tf.sub(1, tf.square(a))), tf.mul(a, 2 / N));
   const dmu = cfg.policyMeanReg > 0 ? tf.add(du, tf.mul(mu, (2 * cfg.policyMeanReg) / (N * A))) : du;
   let dls = tf.sub(tf.mul(du, sigEps), 1 / N);
   if (cfg.policyStdReg > 0) dls = tf.add(dls, tf.mul(logStd, (2 * cfg.policyStdReg) / (N * A)));
   dls = tf.mul(dls, tf.cast(tf.equal(logStd, raw), 'float32'));
-  const bp = mlpBackwardTf(nets.policy, w.policy, tp, tf.concat([dmu, dls], 1) as TF.Tensor2D, all);
+  const bp = mlpBackwardTf(nets.policy, w.policy, tp, tf.concat([dmu, dls], 2) as TF.Tensor3D, all);
   // losses (for reporting)
   const qLoss = tf.add(tf.mean(tf.square(e1)), tf.mean(tf.square(e2))) as TF.Scalar;
   const vLoss = tf.mean(tf.square(ev)) as TF.Scalar;
@@ -269,7 +271,7 @@ export function sacGradsTf(nets: SacNets, w: Omit<SacWeights, 'q1Const' | 'q2Con
   if (cfg.policyStdReg > 0) piLoss = tf.add(piLoss, tf.mul(cfg.policyStdReg, tf.mean(tf.square(logStd))));
   return {
     policy: bp.dW!, q1: b1.dW!, q2: b2.dW!, v: bv.dW!,
-    dQInput: wantQInput ? (tf.add(b1.dx!, b2.dx!) as TF.Tensor2D) : null,
+    dQInput: wantQInput ? (tf.add(b1.dx!, b2.dx!) as TF.Tensor3D) : null,
     losses: { qLoss, vLoss, piLoss, logPi: tf.mean(logPi) as TF.Scalar, qMean: tf.mean(t1.out) as TF.Scalar },
   };
 }
@@ -373,14 +375,14 @@ export function sacUpdate(s: SacState, batch: SacBatch, cfg: SacConfig, rng: Rng
   const learners = [s.policy, s.q1, s.q2, s.v];
   let metrics: SacMetrics | null = null;
   tf.tidy(() => {
-    const obs = tf.tensor2d(batch.obs, [N, O]);
+    const obs = tf.tensor3d(batch.obs, [1, N, O]);
     const x: SacInputs = {
       obs, obsQ: obs,
-      nextObs: tf.tensor2d(batch.next, [N, O]),
-      action: tf.tensor2d(batch.action, [N, A]),
-      reward: tf.tensor2d(batch.reward, [N, 1]),
-      notDone: tf.tensor2d(notDone, [N, 1]),
-      eps: tf.tensor2d(eps, [N, A]),
+      nextObs: tf.tensor3d(batch.next, [1, N, O]),
+      action: tf.tensor3d(batch.action, [1, N, A]),
+      reward: tf.tensor3d(batch.reward, [1, N, 1]),
+      notDone: tf.tensor3d(notDone, [1, N, 1]),
+      eps: tf.tensor3d(eps, [1, N, A]),
     };
     const w = {
       policy: uploadMlp(s.nets.policy, s.policy.theta), q1: uploadMlp(s.nets.q, s.q1.theta),

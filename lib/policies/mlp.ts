@@ -112,10 +112,38 @@ function checkTheta(layout: MlpLayout, theta: Float32Array, where: string): void
   }
 }
 
-/** One tensor per block of theta (W1, b1, ...), for `mlpTf`. The caller disposes them (or calls this inside tf.tidy). */
+/**
+ * One tensor per block of theta, for the tfjs passes: W_l as [1, in, out] (rank 3, what
+ * the wasm MatMul kernels take without reshapes), b_l as [out]. The caller disposes them
+ * (or calls this inside tf.tidy).
+ */
 export function uploadMlp(layout: MlpLayout, theta: Float32Array): TF.Tensor[] {
   checkTheta(layout, theta, 'uploadMlp');
-  return layout.blocks.map((b) => tf.tensor(theta.subarray(b.offset, b.offset + b.size), b.shape, 'float32'));
+  return layout.blocks.map((b) => tf.tensor(theta.subarray(b.offset, b.offset + b.size), b.shape.length === 2 ? [1, ...b.shape] : b.shape, 'float32'));
+}
+
+const engine = () => tf.engine();
+
+/** a [1, n, k] x b [1, k, m] -> [1, n, m]: the MatMul kernel itself (no op wrapper, no reshapes). */
+export function mm3(a: TF.Tensor, b: TF.Tensor): TF.Tensor3D {
+  return engine().runKernel('BatchMatMul', { a, b }, { transposeA: false, transposeB: false }) as TF.Tensor3D;
+}
+
+/** relu or identity of a [1, n, k] x W [1, k, m] + b [m]: one fused kernel. */
+export function fmm3(a: TF.Tensor, W: TF.Tensor, b: TF.Tensor, relu: boolean): TF.Tensor3D {
+  return engine().runKernel('_FusedMatMul', { a, b: W, bias: b }, { transposeA: false, transposeB: false, activation: relu ? 'relu' : 'linear', leakyreluAlpha: 0 }) as TF.Tensor3D;
+}
+
+/** [1, n, k] -> [1, k, n] */
+export function t3(a: TF.Tensor): TF.Tensor3D {
+  return tf.transpose(a, [0, 2, 1]) as TF.Tensor3D;
+}
+
+/** Rows as a rank-3 tensor [1, N, d] (a free reshape when given [N, d]). */
+export function rows3(x: TF.Tensor): TF.Tensor3D {
+  if (x.rank === 3 && x.shape[0] === 1) return x as TF.Tensor3D;
+  if (x.rank === 2) return tf.reshape(x, [1, x.shape[0], x.shape[1] as number]) as TF.Tensor3D;
+  throw new RangeError(`rows3: expected [N, d] or [1, N, d], got [${x.shape}]`);
 }
 
 /**
@@ -129,76 +157,77 @@ export function uploadMlp(layout: MlpLayout, theta: Float32Array): TF.Tensor[] {
  * backend runs on a slow generic path (measured 10-30x slower than a Transpose kernel
  * followed by a plain MatMul at 512 x 64 x 64). First-order only (the off-policy methods
  * need no second derivatives); checked against finite differences in test/mlp.test.ts.
+ * @param x [1, N, in]; W [1, in, out]; b [out]
  */
-export function denseTf(x: TF.Tensor2D, W: TF.Tensor2D, b: TF.Tensor, relu: boolean): TF.Tensor2D {
-  const f = tf.customGrad(((xi: TF.Tensor2D, Wi: TF.Tensor2D, bi: TF.Tensor, save: (ts: TF.Tensor[]) => void) => {
-    const y = tf.fused.matMul({ a: xi, b: Wi, bias: bi, activation: relu ? 'relu' : 'linear' });
+export function denseTf(x: TF.Tensor3D, W: TF.Tensor3D, b: TF.Tensor, relu: boolean): TF.Tensor3D {
+  const f = tf.customGrad(((xi: TF.Tensor3D, Wi: TF.Tensor3D, bi: TF.Tensor, save: (ts: TF.Tensor[]) => void) => {
+    const y = fmm3(xi, Wi, bi, relu);
     save([xi, Wi, y]);
     return {
       value: y,
-      gradFunc: (dy: TF.Tensor2D, saved: TF.Tensor[]) => {
-        const [xs, Ws, ys] = saved as [TF.Tensor2D, TF.Tensor2D, TF.Tensor2D];
+      gradFunc: (dy: TF.Tensor3D, saved: TF.Tensor[]) => {
+        const [xs, Ws, ys] = saved as [TF.Tensor3D, TF.Tensor3D, TF.Tensor3D];
         const dpre = relu ? tf.mul(dy, tf.step(ys)) : dy;
-        return [tf.matMul(dpre, tf.transpose(Ws)), tf.matMul(tf.transpose(xs), dpre), tf.sum(dpre, 0)];
+        return [mm3(dpre, t3(Ws)), mm3(t3(xs), dpre), tf.sum(dpre, [0, 1])];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(x, W, b) as TF.Tensor2D;
+  return f(x, W, b) as TF.Tensor3D;
 }
 
 /**
- * Forward pass in tfjs, functional in the weights: ReLU hidden layers, linear output, one
- * fused kernel per layer forward (`denseTf`).
+ * Forward pass in tfjs for tfjs autodiff (the reference for the explicit backward pass):
+ * ReLU hidden layers, linear output, one fused kernel per layer (`denseTf`).
  * @param w the block tensors, in layout order (from `uploadMlp`)
- * @param x [N, I]
- * @returns [N, O]
+ * @param x [N, I] or [1, N, I]
+ * @returns [N, O] or [1, N, O], the rank of x
  */
-export function mlpTf(layout: MlpLayout, w: readonly TF.Tensor[], x: TF.Tensor): TF.Tensor2D {
+export function mlpTf(layout: MlpLayout, w: readonly TF.Tensor[], x: TF.Tensor): TF.Tensor {
   if (w.length !== layout.blocks.length) throw new RangeError(`mlpTf: expected ${layout.blocks.length} weight tensors, got ${w.length}`);
-  if (x.rank !== 2 || x.shape[1] !== layout.sizes[0]) {
-    throw new RangeError(`mlpTf: input must be [N, ${layout.sizes[0]}], got [${x.shape}]`);
-  }
-  let h = x as TF.Tensor2D;
+  if (x.shape[x.rank - 1] !== layout.sizes[0]) throw new RangeError(`mlpTf: input must have ${layout.sizes[0]} columns, got [${x.shape}]`);
+  let h = rows3(x);
   const L = layout.sizes.length - 1;
-  for (let l = 0; l < L; l++) h = denseTf(h, w[2 * l] as TF.Tensor2D, w[2 * l + 1], l < L - 1);
-  return h;
+  for (let l = 0; l < L; l++) h = denseTf(h, w[2 * l] as TF.Tensor3D, w[2 * l + 1], l < L - 1);
+  return x.rank === 2 ? tf.reshape(h, [h.shape[1], h.shape[2]]) : h;
 }
 
-/** A kept [1, n] row of ones per n (bias gradients); created once, never disposed. */
-const ONES = new Map<number, TF.Tensor2D>();
-export function onesRow(n: number): TF.Tensor2D {
+/** A kept [1, 1, n] row of ones per n (bias gradients); created once, never disposed. */
+const ONES = new Map<number, TF.Tensor3D>();
+export function onesRow(n: number): TF.Tensor3D {
   let t = ONES.get(n);
   if (!t || t.isDisposed) {
-    t = tf.keep(tf.ones([1, n]) as TF.Tensor2D);
+    t = tf.keep(tf.ones([1, 1, n]) as TF.Tensor3D);
     ONES.set(n, t);
   }
   return t;
 }
 
-/** What `mlpForwardTf` keeps for the backward pass. */
+/** What `mlpForwardTf` keeps for the backward pass (all [1, N, .]). */
 export interface MlpTape {
-  /** the input [N, I] */
-  x: TF.Tensor2D;
-  /** post-ReLU activations of the hidden layers, [N, H_l] each */
-  h: TF.Tensor2D[];
-  /** the output [N, O] */
-  out: TF.Tensor2D;
+  /** the input [1, N, I] */
+  x: TF.Tensor3D;
+  /** post-ReLU activations of the hidden layers, [1, N, H_l] each */
+  h: TF.Tensor3D[];
+  /** the output [1, N, O] */
+  out: TF.Tensor3D;
 }
 
 /**
  * Forward pass that keeps its activations, for `mlpBackwardTf` (explicit backpropagation:
- * no gradient tape, no saved-tensor clones, a few kernels per layer).
+ * no gradient tape, no saved-tensor clones, no reshapes: one fused kernel per layer).
+ * Rows are rank 3, [1, N, d], the shape the wasm MatMul kernels take as is.
+ * @param x [1, N, I]
  */
-export function mlpForwardTf(layout: MlpLayout, w: readonly TF.Tensor[], x: TF.Tensor2D): MlpTape {
+export function mlpForwardTf(layout: MlpLayout, w: readonly TF.Tensor[], x: TF.Tensor3D): MlpTape {
   if (w.length !== layout.blocks.length) throw new RangeError(`mlpForwardTf: expected ${layout.blocks.length} weight tensors, got ${w.length}`);
-  if (x.rank !== 2 || x.shape[1] !== layout.sizes[0]) {
-    throw new RangeError(`mlpForwardTf: input must be [N, ${layout.sizes[0]}], got [${x.shape}]`);
+  if (x.rank !== 3 || x.shape[0] !== 1 || x.shape[2] !== layout.sizes[0]) {
+    throw new RangeError(`mlpForwardTf: input must be [1, N, ${layout.sizes[0]}], got [${x.shape}]`);
   }
   const L = layout.sizes.length - 1;
-  const h: TF.Tensor2D[] = [];
+  const h: TF.Tensor3D[] = [];
   let a = x;
   for (let l = 0; l < L; l++) {
-    a = tf.fused.matMul({ a, b: w[2 * l] as TF.Tensor2D, bias: w[2 * l + 1], activation: l < L - 1 ? 'relu' : 'linear' }) as TF.Tensor2D;
+    a = fmm3(a, w[2 * l], w[2 * l + 1], l < L - 1);
     if (l < L - 1) h.push(a);
   }
   return { x, h, out: a };
@@ -206,34 +235,37 @@ export function mlpForwardTf(layout: MlpLayout, w: readonly TF.Tensor[], x: TF.T
 
 /**
  * Backward pass of `mlpForwardTf`: the gradients of sum(dOut * out) with respect to the
- * weights (in layout order) and/or the input. Per layer, from the top:
+ * weights (in layout order, W as [1, in, out], b as [1, 1, out]) and/or the input. Per
+ * layer, from the top:
  *
  *   dpre = dOut (output layer) or dh * step(h) (ReLU);   dW = transpose(a_in) dpre;
- *   db = sum_rows dpre;                                  da_in = dpre transpose(W)
+ *   db = ones dpre;                                      da_in = dpre transpose(W)
  *
  * Transposes are explicit kernels: the wasm backend runs MatMul with transposeA/B on a
- * slow generic path (10-30x slower at 512 x 64 x 64). Bias gradients are a [1, N] row of
- * ones times dpre (6x faster there than a sum over rows, which transposes first). `weights: false` skips dW, db (a
- * network read through frozen weights); `input: false` skips the first layer's da_in.
+ * slow generic path (10-30x slower at 512 x 64 x 64). Bias gradients are a row of ones
+ * times dpre (6x faster there than a sum over rows, which transposes first).
+ * `weights: false` skips dW, db (a network read through frozen weights); `input: false`
+ * skips the first layer's da_in.
  */
 export function mlpBackwardTf(
-  layout: MlpLayout, w: readonly TF.Tensor[], tape: MlpTape, dOut: TF.Tensor2D,
+  layout: MlpLayout, w: readonly TF.Tensor[], tape: MlpTape, dOut: TF.Tensor3D,
   want: { weights: boolean; input: boolean },
-): { dW: TF.Tensor[] | null; dx: TF.Tensor2D | null } {
+): { dW: TF.Tensor[] | null; dx: TF.Tensor3D | null } {
   const L = layout.sizes.length - 1;
   const dW: TF.Tensor[] = new Array(2 * L);
   let dpre = dOut;
-  let dx: TF.Tensor2D | null = null;
+  let dx: TF.Tensor3D | null = null;
+  const ones = onesRow(tape.x.shape[1]);
   for (let l = L - 1; l >= 0; l--) {
     const aIn = l === 0 ? tape.x : tape.h[l - 1];
     if (want.weights) {
-      dW[2 * l] = tf.matMul(tf.transpose(aIn), dpre);
-      dW[2 * l + 1] = tf.reshape(tf.matMul(onesRow(dpre.shape[0]), dpre), [-1]);
+      dW[2 * l] = mm3(t3(aIn), dpre);
+      dW[2 * l + 1] = mm3(ones, dpre);
     }
     if (l > 0 || want.input) {
-      const da = tf.matMul(dpre, tf.transpose(w[2 * l] as TF.Tensor2D)) as TF.Tensor2D;
+      const da = mm3(dpre, t3(w[2 * l]));
       if (l === 0) dx = da;
-      else dpre = tf.mul(da, tf.step(tape.h[l - 1])) as TF.Tensor2D;
+      else dpre = tf.mul(da, tf.step(tape.h[l - 1])) as TF.Tensor3D;
     }
   }
   return { dW: want.weights ? dW : null, dx };
