@@ -246,18 +246,18 @@ export function criticGradient(s: Td3State, b: EpisodeBatch, y: Float32Array, w:
     const w1 = uploadMlp(n.q, s.critic.subarray(qOff1, qOff2)), w2 = uploadMlp(n.q, s.critic.subarray(qOff2));
     const parts = [{ data: b.obs, width: S }, { data: b.action, width: A }];
     if (C > 0) parts.push({ data: zc, width: C });
-    const x = tf.tensor2d(concatRows(parts, N), [N, S + A + C]);
-    const yT = tf.tensor2d(y, [N, 1]), wT = tf.tensor2d(w, [N, 1]);
+    const x = tf.tensor3d(concatRows(parts, N), [1, N, S + A + C]); // rows as [1, N, d] (mlp.ts)
+    const yT = tf.tensor3d(y, [1, N, 1]), wT = tf.tensor3d(w, [1, N, 1]);
     const t1 = mlpForwardTf(n.q, w1, x), t2 = mlpForwardTf(n.q, w2, x);
-    const e1 = tf.sub(t1.out, yT) as TF.Tensor2D, e2 = tf.sub(t2.out, yT) as TF.Tensor2D;
+    const e1 = tf.sub(t1.out, yT) as TF.Tensor3D, e2 = tf.sub(t2.out, yT) as TF.Tensor3D;
     const lossT = tf.div(tf.sum(tf.mul(wT, tf.add(tf.square(e1), tf.square(e2)))), nValid);
     const k = 2 / nValid;
-    const b1 = mlpBackwardTf(n.q, w1, t1, tf.mul(tf.mul(wT, e1), k) as TF.Tensor2D, { weights: true, input: C > 0 });
-    const b2 = mlpBackwardTf(n.q, w2, t2, tf.mul(tf.mul(wT, e2), k) as TF.Tensor2D, { weights: true, input: C > 0 });
+    const b1 = mlpBackwardTf(n.q, w1, t1, tf.mul(tf.mul(wT, e1), k) as TF.Tensor3D, { weights: true, input: C > 0 });
+    const b2 = mlpBackwardTf(n.q, w2, t2, tf.mul(tf.mul(wT, e2), k) as TF.Tensor3D, { weights: true, input: C > 0 });
     loss = lossT.dataSync()[0];
     grad.set(readFlat([...b1.dW!, ...b2.dW!]), n.criticGru);
     if (n.gru && tape && b1.dx && b2.dx) {
-      const dz = tf.slice(tf.add(b1.dx, b2.dx), [0, S + A], [N, C]).dataSync();
+      const dz = tf.slice(tf.add(b1.dx, b2.dx), [0, 0, S + A], [1, N, C]).dataSync();
       grad.set(gruBackward(s.critic.subarray(0, n.criticGru), n.gru, tape, shiftContextGrad(dz, E, T, C)), 0);
     }
   });
@@ -282,22 +282,22 @@ export function actorGradient(s: Td3State, b: EpisodeBatch, w: Float32Array, zq:
   tf.tidy(() => {
     const q1 = uploadMlp(n.q, s.critic.subarray(qOff1, qOff2));
     const wp = uploadMlp(n.pi, s.actor.subarray(n.actorGru));
-    const piX = tf.tensor2d(C > 0 ? concatRows([{ data: b.obs, width: S }, { data: za, width: C }], N) : b.obs, [N, S + C]);
+    const piX = tf.tensor3d(C > 0 ? concatRows([{ data: b.obs, width: S }, { data: za, width: C }], N) : b.obs, [1, N, S + C]);
     const tp = mlpForwardTf(n.pi, wp, piX);
-    const a = tf.tanh(tp.out) as TF.Tensor2D;
-    const sT = tf.tensor2d(b.obs, [N, S]);
-    const qX = (C > 0 ? tf.concat([sT, a, tf.tensor2d(zq, [N, C])], 1) : tf.concat([sT, a], 1)) as TF.Tensor2D;
+    const a = tf.tanh(tp.out) as TF.Tensor3D;
+    const sT = tf.tensor3d(b.obs, [1, N, S]);
+    const qX = (C > 0 ? tf.concat([sT, a, tf.tensor3d(zq, [1, N, C])], 2) : tf.concat([sT, a], 2)) as TF.Tensor3D;
     const tq = mlpForwardTf(n.q, q1, qX);
-    const wT = tf.tensor2d(w, [N, 1]);
+    const wT = tf.tensor3d(w, [1, N, 1]);
     const lossT = tf.neg(tf.div(tf.sum(tf.mul(wT, tq.out)), nValid));
-    const bq = mlpBackwardTf(n.q, q1, tq, tf.mul(wT, -1 / nValid) as TF.Tensor2D, { weights: false, input: true });
-    const da = tf.slice(bq.dx!, [0, S], [N, A]);
-    const dpre = tf.mul(da, tf.sub(1, tf.square(a))) as TF.Tensor2D;
+    const bq = mlpBackwardTf(n.q, q1, tq, tf.mul(wT, -1 / nValid) as TF.Tensor3D, { weights: false, input: true });
+    const da = tf.slice(bq.dx!, [0, 0, S], [1, N, A]);
+    const dpre = tf.mul(da, tf.sub(1, tf.square(a))) as TF.Tensor3D;
     const bp = mlpBackwardTf(n.pi, wp, tp, dpre, { weights: true, input: n.separate });
     loss = lossT.dataSync()[0];
     grad.set(readFlat(bp.dW!), n.actorGru);
     if (n.separate && n.gru && zaTape && bp.dx) {
-      const dz = tf.slice(bp.dx, [0, S], [N, C]).dataSync();
+      const dz = tf.slice(bp.dx, [0, 0, S], [1, N, C]).dataSync();
       grad.set(gruBackward(s.actor.subarray(0, n.actorGru), n.gru, zaTape, shiftContextGrad(dz, E, T, C)), 0);
     }
   });
