@@ -29,6 +29,8 @@ import { pointNavConfig } from '../lib/envs/point-nav';
 import { gruInit, gruSequenceTf, gruSpec } from '../lib/policies/gru';
 import { gruBackward, gruForwardTape } from '../lib/policies/gru-bptt';
 import { mqlExperiment, mqlSizes } from '../lib/experiments/mql';
+import * as pearlExperiment from '../lib/experiments/pearl';
+import { initPearl, pearlConfig, pearlGrads, pearlGradsAutodiff, pearlStep, pearlUpdate, sampleMetaBatch } from '../lib/algos/pearl';
 
 const quick = process.argv.includes('--quick');
 const spec = PAPER_POLICY;
@@ -193,7 +195,59 @@ async function main(): Promise<void> {
     }
     line('Meta-Q-Learning notebook experiments, paper scale (2 families x 5 seeds), 2 workers', `${((performance.now() - tm) / 1000).toFixed(1)} s`);
   }
+  await benchPearl(dataDir);
   fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** CPU milliseconds (user + system) of fn per call, median of `reps` (robust to other processes on a busy machine). */
+function cpuIt(fn: () => void, reps: number): number {
+  fn();
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const c = process.cpuUsage();
+    fn();
+    const d = process.cpuUsage(c);
+    ts.push((d.user + d.system) / 1000);
+  }
+  return median(ts);
+}
+
+/**
+ * 8. PEARL: one gradient step (policy, twin Q, V, encoder; explicit backprop) per second at
+ * the notebook's sizes and at the issue's PyTorch anchors (one CPU thread: about 6 ms at
+ * 2 x 64 nets and 8 x 64 rows, 19 ms at 16 x 256, 345 ms at 3 x 300 and 16 x 256); the
+ * tfjs-autodiff version of the same step; then the notebook's whole experiment.
+ */
+async function benchPearl(dataDir: string): Promise<void> {
+  const reduced = pearlExperiment.REDUCED;
+  const cases: { label: string; over: Record<string, unknown> }[] = [
+    { label: `notebook: 2 x 32 nets, ${reduced.metaBatch} x ${reduced.batchSize} rows, ${reduced.contextBatch} context`, over: {} },
+    { label: 'anchor: 2 x 64 nets, 8 x 64 rows, 64 context (PyTorch ~6 ms)', over: { sac: { hidden: [64, 64] }, encoderHidden: [64, 64] } },
+    { label: 'anchor: 2 x 64 nets, 16 x 256 rows, 256 context (PyTorch ~19 ms)', over: { sac: { hidden: [64, 64] }, encoderHidden: [64, 64], metaBatch: 16, batchSize: 256, contextBatch: 256 } },
+  ];
+  if (!quick) cases.push({ label: 'anchor: 3 x 300 nets (encoder 3 x 200), 16 x 256 rows (PyTorch ~345 ms)', over: { sac: { hidden: [300, 300, 300] }, encoderHidden: [200, 200, 200], metaBatch: 16, batchSize: 256, contextBatch: 256 } });
+  for (const c of cases) {
+    const cfg = pearlConfig({ ...reduced, ...c.over, initialSteps: 40, tasksPerIteration: 2, stepsPrior: 20, stepsPosterior: 20, trainSteps: 1 } as never);
+    const s = initPearl(cfg, new Rng(11));
+    pearlStep(s);
+    const mb = sampleMetaBatch(s, new Rng(12));
+    const big = c.over.metaBatch === 16;
+    const reps = quick ? 3 : big ? 5 : 21;
+    const wall = timeIt(() => pearlUpdate(s, mb), reps);
+    const cpu = cpuIt(() => pearlUpdate(s, mb), reps);
+    line(`PEARL step, ${c.label}`, `${wall.toFixed(1)} ms wall (${cpu.toFixed(1)} ms CPU) = ${(1000 / wall).toFixed(0)} steps/s`);
+    if (!big) {
+      const auto = timeIt(() => pearlGradsAutodiff(s, mb), quick ? 3 : 11), expl = timeIt(() => pearlGrads(s, mb), quick ? 3 : 11);
+      line('  gradient by tfjs autodiff / explicit backprop', `${auto.toFixed(1)} ms / ${expl.toFixed(1)} ms = ${(auto / expl).toFixed(1)}x`);
+    }
+  }
+  const sp = pearlExperiment.sizes(quick ? 'quick' : 'paper');
+  const t = performance.now();
+  for (const probabilistic of [true, false]) {
+    await runExperiment(pearlExperiment.experiment, { ...sp.config, pearl: { ...(sp.config.pearl ?? {}), probabilistic } },
+      { seeds: sp.seeds, workers: 2, dataDir: path.join(dataDir, 'pearl'), log: () => undefined });
+  }
+  line(`PEARL notebook experiments, ${quick ? 'quick' : 'paper'} scale (PEARL + deterministic, ${sp.seeds} seeds each), 2 workers`, `${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 
 main().catch((e) => {
