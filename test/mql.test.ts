@@ -5,7 +5,7 @@ import { adaptToTask, collect, initMql, mqlConfig, mqlStep, sampleEpisodes } fro
 import { pointNavEnv, testbedEnv, testbedTasksConfig } from '../lib/envs/meta-env';
 import { pointNavConfig } from '../lib/envs/point-nav';
 import { mqlExperiment, mqlSizes, mqlUnit } from '../lib/experiments/mql';
-import { adaptTable, fig2Figure, fig2Statement, fig3Figure, fig3Statement, fig4Figure, fig4Statement } from '../lib/report/mql';
+import { adaptTable, pearlRows, fig2Figure, fig2Statement, fig3Figure, fig3Statement, fig4Figure, fig4Statement } from '../lib/report/mql';
 import { Row } from '../lib/core/row';
 
 const tiny = { td3: { hidden: [8], contextHidden: 4, batchEpisodes: 2 }, burnInEpisodes: 1, episodesPerIteration: 2, updatesPerIteration: 2, adapt: { newSteps: 1, metaSteps: 2 } };
@@ -85,5 +85,13 @@ describe('Meta-Q-Learning', () => {
     assert.match(fig3Statement(adapt), /before adaptation/);
     assert.match(fig4Statement(adapt), /MQL vs "uniform weights"/);
     assert.strictEqual(adaptTable(adapt).length, 8);
+    // PEARL's final meta-tests: the last trajectory's dense return, Alg. 2 protocol, mean per seed
+    const final: Row[] = [];
+    for (const seed of [0, 1]) for (const k of [1, 2]) for (const goal of [0, 1]) {
+      final.push({ seed, method: 'PEARL', protocol: 'Alg. 2 (posterior from trajectory 2)', repeat: 0, goal, k, return: 0, denseReturn: -10 * k - goal - seed });
+      final.push({ seed, method: 'PEARL', protocol: 'authors (prior for 5 trajectories)', repeat: 0, goal, k, return: 0, denseReturn: 99 });
+    }
+    assert.deepStrictEqual(pearlRows(final), [{ env: 'point-nav', seed: 0, return: -20.5 }, { env: 'point-nav', seed: 1, return: -21.5 }]);
+    assert.match(fig3Statement(adapt, pearlRows(final)), /PEARL: -21.00/);
   });
 });

@@ -204,3 +204,22 @@ export function differencesTable(): Row[] {
     { item: 'seeds', paper: '(not stated per curve)', ours: '5 seeds, 95% t-intervals', why: 'bands over >= 5 seeds' },
   ];
 }
+
+/**
+ * PEARL's rows for Fig. 3 from the PEARL experiment's `final` table (lib/experiments/pearl.ts):
+ * per seed, the mean over held-out goals and repeats of the dense return of the last
+ * adaptation trajectory under Alg. 2's protocol, i.e. the same quantity as MQL's return
+ * after adaptation on the same 20 held-out goals (-sum ||s' - g|| over a 20-step episode).
+ */
+export function pearlRows(final: readonly Row[]): Row[] {
+  const rows = final.filter((r) => r.method === 'PEARL' && String(r.protocol).startsWith('Alg. 2'));
+  const K = Math.max(...rows.map((r) => Number(r.k)));
+  const acc = new Map<number, number[]>();
+  for (const r of rows) {
+    if (Number(r.k) !== K) continue;
+    const s = Number(r.seed);
+    if (!acc.has(s)) acc.set(s, []);
+    acc.get(s)!.push(Number(r.denseReturn));
+  }
+  return [...acc].map(([seed, v]) => ({ env: 'point-nav', seed, return: v.reduce((a, b) => a + b, 0) / v.length }));
+}
