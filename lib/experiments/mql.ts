@@ -116,7 +116,7 @@ export function mqlUnit(cfg: MqlExperimentConfig, seed: number): Record<string, 
 
 export const mqlExperiment: Experiment<MqlExperimentConfig> = {
   name: 'mql',
-  version: 1,
+  version: 2,
   module: __filename,
   exportName: 'mqlExperiment',
   resolve: (o) => mqlExperimentConfig(o as Overrides<typeof mqlExperimentSchema>),

@@ -168,7 +168,7 @@ export function fig3Statement(adapt: readonly Row[], pearl: readonly Row[] = [])
       const overlap = am.lo <= pm.hi && pm.lo <= am.hi;
       line += ` PEARL: ${fmt(pm.mean)} [${fmt(pm.lo)}, ${fmt(pm.hi)}] (n = ${pm.n}); MQL's and PEARL's intervals ${overlap ? 'overlap (competitive)' : am.mean > pm.mean ? 'do not overlap, MQL higher' : 'do not overlap, PEARL higher'}.`;
     } else {
-      line += ' PEARL: no rows given for this task family.';
+      line += ' PEARL: not run on this task family (the lab\'s PEARL experiment is point navigation).';
     }
     lines.push(line);
   }
