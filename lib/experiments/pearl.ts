@@ -24,7 +24,7 @@
  */
 import { gaussianMamlInit, gaussianMamlSchema, gaussianMamlStep } from '../algos/gaussian-maml';
 import { gaussianSgdStep, navAdvantages } from '../algos/gaussian-vpg';
-import { initPearl, metaTest, pearlSchema, pearlStep, PearlState } from '../algos/pearl';
+import { initPearl, metaTest, pearlSchema, pearlStep, PearlState, pearlUpdate, sampleMetaBatch } from '../algos/pearl';
 import { goalReward, goalRewards, NavReward } from '../envs/nav-tasks';
 import { GaussianSpec, initGaussian, packedGaussianMean, packGaussian } from '../policies/gaussian-mlp';
 import { navRewards, rolloutNavOne } from '../policies/nav-rollout';
@@ -244,3 +244,24 @@ export const experiment: Experiment<PearlExperimentConfig> = {
   resolve: config,
   unit,
 };
+
+/**
+ * Time `n` gradient steps (policy, twin Q, V and encoder together) at the sizes of `cfg`
+ * on this machine, on a fresh state with a little data; one sentence with the median.
+ */
+export function timeSteps(cfg: PearlExperimentConfig['pearl'], n: number): string {
+  const small = { ...cfg, initialSteps: Math.max(cfg.env.horizon, Math.min(cfg.initialSteps, 40)), trainSteps: 1 };
+  const s = initPearl(small, new Rng(12345));
+  pearlStep(s);
+  const rng = new Rng(1);
+  const ms: number[] = [];
+  for (let i = 0; i <= n; i++) {
+    const mb = sampleMetaBatch(s, rng);
+    const t0 = performance.now();
+    pearlUpdate(s, mb);
+    if (i > 0) ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  const med = ms[Math.floor(ms.length / 2)];
+  return `One gradient step at these sizes (networks ${cfg.sac.hidden.join('x')}, encoder ${cfg.encoderHidden.join('x')}, ${cfg.metaBatch} tasks x ${cfg.batchSize} transitions, ${cfg.contextBatch} context transitions per task): median ${med.toFixed(1)} ms over ${n} steps = ${(1000 / med).toFixed(0)} steps/s on this machine.`;
+}
