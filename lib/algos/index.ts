@@ -15,3 +15,5 @@ export * as replayBuffer from './replay-buffer';
 export * as sac from './sac';
 export * as pearl from './pearl';
 export * as hindsightMaml from './hindsight-maml';
+export * as gaussianVpg from './gaussian-vpg';
+export * as gaussianMaml from './gaussian-maml';

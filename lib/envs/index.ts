@@ -4,3 +4,4 @@ export * as testbed from './testbed';
 export * as pointNav from './point-nav';
 export * as particleContinuous from './particle-continuous';
 export * as metaEnv from './meta-env';
+export * as navTasks from './nav-tasks';

@@ -14,7 +14,6 @@
  *
  * Thin wiring: task family -> mql.ts (initMql, mqlStep, evaluate, adaptToTask) -> rows.
  */
-import { DeepPartial } from '../core/config';
 import { Rng } from '../core/rng';
 import { int, Overrides, Resolved, resolver, section, z } from '../core/schema';
 import { Scale } from '../core/scale';
@@ -59,7 +58,7 @@ export function makeEnv(cfg: MqlExperimentConfig): MetaEnv {
  * variants, 5 seeds; sized for the issue's 40 minutes on 2 cores (bench: "Meta-Q-Learning
  * notebook experiments").
  */
-export function mqlSizes(s: Scale, env: 'point-nav' | 'testbed'): { config: DeepPartial<MqlExperimentConfig>; seeds: number } {
+export function mqlSizes(s: Scale, env: 'point-nav' | 'testbed'): { config: Overrides<typeof mqlExperimentSchema>; seeds: number } {
   if (s === 'quick') {
     return {
       config: {
@@ -68,11 +67,11 @@ export function mqlSizes(s: Scale, env: 'point-nav' | 'testbed'): { config: Deep
           td3: { hidden: [16], contextHidden: 8, batchEpisodes: 2 }, burnInEpisodes: 1, episodesPerIteration: 2, updatesPerIteration: 4,
           adapt: { newSteps: 2, metaSteps: 2 },
         },
-      } as DeepPartial<MqlExperimentConfig>,
+      },
       seeds: 2,
     };
   }
-  return { config: { env, iterations: 200, evalEvery: 20, adaptTasks: env === 'point-nav' ? 8 : 6, mql: { updatesPerIteration: 40 } } as DeepPartial<MqlExperimentConfig>, seeds: 5 };
+  return { config: { env, iterations: 200, evalEvery: 20, adaptTasks: env === 'point-nav' ? 8 : 6, mql: { updatesPerIteration: 40 } }, seeds: 5 };
 }
 
 /** One seed: Fig. 2 curves for both inputs, then every adaptation variant from the TD3-context parameters. */
@@ -114,11 +113,11 @@ export function mqlUnit(cfg: MqlExperimentConfig, seed: number): Record<string, 
   return { curve, adapt, beta };
 }
 
-export const mqlExperiment: Experiment<MqlExperimentConfig> = {
+export const mqlExperiment: Experiment<MqlExperimentConfig, Overrides<typeof mqlExperimentSchema>> = {
   name: 'mql',
   version: 2,
   module: __filename,
   exportName: 'mqlExperiment',
-  resolve: (o) => mqlExperimentConfig(o as Overrides<typeof mqlExperimentSchema>),
+  resolve: mqlExperimentConfig,
   unit: mqlUnit,
 };

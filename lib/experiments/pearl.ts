@@ -14,13 +14,25 @@
  *    `final`: one row per (protocol, repeat, goal, k). Table `paths`: the positions of the
  *    first repeat on goal `pathGoal`, for the trajectory picture.
  *
- * Thin wiring: config -> initPearl / pearlStep / metaTest -> rows.
+ * The MAML baseline of the sample-efficiency comparison (`mamlExperiment`, one unit = one
+ * seed): Gaussian-policy MAML with one VPG inner step (algos/gaussian-maml.ts) meta-trained
+ * on the same training goals; every `evalEvery` iterations, on each held-out goal, one
+ * inner step from K episodes, then the sparse return of the adapted policy's mean action.
+ * Table `curve` against the environment steps of meta-training.
+ *
+ * Thin wiring: config -> initPearl / pearlStep / metaTest (or gaussianMamlStep) -> rows.
  */
-import { initPearl, metaTest, pearlSchema, pearlStep, PearlState } from '../algos/pearl';
+import { gaussianMamlInit, gaussianMamlSchema, gaussianMamlStep } from '../algos/gaussian-maml';
+import { gaussianSgdStep, navAdvantages } from '../algos/gaussian-vpg';
+import { initPearl, metaTest, pearlSchema, pearlStep, PearlState, pearlUpdate, sampleMetaBatch } from '../algos/pearl';
+import { goalReward, goalRewards, NavReward } from '../envs/nav-tasks';
+import { GaussianSpec, initGaussian, packedGaussianMean, packGaussian } from '../policies/gaussian-mlp';
+import { navRewards, rolloutNavOne } from '../policies/nav-rollout';
+import { goalSplit, pointNavSchema, reset, step as envStep, PointNavConfig } from '../envs/point-nav';
 import { Rng } from '../core/rng';
 import { Row } from '../core/row';
 import { Scale } from '../core/scale';
-import { int, Overrides, Resolved, resolver, section, withDefaults } from '../core/schema';
+import { int, Overrides, Resolved, resolver, section, withDefaults, z } from '../core/schema';
 import { Experiment, Tables } from './runner';
 
 /**
@@ -134,6 +146,96 @@ export function unit(cfg: PearlExperimentConfig, seed: number): Tables {
   return { curve, losses, final, paths };
 }
 
+const reward = z.enum(['dense', 'sparse']);
+
+export const mamlSchema = section({
+  env: pointNavSchema.default({}).describe('the point-navigation tasks (the same goals and split as PEARL)'),
+  maml: gaussianMamlSchema.default({}).describe('MAML settings (Gaussian MLP policy, one VPG inner step of size alpha, K episodes per inner and outer batch)'),
+  hidden: int.positive().default(64).describe('hidden ReLU units of the Gaussian policy'),
+  metaReward: reward.default('dense').describe('reward of the inner and outer batches during meta-training (dense, as PEARL\'s critic)'),
+  adaptReward: reward.default('dense').describe('reward of the inner step on a held-out goal (dense: more information than PEARL\'s encoder gets)'),
+  iterations: int.positive().default(150).describe('meta-updates'),
+  evalEvery: int.positive().default(10).describe('meta-updates between evaluations on the held-out goals'),
+});
+export type MamlExperimentConfig = Resolved<typeof mamlSchema>;
+export const mamlConfig = resolver('pearl maml config', mamlSchema);
+
+/** Sizes per scale of the MAML baseline (paper: the DIAYN notebook's MAML, meta-batch 20 x 150 iterations, 4 seeds). */
+export function mamlSizes(s: Scale): { config: Overrides<typeof mamlSchema>; seeds: number } {
+  if (s === 'paper') return { config: {}, seeds: 4 };
+  return { config: { maml: { metaBatch: 2, K: 4 }, hidden: 8, iterations: 2, evalEvery: 1 }, seeds: 2 };
+}
+
+/** Sum of `reward` along one deterministic (mean-action) episode of a Gaussian policy per goal. */
+function meanActionReturns(theta: Float32Array, goals: Float32Array, env: PointNavConfig, spec: GaussianSpec): { sparse: number; dense: number } {
+  const n = goals.length / 2, p = packGaussian(theta, spec);
+  let pos = reset(n), sparse = 0, dense = 0;
+  const a = new Float32Array(2 * n);
+  for (let t = 0; t < env.horizon; t++) {
+    for (let i = 0; i < n; i++) {
+      const [m0, m1] = packedGaussianMean(p, pos[2 * i], pos[2 * i + 1]);
+      a[2 * i] = m0;
+      a[2 * i + 1] = m1;
+    }
+    const r = envStep(env, pos, a, goals);
+    for (let i = 0; i < n; i++) {
+      sparse += r.sparse[i] / n;
+      dense += r.dense[i] / n;
+    }
+    pos = r.state;
+  }
+  return { sparse, dense };
+}
+
+/** Adapt to every held-out goal with one inner step; mean sparse return of the adapted mean actions. */
+function mamlEval(theta: Float32Array, cfg: MamlExperimentConfig, spec: GaussianSpec, test: Float32Array, rng: Rng): { pre: number; post: number; postDense: number } {
+  const n = test.length / 2;
+  const pre = meanActionReturns(theta, test, cfg.env, spec).sparse;
+  let post = 0, postDense = 0;
+  for (let i = 0; i < n; i++) {
+    const goal = test.subarray(2 * i, 2 * i + 2);
+    const task: NavReward = goalReward(cfg.env, goal, cfg.adaptReward);
+    const batch = rolloutNavOne(theta, cfg.maml.K, cfg.env, spec, rng);
+    let th = theta;
+    for (let j = 0; j < cfg.maml.innerSteps; j++) th = gaussianSgdStep(th, navAdvantages(batch, navRewards(batch, () => task), cfg.maml.gamma), spec, cfg.maml.alpha);
+    const r = meanActionReturns(th, goal, cfg.env, spec);
+    post += r.sparse / n;
+    postDense += r.dense / n;
+  }
+  return { pre, post, postDense };
+}
+
+/** One seed of the MAML baseline. */
+export function mamlUnit(cfg: MamlExperimentConfig, seed: number): Tables {
+  const rng = new Rng(seed);
+  const spec: GaussianSpec = { obsDim: 2, hidden: cfg.hidden, actDim: 2 };
+  const split = goalSplit(cfg.env);
+  const tasks = goalRewards(cfg.env, split.train, cfg.metaReward);
+  let state = gaussianMamlInit(initGaussian(spec, rng.split()));
+  const trainRng = rng.split(), evalRng = rng.split();
+  const perIteration = cfg.maml.metaBatch * cfg.maml.K * cfg.env.horizon * (cfg.maml.innerSteps + 1);
+  const curve: Row[] = [];
+  const record = (iteration: number) => {
+    const e = mamlEval(state.theta, cfg, spec, split.test, evalRng.split());
+    curve.push({ method: 'MAML', iteration, envSteps: iteration * perIteration, return: e.post, preReturn: e.pre, denseReturn: e.postDense });
+  };
+  record(0);
+  for (let it = 1; it <= cfg.iterations; it++) {
+    state = gaussianMamlStep(state, tasks, cfg.maml, cfg.env, spec, trainRng).state;
+    if (it % cfg.evalEvery === 0 || it === cfg.iterations) record(it);
+  }
+  return { curve };
+}
+
+export const mamlExperiment: Experiment<MamlExperimentConfig> = {
+  name: 'pearl-maml-baseline',
+  version: 1,
+  module: __filename,
+  exportName: 'mamlExperiment',
+  resolve: mamlConfig,
+  unit: mamlUnit,
+};
+
 export const experiment: Experiment<PearlExperimentConfig> = {
   name: 'pearl-sparse-navigation',
   version: 1,
@@ -142,3 +244,24 @@ export const experiment: Experiment<PearlExperimentConfig> = {
   resolve: config,
   unit,
 };
+
+/**
+ * Time `n` gradient steps (policy, twin Q, V and encoder together) at the sizes of `cfg`
+ * on this machine, on a fresh state with a little data; one sentence with the median.
+ */
+export function timeSteps(cfg: PearlExperimentConfig['pearl'], n: number): string {
+  const small = { ...cfg, initialSteps: Math.max(cfg.env.horizon, Math.min(cfg.initialSteps, 40)), trainSteps: 1 };
+  const s = initPearl(small, new Rng(12345));
+  pearlStep(s);
+  const rng = new Rng(1);
+  const ms: number[] = [];
+  for (let i = 0; i <= n; i++) {
+    const mb = sampleMetaBatch(s, rng);
+    const t0 = performance.now();
+    pearlUpdate(s, mb);
+    if (i > 0) ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  const med = ms[Math.floor(ms.length / 2)];
+  return `One gradient step at these sizes (networks ${cfg.sac.hidden.join('x')}, encoder ${cfg.encoderHidden.join('x')}, ${cfg.metaBatch} tasks x ${cfg.batchSize} transitions, ${cfg.contextBatch} context transitions per task): median ${med.toFixed(1)} ms over ${n} steps = ${(1000 / med).toFixed(0)} steps/s on this machine.`;
+}

@@ -6,3 +6,6 @@ export * as gruBptt from './gru-bptt';
 export * as mlp from './mlp';
 export * as tanhGaussian from './tanh-gaussian';
 export * as contextEncoder from './context-encoder';
+export * as gaussianMlp from './gaussian-mlp';
+export * as condition from './condition';
+export * as navRollout from './nav-rollout';
