@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import type * as TF from '@tensorflow/tfjs';
-import { gruBackward, gruForward, gruForwardTape, gruInit, gruOffsets, gruParamCount, gruSequenceTf, gruSpec, gruStep, gruStepTf, packGru } from '../lib/policies/gru';
+import { gruForward, gruInit, gruOffsets, gruParamCount, gruSequenceTf, gruSpec, gruStep, gruStepTf, packGru } from '../lib/policies/gru';
+import { gruBackprop, gruForwardTape } from '../lib/policies/gru-bptt';
 import { Rng } from '../lib/core/rng';
 import { tf } from '../lib/core/tf';
 
@@ -95,7 +96,7 @@ describe('GRU cell', () => {
 
   it('hand-written BPTT equals tfjs autodiff, and its h0 and input gradients equal finite differences', () => {
     const tape = gruForwardTape(theta, spec, xs, B, T, h0, mask);
-    const { dtheta, dh0, dxs } = gruBackward(theta, tape, C);
+    const { dtheta, dh0, dxs } = gruBackprop(theta, tape, C);
     const ref = tf.tidy(() => {
       const f = (th: TF.Tensor) => tf.sum(tf.mul(gruSequenceTf(th as TF.Tensor1D, spec, tf.tensor3d(xs, [B, T, 4]), tf.tensor2d(h0, [B, 6]), tf.tensor2d(mask, [B, T])), tf.tensor3d(C, [B, T, 6]))) as TF.Scalar;
       return tf.grad(f)(tf.tensor1d(theta)).dataSync();

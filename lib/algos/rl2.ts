@@ -132,7 +132,7 @@ export interface Rl2Loss {
  *   L = -1/n sum min(rho A, clip(rho, 1-eps, 1+eps) A) + c_v/n sum (V - R)^2 - c_H/n sum H(pi(.|h_t)),
  * with rho = pi_theta(a|h) / pi_old(a|h). Typed-array math: the loss's gradients with
  * respect to the logits and values by hand, then backpropagation through time
- * (`recurrentBackward`, lib/policies/gru.ts `gruBackward`). Equals `rl2GradientTf`
+ * (`recurrentBackward`, lib/policies/gru-bptt.ts `gruBackprop`). Equals `rl2GradientTf`
  * (tfjs autodiff of the same loss; test/rl2.test.ts), about 5x faster.
  * @param adv [B, L] normalised advantages (0 in padding)
  * @param targets [B, L] value targets R_t

@@ -25,9 +25,8 @@
  *
  * Two forward passes compute the same function:
  * - `gruStep` / `gruForward`: typed-array math, batched over B sequences, for rollouts
- *   (no tfjs call per environment step; see environment.md for the per-call overhead),
- *   and `gruBackward`, backpropagation through time by hand over `gruForwardTape`'s
- *   record (the fast path of training; checked against tfjs and finite differences);
+ *   (no tfjs call per environment step; see environment.md for the per-call overhead);
+ *   backpropagation through time by hand over typed arrays is lib/policies/gru-bptt.ts;
  * - `gruStepTf` / `gruSequenceTf`: functional tfjs ops of the flat parameter tensor, for
  *   backpropagation through time. First-order gradients through sigmoid and tanh are
  *   exact in tfjs; second-order ones are not (tfjs#3252), so nothing here is meant to be
@@ -167,90 +166,8 @@ export function gruStep(p: PackedGru, x: ArrayLike<number>, h: ArrayLike<number>
 }
 
 /**
- * What the typed-array forward over a batch of sequences keeps for the backward pass.
- *
- * | Field | Shape      | Meaning                                             |
- * |-------|------------|-----------------------------------------------------|
- * | xs    | [B, T, I]  | inputs                                              |
- * | h0    | [B, H]     | initial states                                      |
- * | mask  | [B, T]     | 1 = step taken, 0 = skipped (h_t = h_{t-1})         |
- * | hs    | [B, T, H]  | h_t, the state after input t                        |
- * | r, z, n | [B, T, H] | gates and candidate of each taken step            |
- * | ghn   | [B, T, H]  | h_{t-1} Wh_n + bh_n (the reset gate multiplies it)   |
- */
-export interface GruTape {
-  spec: GruSpec;
-  B: number;
-  T: number;
-  xs: Float64Array;
-  h0: Float64Array;
-  mask: Uint8Array;
-  hs: Float64Array;
-  r: Float64Array;
-  z: Float64Array;
-  n: Float64Array;
-  ghn: Float64Array;
-}
-
-/**
- * A whole batch of sequences, typed-array math, keeping what `gruBackward` needs.
- * @param xs [B, T, I]
- * @param h0 [B, H], or null for zeros
- * @param mask [B, T] optional: 0 skips the step (h_t = h_{t-1})
- */
-export function gruForwardTape(theta: ArrayLike<number>, spec: GruSpec, xs: ArrayLike<number>, B: number, T: number,
-  h0: ArrayLike<number> | null = null, mask: ArrayLike<number> | null = null): GruTape {
-  const p = packGru(theta, spec);
-  const { inputSize: I, hiddenSize: H } = spec;
-  const H3 = 3 * H;
-  if (xs.length !== B * T * I) throw new RangeError(`gruForward: xs has ${xs.length} entries, expected B*T*I = ${B}*${T}*${I}`);
-  if (h0 !== null && h0.length !== B * H) throw new RangeError(`gruForward: h0 has ${h0.length} entries, expected B*H = ${B}*${H}`);
-  if (mask !== null && mask.length !== B * T) throw new RangeError(`gruForward: mask has ${mask.length} entries, expected B*T = ${B}*${T}`);
-  const tape: GruTape = {
-    spec, B, T, xs: Float64Array.from(xs), h0: h0 === null ? new Float64Array(B * H) : Float64Array.from(h0),
-    mask: mask === null ? new Uint8Array(B * T).fill(1) : Uint8Array.from(mask, (v) => (v ? 1 : 0)),
-    hs: new Float64Array(B * T * H), r: new Float64Array(B * T * H), z: new Float64Array(B * T * H), n: new Float64Array(B * T * H), ghn: new Float64Array(B * T * H),
-  };
-  const { wx, wh, bx, bh, gx, gh } = p;
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      const bt = b * T + t, out = bt * H;
-      const prev = t === 0 ? tape.h0 : tape.hs, po = t === 0 ? b * H : out - H;
-      if (!tape.mask[bt]) {
-        for (let j = 0; j < H; j++) tape.hs[out + j] = prev[po + j];
-        continue;
-      }
-      gx.set(bx);
-      gh.set(bh);
-      for (let i = 0; i < I; i++) {
-        const v = tape.xs[bt * I + i];
-        if (v === 0) continue;
-        const row = i * H3;
-        for (let j = 0; j < H3; j++) gx[j] += v * wx[row + j];
-      }
-      for (let k = 0; k < H; k++) {
-        const v = prev[po + k];
-        if (v === 0) continue;
-        const row = k * H3;
-        for (let j = 0; j < H3; j++) gh[j] += v * wh[row + j];
-      }
-      for (let j = 0; j < H; j++) {
-        const r = sigmoid(gx[j] + gh[j]);
-        const z = sigmoid(gx[H + j] + gh[H + j]);
-        const n = Math.tanh(gx[2 * H + j] + r * gh[2 * H + j]);
-        tape.r[out + j] = r;
-        tape.z[out + j] = z;
-        tape.n[out + j] = n;
-        tape.ghn[out + j] = gh[2 * H + j];
-        tape.hs[out + j] = (1 - z) * n + z * prev[po + j];
-      }
-    }
-  }
-  return tape;
-}
-
-/**
- * A whole batch of sequences, typed-array math (the reference for `gruSequenceTf`).
+ * A whole batch of sequences, typed-array math (the reference for `gruSequenceTf`; the
+ * forward pass that keeps the gates for backpropagation is lib/policies/gru-bptt.ts).
  * @param xs [B, T, I]
  * @param h0 [B, H], or null for zeros
  * @param mask [B, T] optional: 0 skips the step (h_t = h_{t-1})
@@ -258,84 +175,25 @@ export function gruForwardTape(theta: ArrayLike<number>, spec: GruSpec, xs: Arra
  */
 export function gruForward(theta: ArrayLike<number>, spec: GruSpec, xs: ArrayLike<number>, B: number, T: number,
   h0: ArrayLike<number> | null = null, mask: ArrayLike<number> | null = null): Float64Array {
-  return gruForwardTape(theta, spec, xs, B, T, h0, mask).hs;
-}
-
-/**
- * Backpropagation through time by hand, typed-array math: given dL/dh_t for every step
- * (dhs [B, T, H], the loss's direct dependence on each state), the gradient of L with
- * respect to the flat parameters, the initial states and the inputs. Per taken step, in
- * reverse (a = pre-activation, dh the total gradient reaching h_t):
- *
- *   dn = dh (1 - z);  dz = dh (h_{t-1} - n);  da_n = dn (1 - n^2)
- *   da_r = da_n ghn r (1 - r);  da_z = dz z (1 - z)
- *   dgx = [da_r, da_z, da_n];   dgh = [da_r, da_z, da_n r]
- *   dWx += x_t^T dgx;  dbx += dgx;  dWh += h_{t-1}^T dgh;  dbh += dgh
- *   dh_{t-1} = dh z + dgh Wh^T;  dx_t = dgx Wx^T
- *
- * and dh_{t-1} = dh at a skipped step. test/gru.test.ts checks it against tfjs' autodiff
- * of `gruSequenceTf` and against finite differences. It is the fast path of RL²'s
- * updates: about 5x faster than tfjs BPTT at RL²'s sizes (bench).
- * @returns dtheta [3H(I+H+2)], dh0 [B, H], dxs [B, T, I]
- */
-export function gruBackward(theta: ArrayLike<number>, tape: GruTape, dhs: ArrayLike<number>): { dtheta: Float64Array; dh0: Float64Array; dxs: Float64Array } {
-  const { spec, B, T } = tape;
+  const p = packGru(theta, spec);
   const { inputSize: I, hiddenSize: H } = spec;
-  const H3 = 3 * H;
-  if (dhs.length !== B * T * H) throw new RangeError(`gruBackward: dhs has ${dhs.length} entries, expected B*T*H = ${B}*${T}*${H}`);
-  const p = packGru(theta, spec), o = gruOffsets(spec);
-  const dtheta = new Float64Array(gruParamCount(spec));
-  const dh0 = new Float64Array(B * H), dxs = new Float64Array(B * T * I);
-  const dh = new Float64Array(H), dgx = new Float64Array(H3), dgh = new Float64Array(H3), dprev = new Float64Array(H);
-  for (let b = 0; b < B; b++) {
-    dh.fill(0);
-    for (let t = T - 1; t >= 0; t--) {
-      const bt = b * T + t, at = bt * H;
-      for (let j = 0; j < H; j++) dh[j] += dhs[at + j];
-      if (!tape.mask[bt]) continue; // h_t = h_{t-1}: dh passes through unchanged
-      const prev = t === 0 ? tape.h0 : tape.hs, po = t === 0 ? b * H : at - H;
-      for (let j = 0; j < H; j++) {
-        const r = tape.r[at + j], z = tape.z[at + j], n = tape.n[at + j];
-        const dn = dh[j] * (1 - z);
-        const dz = dh[j] * (prev[po + j] - n);
-        const dan = dn * (1 - n * n);
-        const dar = dan * tape.ghn[at + j] * r * (1 - r);
-        const daz = dz * z * (1 - z);
-        dgx[j] = dar;
-        dgx[H + j] = daz;
-        dgx[2 * H + j] = dan;
-        dgh[j] = dar;
-        dgh[H + j] = daz;
-        dgh[2 * H + j] = dan * r;
-        dprev[j] = dh[j] * z;
-      }
-      for (let i = 0; i < I; i++) {
-        const v = tape.xs[bt * I + i], row = i * H3;
-        let dx = 0;
-        for (let j = 0; j < H3; j++) {
-          dtheta[o.wx + row + j] += v * dgx[j];
-          dx += p.wx[row + j] * dgx[j];
-        }
-        dxs[bt * I + i] = dx;
-      }
-      for (let k = 0; k < H; k++) {
-        const v = prev[po + k], row = k * H3;
-        let d = 0;
-        for (let j = 0; j < H3; j++) {
-          dtheta[o.wh + row + j] += v * dgh[j];
-          d += p.wh[row + j] * dgh[j];
-        }
-        dprev[k] += d;
-      }
-      for (let j = 0; j < H3; j++) {
-        dtheta[o.bx + j] += dgx[j];
-        dtheta[o.bh + j] += dgh[j];
-      }
-      dh.set(dprev);
+  if (xs.length !== B * T * I) throw new RangeError(`gruForward: xs has ${xs.length} entries, expected B*T*I = ${B}*${T}*${I}`);
+  if (h0 !== null && h0.length !== B * H) throw new RangeError(`gruForward: h0 has ${h0.length} entries, expected B*H = ${B}*${H}`);
+  if (mask !== null && mask.length !== B * T) throw new RangeError(`gruForward: mask has ${mask.length} entries, expected B*T = ${B}*${T}`);
+  const hs = new Float64Array(B * T * H);
+  let h = new Float64Array(B * H), next = new Float64Array(B * H);
+  if (h0 !== null) for (let k = 0; k < B * H; k++) h[k] = h0[k];
+  const x = new Float64Array(B * I), m = new Float64Array(B);
+  for (let t = 0; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      for (let i = 0; i < I; i++) x[b * I + i] = xs[(b * T + t) * I + i];
+      m[b] = mask === null ? 1 : mask[b * T + t];
     }
-    for (let j = 0; j < H; j++) dh0[b * H + j] = dh[j];
+    gruStep(p, x, h, next, m);
+    for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) hs[(b * T + t) * H + j] = next[b * H + j];
+    [h, next] = [next, h];
   }
-  return { dtheta, dh0, dxs };
+  return hs;
 }
 
 /** The GRU's weights as tensors sliced from the flat parameter tensor (differentiable). */

@@ -47,7 +47,8 @@
 import type * as TF from '@tensorflow/tfjs';
 import { Rng } from '../core/rng';
 import { tf } from '../core/tf';
-import { gruBackward, gruForwardTape, gruInit, gruParamCount, gruSequenceTf, GruSpec, GruTape, packGru, PackedGru } from './gru';
+import { gruInit, gruParamCount, gruSequenceTf, GruSpec, packGru, PackedGru } from './gru';
+import { gruBackprop, gruForwardTape, GruTape } from './gru-bptt';
 
 export interface RecurrentSpec {
   /** State dimension (2: the particle's position). */
@@ -281,7 +282,7 @@ export function recurrentForward(theta: Float32Array, spec: RecurrentSpec, input
 /**
  * Gradient of a loss with respect to theta, given the loss's gradients with respect to
  * the logits (dlogits [B, L, A]) and the values (dvalues [B, L]) of `recurrentForward`:
- * the heads by hand, then BPTT through the GRU (`gruBackward`).
+ * the heads by hand, then BPTT through the GRU (`gruBackprop`, lib/policies/gru-bptt.ts).
  */
 export function recurrentBackward(theta: Float32Array, spec: RecurrentSpec, fwd: RecurrentForward, dlogits: ArrayLike<number>, dvalues: ArrayLike<number>): Float32Array {
   const o = recurrentOffsets(spec), H = spec.hidden, A = spec.nActions, F = spec.headHidden, I = inputSize(spec), { B, L } = fwd;
@@ -326,7 +327,7 @@ export function recurrentBackward(theta: Float32Array, spec: RecurrentSpec, fwd:
     grad[o.uv] += dv * (t / L);
     grad[o.bv] += dv;
   }
-  const { dtheta } = gruBackward(theta.subarray(o.gru, o.w1), fwd.tape, dhs);
+  const { dtheta } = gruBackprop(theta.subarray(o.gru, o.w1), fwd.tape, dhs);
   grad.set(dtheta, o.gru);
   return Float32Array.from(grad);
 }
