@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import * as rl2Exp from '../lib/experiments/rl2';
-import { adaptationCurves, adaptationFigure, budgetTable, describeBudgets, describeMemory, memoryGrouping, noMoveAblation, welchInterval } from '../lib/report/rl2';
+import { adaptationCurves, adaptationFigure, budgetTable, describeBudgets, describeMemory, describeWithinTrial, memoryGrouping, noMoveAblation, welchInterval } from '../lib/report/rl2';
 import { Row } from '../lib/core/row';
 
 describe('RL² / system identification experiment', () => {
@@ -74,6 +74,16 @@ describe('RL² / system identification experiment', () => {
     const ab = noMoveAblation({ eval: ours, training: [], memory: [{ seed: 0, network: 'untrained' }, { seed: 0, network: 'trained' }] });
     assert.deepStrictEqual([...new Set(ab.eval.map((r) => r.method))], ['rl2-no-move']);
     assert.deepStrictEqual(ab.memory.map((r) => r.network), ['trained, no move input']);
+  });
+
+  it('states RL²\'s gain from episode 1 to later episodes of a trial, paired over seeds', () => {
+    const curves: Row[] = [];
+    for (let seed = 0; seed < 3; seed++) {
+      curves.push({ seed, method: 'rl2', episodesUsed: 0, return: -50 + seed }, { seed, method: 'rl2', episodesUsed: 1, return: -45 + seed + (seed === 1 ? 1 : 0) });
+      curves.push({ seed, method: 'sysid', episodesUsed: 0, return: -40 }, { seed, method: 'sysid', episodesUsed: 1, return: -40 });
+    }
+    // Gains 5, 6, 5: mean 5.33, sd 0.577, t(2) = 4.303 -> half-width 1.43.
+    assert.deepStrictEqual(describeWithinTrial(curves), ['RL²: episode 2 of the trial returns +5.3 [3.9, 6.8] against episode 1 (paired over 3 seeds): a gain.']);
   });
 
   it('refuses Fig. 1 results on other query types', () => {

@@ -18,7 +18,7 @@ import { Rl2ExperimentConfig, trainingEpisodes } from '../experiments/rl2';
 import { BandSeries, bandTraces, GROUP_COLORS, gridLayout, groupColor, panelAxes } from './charts';
 import { Figure, Trace } from './plotly';
 import { Row } from '../core/row';
-import { mean, meanBy, std, summarize, tCritical95 } from '../core/stats';
+import { mean, meanBy, pairedComparison, std, summarize, tCritical95 } from '../core/stats';
 import { tsne, tsneConfig } from '../divergence/tsne';
 import { Rng } from '../core/rng';
 
@@ -157,6 +157,25 @@ export function describeBudgets(table: readonly Row[]): string[] {
     return `With ${used} of the query type used, ${r.winner} ${r.verdict === 'clear' ? 'wins clearly' : 'is ahead within noise'}: ${r[String(r.winner)]}, ` +
       `against ${r['runner-up']} ${r[String(r['runner-up'])]} (lead ${r.lead}, Welch 95% interval).`;
   });
+}
+
+/**
+ * Adaptation without a gradient step: for each RL² variant, how much more episode n of a
+ * trial returns than episode 1 (paired over seeds; "wins" when the 95% interval of the
+ * gain lies above 0).
+ */
+export function describeWithinTrial(curves: readonly Row[]): string[] {
+  const lines: string[] = [];
+  for (const m of methodsOf(curves).filter((x) => x.startsWith('rl2'))) {
+    const at = (e: number) => new Map(curves.filter((r) => r.method === m && Number(r.episodesUsed) === e).map((r) => [Number(r.seed), Number(r.return)]));
+    const used = [...new Set(curves.filter((r) => r.method === m).map((r) => Number(r.episodesUsed)))].sort((a, b) => a - b);
+    for (const e of used.slice(1)) {
+      const c = pairedComparison(at(e), at(0));
+      const what = c.verdict === 'wins' ? 'a gain' : c.verdict === 'loses' ? 'a loss' : 'no clear change';
+      lines.push(`${label(m)}: episode ${e + 1} of the trial returns ${c.mean >= 0 ? '+' : ''}${c.mean.toFixed(1)} [${c.lo.toFixed(1)}, ${c.hi.toFixed(1)}] against episode 1 (paired over ${c.n} seeds): ${what}.`);
+    }
+  }
+  return lines;
 }
 
 /** Training curves: mean episode return against training episodes, per method (RL²: per episode of the trial). */
