@@ -273,11 +273,6 @@ export function describeMemory(grouping: readonly Row[], threshold = 0.9): strin
   });
 }
 
-/** Mean return per method and episodes used (over seeds), the DataFrame a researcher would copy. */
-export function adaptationSummary(curves: readonly Row[]): Row[] {
-  return summarize(curves, ['method', 'episodesUsed'], 'return').map((r) => ({ method: label(String(r.method)), episodesUsed: r.episodesUsed, return: Number(r.mean), lo: Number(r.lo), hi: Number(r.hi), seeds: r.n }));
-}
-
 /** Duan et al.'s and Wang et al.'s settings beside ours, and why they differ. */
 export function paperTable(cfg: Rl2ExperimentConfig, seeds: number): Row[] {
   const c = cfg.rl2;
