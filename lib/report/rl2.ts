@@ -142,7 +142,7 @@ export function budgetTable(curves: readonly Row[], budgets?: readonly number[])
     if (ranked.length > 1) {
       const w = welchInterval(ranked[0][1], ranked[1][1]);
       row['runner-up'] = label(ranked[1][0]);
-      row.lead = `${w.diff.toFixed(1)} [${w.lo.toFixed(1)}, ${w.hi.toFixed(1)}]`;
+      row.lead = Number.isFinite(w.lo) ? `${w.diff.toFixed(1)} [${w.lo.toFixed(1)}, ${w.hi.toFixed(1)}]` : `${w.diff.toFixed(1)} (no interval: one seed)`;
       row.verdict = w.lo > 0 ? 'clear' : 'within noise';
     }
     return row;
@@ -172,7 +172,7 @@ export function describeWithinTrial(curves: readonly Row[]): string[] {
     for (const e of used.slice(1)) {
       const c = pairedComparison(at(e), at(0));
       const what = c.verdict === 'wins' ? 'a gain' : c.verdict === 'loses' ? 'a loss' : 'no clear change';
-      lines.push(`${label(m)}: episode ${e + 1} of the trial returns ${c.mean >= 0 ? '+' : ''}${c.mean.toFixed(1)} [${c.lo.toFixed(1)}, ${c.hi.toFixed(1)}] against episode 1 (paired over ${c.n} seeds): ${what}.`);
+      lines.push(`${label(m)}: episode ${e + 1} of the trial returns ${c.mean >= 0 ? '+' : ''}${c.mean.toFixed(1)} [${c.lo.toFixed(1)}, ${c.hi.toFixed(1)}] against episode 1 (paired over ${c.n} seed${c.n === 1 ? '' : 's'}): ${what}.`);
     }
   }
   return lines;
