@@ -119,7 +119,8 @@ export function welchInterval(a: readonly number[], b: readonly number[]): { dif
  * point with at most b episodes used (per seed); a method with no such point (CAML before
  * its initialization period ends) is left out. The winner has the highest mean; it wins
  * "clearly" when Welch's 95% interval of its lead over the runner-up lies above 0.
- * Rows: budget, one column per method (mean [95% CI]), winner, runner-up, lead, verdict.
+ * Rows: budget, one column per method (mean [95% CI]), winner, ranking (by mean),
+ * runner-up, lead, verdict.
  */
 export function budgetTable(curves: readonly Row[], budgets?: readonly number[]): Row[] {
   const methods = methodsOf(curves);
@@ -139,6 +140,7 @@ export function budgetTable(curves: readonly Row[], budgets?: readonly number[])
     }
     const ranked = [...values.entries()].sort((p, q) => mean(q[1]) - mean(p[1]));
     if (ranked.length > 0) row.winner = label(ranked[0][0]);
+    row.ranking = ranked.map(([m]) => label(m)).join(' > ');
     if (ranked.length > 1) {
       const w = welchInterval(ranked[0][1], ranked[1][1]);
       row['runner-up'] = label(ranked[1][0]);
@@ -155,7 +157,7 @@ export function describeBudgets(table: readonly Row[]): string[] {
     const used = `${r.budget} episode${r.budget === 1 ? '' : 's'}`;
     if (r['runner-up'] === undefined) return `With ${used} of the query type used, only ${r.winner} has a result (${r[String(r.winner)]}).`;
     return `With ${used} of the query type used, ${r.winner} ${r.verdict === 'clear' ? 'wins clearly' : 'is ahead within noise'}: ${r[String(r.winner)]}, ` +
-      `against ${r['runner-up']} ${r[String(r['runner-up'])]} (lead ${r.lead}, Welch 95% interval).`;
+      `against ${r['runner-up']} ${r[String(r['runner-up'])]} (lead ${r.lead}, Welch 95% interval). Order of the means: ${r.ranking}.`;
   });
 }
 
