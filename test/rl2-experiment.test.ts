@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import * as rl2Exp from '../lib/experiments/rl2';
-import { adaptationCurves, adaptationFigure, budgetTable, describeBudgets, describeMemory, describeWithinTrial, memoryGrouping, noMoveAblation, welchInterval } from '../lib/report/rl2';
+import { adaptationCurves, adaptationFigure, budgetTable, describeAgainst, describeBudgets, describeMemory, describeWithinTrial, memoryGrouping, noMoveAblation, welchInterval } from '../lib/report/rl2';
 import { Row } from '../lib/core/row';
 
 describe('RL² / system identification experiment', () => {
@@ -51,6 +51,12 @@ describe('RL² / system identification experiment', () => {
     assert.deepStrictEqual(table.map((r) => r.verdict), ['clear', 'clear', 'clear']);
     const lines = describeBudgets(table);
     assert.strictEqual(lines.length, 3);
+    // RL² against the best of the others at the budgets 0, 1, 10 of the data: Welch with
+    // two samples of variance 1 and n = 3: se = sqrt(2/3), df = 4, t = 2.776, half-width 2.27.
+    assert.deepStrictEqual(describeAgainst(curves, ['rl2'], ['caml', 'random']), [
+      'RL² against the best gradient-based method of Fig. 1 at each budget: 0 episodes: +100.0 [97.7, 102.3] over random init (clear); ' +
+      '1 episode: +150.0 [147.7, 152.3] over random init (clear); 10 episodes: -30.0 [-32.3, -27.7] over random init (behind).',
+    ]);
     assert.match(lines[2], /^With 10 episodes of the query type used, random init wins clearly: -19.00 \[-21.48, -16.52\], against CAML -29.00.*Order of the means: random init > CAML > RL²\.$/);
   });
 

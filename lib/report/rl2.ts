@@ -180,6 +180,34 @@ export function describeWithinTrial(curves: readonly Row[]): string[] {
   return lines;
 }
 
+/**
+ * One line per method of ours (RL², system identification): at every budget where some
+ * of the `others` (the Fig. 1 methods) have a result, its lead over the best of them
+ * (Welch's 95% interval; "clear" when the interval lies above 0, "behind" below).
+ */
+export function describeAgainst(curves: readonly Row[], ours: readonly string[] = ['rl2', 'sysid'], others: readonly string[] = ['caml', 'maml', 'random']): string[] {
+  const table = budgetTable(curves.filter((r) => ours.includes(String(r.method)) || others.includes(String(r.method))));
+  const latest = (m: string, b: number) => {
+    const rows = curves.filter((r) => r.method === m && Number(r.episodesUsed) <= b);
+    if (rows.length === 0) return null;
+    const e = Math.max(...rows.map((r) => Number(r.episodesUsed)));
+    return rows.filter((r) => Number(r.episodesUsed) === e).map((r) => Number(r.return));
+  };
+  return ours.filter((m) => curves.some((r) => r.method === m)).map((m) => {
+    const parts: string[] = [];
+    for (const row of table) {
+      const b = Number(row.budget), mine = latest(m, b);
+      const theirs = others.map((o) => [o, latest(o, b)] as const).filter((x): x is readonly [string, number[]] => x[1] !== null);
+      if (!mine || theirs.length === 0) continue;
+      const [best, v] = theirs.reduce((p, q) => (mean(q[1]) > mean(p[1]) ? q : p));
+      const w = welchInterval(mine, v);
+      const verdict = w.lo > 0 ? 'clear' : w.hi < 0 ? 'behind' : 'within noise';
+      parts.push(`${b} episode${b === 1 ? '' : 's'}: ${w.diff >= 0 ? '+' : ''}${w.diff.toFixed(1)} [${w.lo.toFixed(1)}, ${w.hi.toFixed(1)}] over ${label(best)} (${verdict})`);
+    }
+    return `${label(m)} against the best gradient-based method of Fig. 1 at each budget: ${parts.join('; ')}.`;
+  });
+}
+
 /** Training curves: mean episode return against training episodes, per method (RL²: per episode of the trial). */
 export function rl2TrainingFigure(training: readonly Row[]): Figure {
   const seriesOf = (r: Row) => (String(r.method).startsWith('rl2') ? `${label(String(r.method))}, episode ${r.episode} of the trial` : label(String(r.method)));
