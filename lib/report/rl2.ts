@@ -216,16 +216,15 @@ export function rl2TrainingFigure(training: readonly Row[]): Figure {
   const series: BandSeries[] = names.map((n, i) => {
     const rows = training.filter((r) => seriesOf(r) === n);
     const s = summarize(rows, ['episodes'], 'return');
-    const m = String(rows[0].method), episode = Number(rows[0].episode);
+    const m = String(rows[0].method), episode = Number(rows[0].episode), seeds = new Set(rows.map((r) => r.seed)).size;
     return {
-      name: n, x: s.map((r) => Number(r.episodes)), mean: s.map((r) => Number(r.mean)), lo: s.map((r) => Number(r.lo)), hi: s.map((r) => Number(r.hi)),
+      name: `${n} (${seeds} seed${seeds === 1 ? '' : 's'})`, x: s.map((r) => Number(r.episodes)), mean: s.map((r) => Number(r.mean)), lo: s.map((r) => Number(r.lo)), hi: s.map((r) => Number(r.hi)),
       color: m === 'rl2' ? greys[Math.min(episode - 1, greys.length - 1)] : color(m, i), dash: m.startsWith('rl2') && episode > 1 ? 'dot' : 'solid',
     };
   });
-  const seeds = new Set(training.map((r) => r.seed)).size;
   return {
     data: bandTraces(series),
-    layout: { title: { text: `Training on the support types: mean episode return (95% CI over ${seeds} seeds)` }, xaxis: { title: { text: 'training episodes' } }, yaxis: { title: { text: 'mean episode return' } }, hovermode: 'closest', height: 450 },
+    layout: { title: { text: 'Training on the support types: mean episode return (95% CI over seeds, how many in the legend)' }, xaxis: { title: { text: 'training episodes' } }, yaxis: { title: { text: 'mean episode return' } }, hovermode: 'closest', height: 450 },
   };
 }
 
