@@ -38,6 +38,16 @@ describe('exact tabular derivatives', () => {
   const ev = evaluate(m, tableProbs(theta));
   const dir = randomTable(16, 4, new Rng(2), 1);
 
+  it('the deterministic fast path (next) gives the same evaluation and adjoints as the dense P', () => {
+    const dense = { S: m.S, A: m.A, P: m.P, R: m.R, rho: m.rho, gamma: m.gamma };
+    const e2 = evaluate(dense, tableProbs(theta));
+    assertClose(e2.V, ev.V, 1e-12, 'V');
+    assertClose(e2.Q, ev.Q, 1e-12, 'Q');
+    assertClose(e2.d, ev.d, 1e-12, 'd');
+    assertClose(hessianVector(dense, e2, dir), hessianVector(m, ev, dir), 1e-12, 'H v');
+    assertClose(qAdjoint(dense, e2, dir), qAdjoint(m, ev, dir), 1e-12, 'Q adjoint');
+  });
+
   it('policy gradient d pi A equals finite differences of J', () => {
     assertClose(policyGradient(m, ev), numericGrad((t) => evaluate(m, tableProbs(t)).J, theta), 1e-7, 'dJ/dtheta');
   });

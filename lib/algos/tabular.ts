@@ -8,6 +8,7 @@
  *   P_pi[s, s'] = sum_a pi(a|s) P(s'|s,a)       r_pi[s] = sum_a pi(a|s) R(s,a)
  *   M = (I - gamma P_pi)^{-1}                    V = M r_pi      Q = R + gamma P V
  *   d = rho^T M   (discounted occupancy, sums to 1/(1-gamma))     nu = (1 - gamma) d
+ *   (M is never formed: one LU factorization of I - gamma P_pi, then O(S^2) solves)
  *   J(pi) = rho^T V = sum_s d(s) r_pi(s)
  *   dJ/dtheta[s,a] = d(s) pi(a|s) A(s,a),  A = Q - V        (softmax policy gradient theorem)
  *
@@ -18,11 +19,15 @@
  * A. Agarwal, S. M. Kakade, J. D. Lee, G. Mahajan, "On the Theory of Policy Gradient
  * Methods", JMLR 22(98), 2021, https://arxiv.org/abs/1908.00261 (Lemma C.1, softmax gradient).
  */
-import { inverse, vecMat } from '../core/linalg';
+import { Lu, luFactor, luSolve, luSolveT } from '../core/linalg';
 import { LakeMdp } from '../envs/lake';
 
-/** Minimal view of a finite MDP: states S, actions A, P [S, A, S], R [S, A], rho [S], gamma. */
-export type FiniteMdp = Pick<LakeMdp, 'S' | 'A' | 'P' | 'R' | 'rho' | 'gamma'>;
+/**
+ * Minimal view of a finite MDP: states S, actions A, P [S, A, S], R [S, A], rho [S], gamma;
+ * optionally `next` [S, A], the successor of each (s, a) when every transition is
+ * deterministic (the lake), which turns the O(S^2 A) products with P into O(S A).
+ */
+export type FiniteMdp = Pick<LakeMdp, 'S' | 'A' | 'P' | 'R' | 'rho' | 'gamma'> & { next?: Int32Array };
 
 /**
  * The exact evaluation of a policy on an MDP.
@@ -30,7 +35,7 @@ export type FiniteMdp = Pick<LakeMdp, 'S' | 'A' | 'P' | 'R' | 'rho' | 'gamma'>;
  * | Field | Shape   | Meaning                                              |
  * |-------|---------|------------------------------------------------------|
  * | pi    | [S, A]  | the policy evaluated                                 |
- * | M     | [S, S]  | (I - gamma P_pi)^{-1}                                |
+ * | lu    | [S, S]  | LU factors of I - gamma P_pi (M = its inverse)        |
  * | V     | [S]     | state values                                         |
  * | Q     | [S, A]  | action values                                        |
  * | d     | [S]     | discounted occupancy rho^T M (sums to 1/(1-gamma))   |
@@ -38,7 +43,7 @@ export type FiniteMdp = Pick<LakeMdp, 'S' | 'A' | 'P' | 'R' | 'rho' | 'gamma'>;
  */
 export interface Evaluation {
   pi: Float64Array;
-  M: Float64Array;
+  lu: Lu;
   V: Float64Array;
   Q: Float64Array;
   d: Float64Array;
@@ -49,7 +54,7 @@ export interface Evaluation {
 
 /** Exact policy evaluation of the policy table `pi` [S, A]. */
 export function evaluate(mdp: FiniteMdp, pi: Float64Array): Evaluation {
-  const { S, A, P, R, rho, gamma } = mdp;
+  const { S, A, P, R, rho, gamma, next } = mdp;
   if (pi.length !== S * A) throw new RangeError(`evaluate: pi has ${pi.length} entries, expected S * A = ${S * A}`);
   const I_gP = new Float64Array(S * S), rpi = new Float64Array(S);
   for (let s = 0; s < S; s++) {
@@ -58,36 +63,55 @@ export function evaluate(mdp: FiniteMdp, pi: Float64Array): Evaluation {
       const p = pi[s * A + a];
       if (p === 0) continue;
       rpi[s] += p * R[s * A + a];
+      if (next) {
+        I_gP[s * S + next[s * A + a]] -= gamma * p;
+        continue;
+      }
       const o = (s * A + a) * S;
       for (let s2 = 0; s2 < S; s2++) I_gP[s * S + s2] -= gamma * p * P[o + s2];
     }
   }
-  const M = inverse(I_gP, S);
-  const V = new Float64Array(S);
-  for (let s = 0; s < S; s++) {
-    let v = 0;
-    for (let s2 = 0; s2 < S; s2++) v += M[s * S + s2] * rpi[s2];
-    V[s] = v;
-  }
+  const lu = luFactor(I_gP, S);
+  const V = luSolve(lu, rpi);
   const Q = qFromV(mdp, V);
-  const d = vecMat(rho, M, S);
+  const d = luSolveT(lu, rho);
   const nu = d.map((x) => (1 - gamma) * x);
   let J = 0;
   for (let s = 0; s < S; s++) J += rho[s] * V[s];
-  return { pi, M, V, Q, d, nu, J };
+  return { pi, lu, V, Q, d, nu, J };
 }
 
 /** Q[s, a] = R[s, a] + gamma sum_s' P(s'|s,a) V[s']. */
 export function qFromV(mdp: FiniteMdp, V: ArrayLike<number>): Float64Array {
-  const { S, A, P, R, gamma } = mdp;
+  const { S, A, P, R, gamma, next } = mdp;
   const Q = new Float64Array(S * A);
   for (let k = 0; k < S * A; k++) {
+    if (next) {
+      Q[k] = R[k] + gamma * V[next[k]];
+      continue;
+    }
     let v = 0;
     const o = k * S;
     for (let s2 = 0; s2 < S; s2++) v += P[o + s2] * V[s2];
     Q[k] = R[k] + gamma * v;
   }
   return Q;
+}
+
+/** x[s'] = gamma sum_{s,a} c[s,a] P(s'|s,a), the one-step image of c [S, A]. */
+function pushForward(mdp: FiniteMdp, c: ArrayLike<number>): Float64Array {
+  const { S, A, P, gamma, next } = mdp, x = new Float64Array(S);
+  for (let k = 0; k < S * A; k++) {
+    const ck = c[k];
+    if (ck === 0) continue;
+    if (next) {
+      x[next[k]] += gamma * ck;
+      continue;
+    }
+    const o = k * S;
+    for (let s2 = 0; s2 < S; s2++) x[s2] += gamma * ck * P[o + s2];
+  }
+  return x;
 }
 
 /** The directional derivative of a softmax table's probabilities: dpi[s,a] = pi[s,a] (v[s,a] - sum_b pi[s,b] v[s,b]). */
@@ -119,15 +143,8 @@ export function policyGradient(mdp: FiniteMdp, ev: Evaluation): Float64Array {
  * instead of rho: one vector-matrix product with M.
  */
 export function qAdjoint(mdp: FiniteMdp, ev: Evaluation, c: ArrayLike<number>): Float64Array {
-  const { S, A, P, gamma } = mdp;
-  const x = new Float64Array(S);
-  for (let k = 0; k < S * A; k++) {
-    const ck = c[k];
-    if (ck === 0) continue;
-    const o = k * S;
-    for (let s2 = 0; s2 < S; s2++) x[s2] += gamma * ck * P[o + s2];
-  }
-  const e = vecMat(x, ev.M, S);
+  const { S, A } = mdp;
+  const e = luSolveT(ev.lu, pushForward(mdp, c)); // e^T = x^T M
   const out = new Float64Array(S * A);
   for (let s = 0; s < S; s++) {
     for (let a = 0; a < A; a++) out[s * A + a] = e[s] * ev.pi[s * A + a] * (ev.Q[s * A + a] - ev.V[s]);
@@ -143,26 +160,19 @@ export function qAdjoint(mdp: FiniteMdp, ev: Evaluation, c: ArrayLike<number>): 
  *   H v = dd pi A + d dpi A + d pi dA
  */
 export function hessianVector(mdp: FiniteMdp, ev: Evaluation, v: ArrayLike<number>): Float64Array {
-  const { S, A, P, gamma } = mdp;
+  const { S, A } = mdp;
   const dpi = softmaxJvp(ev.pi, v, A);
-  const rhs = new Float64Array(S), x = new Float64Array(S);
+  const rhs = new Float64Array(S), w = new Float64Array(S * A);
   for (let s = 0; s < S; s++) {
     for (let a = 0; a < A; a++) {
-      const k = s * A + a, dp = dpi[k];
-      if (dp === 0) continue;
-      rhs[s] += dp * ev.Q[k];
-      const o = k * S;
-      for (let s2 = 0; s2 < S; s2++) x[s2] += gamma * ev.d[s] * dp * P[o + s2];
+      const k = s * A + a;
+      rhs[s] += dpi[k] * ev.Q[k];
+      w[k] = ev.d[s] * dpi[k];
     }
   }
-  const dV = new Float64Array(S);
-  for (let s = 0; s < S; s++) {
-    let t = 0;
-    for (let s2 = 0; s2 < S; s2++) t += ev.M[s * S + s2] * rhs[s2];
-    dV[s] = t;
-  }
+  const dV = luSolve(ev.lu, rhs);
   const dQ = qFromV({ ...mdp, R: new Float64Array(S * A) }, dV);
-  const dd = vecMat(x, ev.M, S);
+  const dd = luSolveT(ev.lu, pushForward(mdp, w));
   const out = new Float64Array(S * A);
   for (let s = 0; s < S; s++) {
     for (let a = 0; a < A; a++) {
@@ -225,24 +235,14 @@ export function valueIteration(mdp: FiniteMdp, tol = 1e-12, maxIterations = 1000
  *   sum_s c[s] dnu(s)/dtheta[s',b] = (1 - gamma) d(s') pi(b|s') (gamma P(.|s',b) W - sum_a pi(a|s') gamma P(.|s',a) W).
  */
 export function visitationAdjoint(mdp: FiniteMdp, ev: Evaluation, c: ArrayLike<number>): Float64Array {
-  const { S, A, P, gamma } = mdp;
-  const W = new Float64Array(S);
-  for (let s = 0; s < S; s++) {
-    let w = 0;
-    for (let s2 = 0; s2 < S; s2++) w += ev.M[s * S + s2] * c[s2];
-    W[s] = w;
-  }
-  const out = new Float64Array(S * A), pw = new Float64Array(A);
+  const { S, A, gamma } = mdp;
+  const W = luSolve(ev.lu, c);
+  const PW = qFromV({ ...mdp, R: new Float64Array(S * A) }, W); // gamma P(.|s,a) W
+  const out = new Float64Array(S * A);
   for (let s = 0; s < S; s++) {
     let mean = 0;
-    for (let a = 0; a < A; a++) {
-      const o = (s * A + a) * S;
-      let v = 0;
-      for (let s2 = 0; s2 < S; s2++) v += P[o + s2] * W[s2];
-      pw[a] = gamma * v;
-      mean += ev.pi[s * A + a] * pw[a];
-    }
-    for (let a = 0; a < A; a++) out[s * A + a] = (1 - gamma) * ev.d[s] * ev.pi[s * A + a] * (pw[a] - mean);
+    for (let a = 0; a < A; a++) mean += ev.pi[s * A + a] * PW[s * A + a];
+    for (let a = 0; a < A; a++) out[s * A + a] = (1 - gamma) * ev.d[s] * ev.pi[s * A + a] * (PW[s * A + a] - mean);
   }
   return out;
 }

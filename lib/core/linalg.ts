@@ -79,6 +79,81 @@ export function solve(a: ArrayLike<number>, b: ArrayLike<number>, n: number): Fl
   return x;
 }
 
+/** An LU factorization with partial pivoting of an n x n matrix: P A = L U, L unit lower, both in `lu`. */
+export interface Lu {
+  n: number;
+  /** L (below the diagonal, unit diagonal implied) and U (diagonal and above), row-major [n, n]. */
+  lu: Float64Array;
+  /** Row i of P A is row piv[i] of A. */
+  piv: Int32Array;
+}
+
+/** Factor A once (2n^3/3 flops); then each solve costs n^2. */
+export function luFactor(a: ArrayLike<number>, n: number): Lu {
+  if (a.length !== n * n) throw new RangeError(`luFactor: expected ${n * n} entries for a ${n} x ${n} matrix, got ${a.length}`);
+  const lu = Float64Array.from(a), piv = new Int32Array(n);
+  for (let i = 0; i < n; i++) piv[i] = i;
+  for (let c = 0; c < n; c++) {
+    let p = c, best = Math.abs(lu[c * n + c]);
+    for (let r = c + 1; r < n; r++) {
+      const v = Math.abs(lu[r * n + c]);
+      if (v > best) {
+        best = v;
+        p = r;
+      }
+    }
+    if (!(best > 1e-300)) throw new RangeError(`luFactor: the matrix is singular (column ${c})`);
+    if (p !== c) {
+      for (let j = 0; j < n; j++) {
+        const t = lu[c * n + j]; lu[c * n + j] = lu[p * n + j]; lu[p * n + j] = t;
+      }
+      const t = piv[c]; piv[c] = piv[p]; piv[p] = t;
+    }
+    const d = lu[c * n + c];
+    for (let r = c + 1; r < n; r++) {
+      const f = (lu[r * n + c] /= d);
+      if (f === 0) continue;
+      for (let j = c + 1; j < n; j++) lu[r * n + j] -= f * lu[c * n + j];
+    }
+  }
+  return { n, lu, piv };
+}
+
+/** x = A^{-1} b from a factorization. */
+export function luSolve(f: Lu, b: ArrayLike<number>): Float64Array {
+  const { n, lu, piv } = f, x = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = b[piv[i]];
+    for (let j = 0; j < i; j++) s -= lu[i * n + j] * x[j];
+    x[i] = s;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = x[i];
+    for (let j = i + 1; j < n; j++) s -= lu[i * n + j] * x[j];
+    x[i] = s / lu[i * n + i];
+  }
+  return x;
+}
+
+/** x = A^{-T} b (so x^T = b^T A^{-1}) from a factorization of A. */
+export function luSolveT(f: Lu, b: ArrayLike<number>): Float64Array {
+  const { n, lu, piv } = f, y = new Float64Array(n);
+  // A^T = U^T L^T P, so solve U^T z = b, then L^T w = z, then x = P^T w.
+  for (let i = 0; i < n; i++) {
+    let s = b[i];
+    for (let j = 0; j < i; j++) s -= lu[j * n + i] * y[j];
+    y[i] = s / lu[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = y[i];
+    for (let j = i + 1; j < n; j++) s -= lu[j * n + i] * y[j];
+    y[i] = s;
+  }
+  const x = new Float64Array(n);
+  for (let i = 0; i < n; i++) x[piv[i]] = y[i];
+  return x;
+}
+
 /** y = M v for an [n, n] matrix. */
 export function matVec(m: ArrayLike<number>, v: ArrayLike<number>, n: number): Float64Array {
   const y = new Float64Array(n);
