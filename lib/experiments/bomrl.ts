@@ -11,7 +11,9 @@
  *      once per value of its tuning grid (BO-MRL: lambda; MAML: its step size alpha; the
  *      grids have the same length, so the same tuning budget); the value with the best
  *      final meta-objective on the training tasks (exact) is kept;
- *   3. each kept meta-policy is adapted on every test task for `adaptSteps` steps, with exact
+ *   3. the methods of `sampledTraining` are meta-trained once more with sampled meta-gradients
+ *      (episodes collected once per policy, as in the paper) at the value kept in step 2;
+ *   4. each kept meta-policy is adapted on every test task for `adaptSteps` steps, with exact
  *      statistics and with `evaluation.episodes` fresh sampled episodes per step; the exact
  *      J of every adapted policy is recorded.
  *
@@ -59,13 +61,13 @@ export const bomrlSchema = section({
     maps: penaltyMapSchema.default({}).describe('the reward-map generator'),
   }).default({}).describe('low task variance: no holes, a few penalty cells'),
   methods: z.array(z.enum(METHODS)).min(1).default([...METHODS]).describe('methods to compare'),
-  iterations: int.positive().default(300).describe('meta-iterations of every method (each uses every training task)'),
+  iterations: int.positive().default(200).describe('meta-iterations of every method (each uses every training task)'),
   logEvery: int.positive().default(10).describe('record the training curves every this many iterations'),
   adaptSteps: int.min(0).default(4).describe('adaptation steps at meta-test (the paper\'s figure: 0-4)'),
-  train: section({
-    mode: z.enum(MODES).default('exact').describe('statistics of meta-training: "exact" linear solves, or "sampled" episodes collected once per policy'),
-    episodes: int.positive().default(20).describe('episodes per policy and task when sampled'),
-  }).default({}),
+  sampledTraining: section({
+    methods: z.array(z.enum(['bomrl-kl', 'bomrl-npg', 'bomrl-pg', 'maml', 'joint'])).default(['bomrl-kl', 'maml']).describe('methods meta-trained a second time with sampled meta-gradients, at the hyperparameter their exact run chose'),
+    episodes: int.positive().default(20).describe('episodes per policy and task in each sampled meta-gradient'),
+  }).default({}).describe('the sampled-statistics comparison (every method is first meta-trained with exact statistics)'),
   evaluation: section({
     episodes: int.positive().default(20).describe('episodes collected by the current policy before each sampled adaptation step'),
   }).default({}),
@@ -88,7 +90,7 @@ export const bomrlSchema = section({
   initScale: num.min(0).default(0.01).describe('std of the shared random initial logits'),
   beta: num.positive().default(5).describe('logit margin of the optimal softmax table theta*_tau used by the task variance'),
   variance: section({
-    steps: int.positive().default(400).describe('Adam steps of the KL task-variance minimization'),
+    steps: int.positive().default(100).describe('Adam steps of the KL task-variance minimization'),
     lr: num.positive().default(0.1).describe('its step size'),
   }).default({}),
 });
@@ -96,7 +98,7 @@ export type BomrlConfig = Resolved<typeof bomrlSchema>;
 export type BomrlOverrides = z.input<typeof bomrlSchema>;
 export const bomrlConfig = resolver('bomrl config', bomrlSchema);
 
-/** Sizes per scale: paper = the authors' task counts, 300 meta-iterations, 10 seeds; quick = a smoke run. */
+/** Sizes per scale: paper = the authors' task counts, 200 meta-iterations, 10 seeds; quick = a smoke run. */
 export function sizes(s: Scale): { config: BomrlOverrides; seeds: number } {
   if (s === 'paper') return { config: {}, seeds: 10 };
   return {
@@ -108,6 +110,8 @@ export function sizes(s: Scale): { config: BomrlOverrides; seeds: number } {
       adaptSteps: 2,
       tuning: { kl: [0.3, 1], npg: [0.3, 1], pg: [0.01, 0.03], maml: [3, 10] },
       variance: { steps: 20 },
+      sampledTraining: { episodes: 5 },
+      evaluation: { episodes: 5 },
     },
     seeds: 2,
   };
@@ -141,6 +145,9 @@ export function drawMaps(cfg: BomrlConfig, dist: DistributionName, rng: Rng): { 
 
 /** A meta-trained (or untrained) starting table and how it adapts. */
 interface Trained {
+  method: Method;
+  /** Statistics of its meta-training. */
+  train: Mode;
   phi: Float64Array;
   /** The hyperparameter kept (lambda or alpha; NaN for joint and random). */
   hyper: number;
@@ -170,51 +177,62 @@ function objective(method: Method, cfg: BomrlConfig, hyper: number, mdps: readon
   return meanJ(mdps, adapted);
 }
 
-/** Meta-train one method with one hyperparameter; curve rows every `logEvery` iterations. */
-function trainOnce(method: Method, cfg: BomrlConfig, hyper: number, train: readonly LakeMdp[], phi0: Float64Array, rng: Rng): { phi: Float64Array; curve: Row[] } {
-  const estimate = cfg.train.mode === 'exact' ? exactEstimator : sampledEstimator(cfg.train.episodes, cfg.lake.horizon, rng);
+/**
+ * Meta-train one method with one hyperparameter; curve rows every `logEvery` iterations:
+ * the mean J of pi_phi on the training tasks and the method's meta-objective (mean J after
+ * one adaptation step), both exact. With exact statistics they come free with the step;
+ * with sampled ones they are computed exactly at the logged iterations (never used for learning).
+ */
+function trainOnce(method: Method, cfg: BomrlConfig, hyper: number, train: readonly LakeMdp[], phi0: Float64Array, estimate: Estimator): { phi: Float64Array; curve: Row[] } {
   const curve: Row[] = [];
-  const log = (iteration: number, phi: Float64Array, residual: number) => {
-    curve.push({ iteration, before: meanJ(train, train.map(() => phi)), objective: objective(method, cfg, hyper, train, phi), residual });
-  };
   if (method === 'random') return { phi: phi0.slice(), curve };
+  const exact = estimate === exactEstimator;
+  const log = (iteration: number, phi: Float64Array, before: number, after: number) => {
+    if (iteration % cfg.logEvery !== 0 && iteration !== cfg.iterations) return;
+    if (!exact || iteration === cfg.iterations) {
+      before = meanJ(train, train.map(() => phi));
+      after = objective(method, cfg, hyper, train, phi);
+    }
+    curve.push({ iteration, before, objective: after });
+  };
+  let phi = phi0.slice();
   if (method === 'joint') {
     let s = jointInit(phi0);
     for (let it = 0; it < cfg.iterations; it++) {
-      if (it % cfg.logEvery === 0) log(it, s.theta, 0);
-      s = jointStep(s, train, cfg.adam, estimate).state;
+      const r = jointStep(s, train, cfg.adam, estimate);
+      log(it, s.theta, r.info.J, r.info.J);
+      s = r.state;
     }
-    log(cfg.iterations, s.theta, 0);
-    return { phi: s.theta, curve };
-  }
-  if (method === 'maml') {
+    phi = s.theta;
+  } else if (method === 'maml') {
     let s = tabularMamlInit(phi0);
     for (let it = 0; it < cfg.iterations; it++) {
-      if (it % cfg.logEvery === 0) log(it, s.phi, 0);
-      s = tabularMamlStep(s, train, { alpha: hyper, adam: cfg.adam }, estimate).state;
+      const r = tabularMamlStep(s, train, { alpha: hyper, adam: cfg.adam }, estimate);
+      log(it, s.phi, r.info.before, r.info.after);
+      s = r.state;
     }
-    log(cfg.iterations, s.phi, 0);
-    return { phi: s.phi, curve };
+    phi = s.phi;
+  } else {
+    const bc = { ...algConfig(cfg, distanceOf[method], hyper), adam: cfg.adam };
+    let s = boMrlInit(phi0);
+    for (let it = 0; it < cfg.iterations; it++) {
+      const r = boMrlStep(s, train, bc, estimate);
+      log(it, s.phi, r.info.before, r.info.after);
+      s = r.state;
+    }
+    phi = s.phi;
   }
-  const bc = { ...algConfig(cfg, distanceOf[method], hyper), adam: cfg.adam };
-  let s = boMrlInit(phi0), residual = 0;
-  for (let it = 0; it < cfg.iterations; it++) {
-    if (it % cfg.logEvery === 0) log(it, s.phi, residual);
-    const r = boMrlStep(s, train, bc, estimate);
-    s = r.state;
-    residual = r.info.residual;
-  }
-  log(cfg.iterations, s.phi, residual);
-  return { phi: s.phi, curve };
+  log(cfg.iterations, phi, NaN, NaN);
+  return { phi, curve };
 }
 
 /**
  * One seed: the five tables.
  *   tasks     {dist, split, task, map, Jstar}
  *   variance  {dist, distance ("kl" | "l2"), variance, Jstar (mean over test tasks)}
- *   training  {dist, method, hyper, chosen, iteration, before, objective, residual}
+ *   training  {dist, method, train ("exact" | "sampled" statistics), hyper, chosen, iteration, before, objective}
  *   tuning    {dist, method, hyper, objective, chosen}
- *   eval      {dist, method, mode, step, task, J, Jstar, gap}
+ *   eval      {dist, method, train, mode ("exact" | "sampled" adaptation), step, task, J, Jstar, gap}
  */
 export function unit(cfg: BomrlConfig, seed: number): Record<string, Row[]> {
   const rng = new Rng(seed);
@@ -226,48 +244,50 @@ export function unit(cfg: BomrlConfig, seed: number): Record<string, Row[]> {
     const optTrain = taskOptima(train, cfg.beta), optTest = taskOptima(test, cfg.beta);
     maps.train.forEach((m, task) => out.tasks.push({ dist, split: 'train', task, map: m.join('/'), Jstar: optTrain[task].J }));
     maps.test.forEach((m, task) => out.tasks.push({ dist, split: 'test', task, map: m.join('/'), Jstar: optTest[task].J }));
-    // l. "task variance": over the test tasks, samples of P(Gamma) the methods never saw
+    // step 1: the task variance over the test tasks (samples of P(Gamma) the methods never saw)
     const meanStar = optTest.reduce((s, o) => s + o.J / optTest.length, 0);
     out.variance.push({ dist, distance: 'kl', variance: klTaskVariance(test, optTest, cfg.variance).value, Jstar: meanStar });
     out.variance.push({ dist, distance: 'l2', variance: l2TaskVariance(optTest), Jstar: meanStar });
 
     const phi0 = randomTable(train[0].S, train[0].A, drng.split(), cfg.initScale);
-    const trained = new Map<Method, Trained>();
-    // BO-MRL (KL) first: joint and random adapt with its lambda.
+    const trained: Trained[] = [];
+    const lambdaOf = (method: Method) => trained.find((t) => t.method === 'bomrl-kl' && t.train === 'exact')?.hyper ?? cfg.tuning.kl[Math.floor(cfg.tuning.kl.length / 2)];
+    const keep = (method: Method, trainMode: Mode, phi: Float64Array, hyper: number) => {
+      const lambda = method in distanceOf ? hyper : lambdaOf(method);
+      const adaptOn = method === 'maml'
+        ? (m: LakeMdp, k: number, e: Estimator) => pgSteps(m, phi, hyper, k, e)
+        : (m: LakeMdp, k: number, e: Estimator) => adaptSteps(m, phi, algConfig(cfg, distanceOf[method] ?? 'kl', lambda), k, e);
+      trained.push({ method, train: trainMode, phi, hyper: method === 'maml' ? hyper : lambda, adaptOn });
+    };
+    // step 2: every method with exact statistics, once per grid value; BO-MRL (KL) first, since
+    // joint and random adapt with its lambda.
     const order = [...cfg.methods].sort((a, b) => Number(b === 'bomrl-kl') - Number(a === 'bomrl-kl'));
     for (const method of order) {
       const mrng = drng.split();
-      let best: { hyper: number; phi: Float64Array; value: number; curve: Row[] } | null = null;
-      const runs: { hyper: number; phi: Float64Array; value: number; curve: Row[] }[] = [];
-      for (const hyper of gridOf(cfg, method)) {
-        const r = trainOnce(method, cfg, hyper, train, phi0, mrng.split());
-        const value = r.curve.length > 0 ? Number(r.curve[r.curve.length - 1].objective) : objective(method, cfg, hyper, train, r.phi);
-        const run = { hyper, phi: r.phi, value, curve: r.curve };
-        runs.push(run);
-        if (!best || value > best.value) best = run;
-      }
+      const runs = gridOf(cfg, method).map((hyper) => ({ hyper, ...trainOnce(method, cfg, hyper, train, phi0, exactEstimator) }));
+      const value = (r: (typeof runs)[number]) => Number(r.curve.length > 0 ? r.curve[r.curve.length - 1].objective : objective(method, cfg, r.hyper, train, r.phi));
+      const best = runs.reduce((a, b) => (value(b) > value(a) ? b : a));
       for (const r of runs) {
-        const chosen = r === best;
-        out.tuning.push({ dist, method, hyper: r.hyper, objective: r.value, chosen });
-        for (const c of r.curve) out.training.push({ dist, method, hyper: r.hyper, chosen, ...c });
+        out.tuning.push({ dist, method, hyper: r.hyper, objective: value(r), chosen: r === best });
+        for (const c of r.curve) out.training.push({ dist, method, train: 'exact', hyper: r.hyper, chosen: r === best, ...c });
       }
-      const lambdaKl = trained.get('bomrl-kl')?.hyper ?? cfg.tuning.kl[Math.floor(cfg.tuning.kl.length / 2)];
-      const phi = best!.phi, hyper = best!.hyper;
-      const adaptOn = method === 'maml'
-        ? (m: LakeMdp, k: number, e: Estimator) => pgSteps(m, phi, hyper, k, e)
-        : (m: LakeMdp, k: number, e: Estimator) => adaptSteps(m, phi, algConfig(cfg, distanceOf[method] ?? 'kl', method in distanceOf ? hyper : lambdaKl), k, e);
-      trained.set(method, { phi, hyper: method in distanceOf || method === 'maml' ? hyper : lambdaKl, adaptOn });
+      keep(method, 'exact', best.phi, best.hyper);
+      // step 3: the sampled-statistics run, at the chosen hyperparameter
+      if ((cfg.sampledTraining.methods as readonly string[]).includes(method)) {
+        const r = trainOnce(method, cfg, best.hyper, train, phi0, sampledEstimator(cfg.sampledTraining.episodes, cfg.lake.horizon, mrng.split()));
+        for (const c of r.curve) out.training.push({ dist, method, train: 'sampled', hyper: best.hyper, chosen: true, ...c });
+        keep(method, 'sampled', r.phi, best.hyper);
+      }
     }
-    // meta-test on the held-out tasks
-    for (const method of cfg.methods) {
-      const t = trained.get(method)!;
+    // step 4: meta-test on the held-out tasks
+    for (const t of trained) {
       for (const mode of MODES) {
         const erng = drng.split();
         test.forEach((m, task) => {
           const estimate = mode === 'exact' ? exactEstimator : sampledEstimator(cfg.evaluation.episodes, cfg.lake.horizon, erng);
           t.adaptOn(m, cfg.adaptSteps, estimate).forEach((theta, step) => {
             const J = exactEstimator(m, theta).J;
-            out.eval.push({ dist, method, mode, step, task, J, Jstar: optTest[task].J, gap: optTest[task].J - J });
+            out.eval.push({ dist, method: t.method, train: t.train, mode, step, task, J, Jstar: optTest[task].J, gap: optTest[task].J - J });
           });
         });
       }
