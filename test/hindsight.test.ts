@@ -1,15 +1,20 @@
 import * as assert from 'assert';
 import { ConfigError } from '../lib/core/config';
+import * as hindsight from '../lib/experiments/hindsight';
+import { HindsightConfig } from '../lib/experiments/hindsight';
+import { algorithm1Pass, reptileMetaIteration } from '../lib/algos/hindsight-maml';
+import { randomDistribution, randomDistributionPair } from '../lib/experiments/hindsight-theory';
 import {
-  adaptationFigure, adaptationQueryFigure, axiomsTable, boundsFigure, boundTightness, bufferTable, describeAxioms, describeBounds,
-  describeEquivalence, describeExperts, describeReplayEffect, describeSiamese, epsilonFigure, equivalenceTable, expertGroupingTable,
-  expertHeatmapFigure, expertMatrices, hindsightConfig, HindsightConfig, hindsightExperiment, hindsightSizes, hindsightUnit, reptileMetaIteration, algorithm1Pass,
-  randomDistribution, randomDistributionPair, replayEffectTable, replayStatsTable, siameseRocFigure, siameseScores, siameseTable,
-  siameseTrainingFigure,
-} from '../lib/experiments/hindsight';
+  axiomsTable, boundsFigure, boundTightness, describeAxioms, describeBounds, describeEquivalence, describeExperts, equivalenceTable,
+  expertGroupingTable, expertHeatmapFigure, expertMatrices,
+} from '../lib/report/hindsight-metrics';
+import {
+  adaptationFigure, adaptationQueryFigure, bufferTable, describeReplayEffect, describeSiamese, epsilonFigure, replayEffectTable, replayStatsTable,
+  siameseRocFigure, siameseScores, siameseTable, siameseTrainingFigure,
+} from '../lib/report/hindsight';
 import { initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
 import { replayInit } from '../lib/algos/hindsight-replay';
-import { Row } from '../lib/experiments/results';
+import { Row } from '../lib/core/row';
 import { Rng } from '../lib/core/rng';
 import { Tables } from '../lib/experiments/runner';
 import { testbed } from '../lib/envs/testbed';
@@ -32,12 +37,12 @@ const withSeed = (t: Tables, seed: number): Tables => Object.fromEntries(Object.
 const n = (v: unknown) => Number(v);
 
 describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
-  const cfg: HindsightConfig = hindsightConfig(TINY);
+  const cfg: HindsightConfig = hindsight.config(TINY);
   // tfjs-using fixtures are computed in a hook, after the root hook has chosen the backend.
   let t0: Tables, t1: Tables, all: Tables;
   before(() => {
-    t0 = hindsightUnit(cfg, 0);
-    t1 = hindsightUnit(cfg, 1);
+    t0 = hindsight.unit(cfg, 0);
+    t1 = hindsight.unit(cfg, 1);
     const a = withSeed(t0, 0), b = withSeed(t1, 1);
     all = Object.fromEntries(Object.keys(a).map((k) => [k, [...a[k], ...b[k]]]));
   });
@@ -125,15 +130,15 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
     });
 
     it('is deterministic for a seed and differs between seeds', () => {
-      assert.deepStrictEqual(hindsightUnit(cfg, 0), t0);
+      assert.deepStrictEqual(hindsight.unit(cfg, 0), t0);
       assert.notDeepStrictEqual(t1.experts, t0.experts);
     });
 
     it('leaks no tfjs tensors', () => {
-      const small = hindsightConfig({ ...TINY, queryTypes: [3], adaptation: { ...TINY.adaptation, arms: ['none', 'siamese'] } });
-      hindsightUnit(small, 2);
+      const small = hindsight.config({ ...TINY, queryTypes: [3], adaptation: { ...TINY.adaptation, arms: ['none', 'siamese'] } });
+      hindsight.unit(small, 2);
       const before = tf.memory().numTensors;
-      hindsightUnit(small, 3);
+      hindsight.unit(small, 3);
       assert.strictEqual(tf.memory().numTensors, before);
     });
   });
@@ -294,14 +299,14 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
 
   describe('config', () => {
     it('resolves the defaults and both sizes, and names every bad field', () => {
-      assert.deepStrictEqual(hindsightConfig(), hindsightExperiment.resolve());
-      for (const s of ['quick', 'paper'] as const) hindsightConfig(hindsightSizes(s).config);
-      assert.ok(hindsightSizes('paper').seeds >= 5);
+      assert.deepStrictEqual(hindsight.config(), hindsight.experiment.resolve());
+      for (const s of ['quick', 'paper'] as const) hindsight.config(hindsight.sizes(s).config);
+      assert.ok(hindsight.sizes('paper').seeds >= 5);
       const bad: [object, RegExp][] = [
         [{ queryTypes: [0, 1, 2, 3] }, /"queryTypes" must leave a support type in the latent group of every query type; group 0 of type 0 has none/],
         [{ queryTypes: [3, 3] }, /"queryTypes" must not repeat a type/],
         [{ queryTypes: [24] }, /"queryTypes" must be a non-empty list of integers in \[0, 23\]/],
-        [{ siamese: { epsilon: 0 } }, /hindsight config: "siamese.epsilon" must be a positive finite number, got 0/],
+        [{ siamese: { epsilon: 0 } }, /hindsight config: "siamese.epsilon" must be a finite number > 0, got 0/],
         [{ siamese: { spec: { inDim: 7 } } }, /"siamese.spec.inDim" must equal the transition feature width 8/],
         [{ siamese: { expertEpisodes: 0, probeEpisodes: 0 } }, /"siamese.expertEpisodes" plus siamese.probeEpisodes must be at least 1/],
         [{ adaptation: { arms: ['siamese'] } }, /"adaptation.arms" must include "none"/],
@@ -309,14 +314,14 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
         [{ adaptation: { K: 1 } }, /"adaptation.K" must be an integer in \[2, 10000\], got 1/],
         [{ equivalence: { insideStart: [1, 1] } }, /"equivalence.insideStart" must lie where the dormant unit fires/],
         [{ equivalence: { dormant: { unit: 2 } } }, /"equivalence.dormant.unit" must be an integer in \[4, 67\], got 2/],
-        [{ experts: { updates: 0 } }, /"experts.updates" must be a positive integer, got 0/],
-        [{ meta: { reptile: { epsilon: 2 } } }, /hindsight config meta.reptile: "epsilon" must be a number in \[0, 1\], got 2/],
+        [{ experts: { updates: 0 } }, /"experts.updates" must be an integer > 0, got 0/],
+        [{ meta: { reptile: { epsilon: 2 } } }, /hindsight config meta.reptile: "epsilon" must be a finite number in \[0, 1\], got 2/],
         [{ theory: { policies: 2 } }, /"theory.policies" must be an integer in \[3, 200\], got 2/],
         [{ meta: { learners: ['reptile', 'fomaml'] } }, /"meta.learners\[1\]" must be one of "reptile", "maml", got "fomaml"/],
         [{ meta: { maml: { innerSteps: 2 } } }, /"meta.maml.innerSteps" must be 1: Alg. 1, l.7 takes one gradient step, got 2/],
         [{ bogus: 1 }, /"bogus" is not a known setting/],
       ];
-      for (const [overrides, message] of bad) assert.throws(() => hindsightConfig(overrides as never), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(overrides));
+      for (const [overrides, message] of bad) assert.throws(() => hindsight.config(overrides as never), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(overrides));
     });
   });
 });

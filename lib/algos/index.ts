@@ -8,6 +8,7 @@ export * as joint from './joint';
 export * as bandit from './bandit';
 export * as adaptation from './adaptation';
 export * as hindsightReplay from './hindsight-replay';
+export * as hindsightMaml from './hindsight-maml';
 export * as tabular from './tabular';
 export * as tabularEstimates from './tabular-estimates';
 export * as boMrl from './bo-mrl';

@@ -8,4 +8,5 @@ export * from './progress';
 export * from './scale';
 export * from './row';
 export * from './schema';
+export * from './pairs';
 export * as linalg from './linalg';
