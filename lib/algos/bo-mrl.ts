@@ -51,7 +51,7 @@
  */
 import { adamInit, adamSchema, adamStep, AdamState } from '../core/adam';
 import { solve } from '../core/linalg';
-import { int, num, Resolved, resolver, section, z } from '../core/schema';
+import { int, num, Resolved, resolver, section, withDefaults, z } from '../core/schema';
 import { LakeMdp } from '../envs/lake';
 import { tableProbs } from '../policies/softmax-table';
 import { Estimator, PolicyStats } from './tabular-estimates';
@@ -66,7 +66,7 @@ export const boMrlSchema = section({
     steps: int.min(0).default(0).describe('KL case: 0 = the exact per-state argmax (closed form); > 0 = that many gradient steps from phi on the one-time data (the paper\'s practical solver)'),
     lr: num.positive().default(1).describe('inner step size eta: theta_s += eta / lambda * grad_theta_s of the per-state objective'),
   }).default({}).describe('the KL case\'s inner solver'),
-  adam: adamSchema.default({ lr: 0.1 }).describe('outer (meta) optimizer, ascent on the meta-objective'),
+  adam: withDefaults(adamSchema, { lr: 0.1 }).default({}).describe('outer (meta) optimizer, ascent on the meta-objective'),
 });
 export type BoMrlConfig = Resolved<typeof boMrlSchema>;
 export const boMrlConfig = resolver('bo-mrl config', boMrlSchema);

@@ -25,14 +25,14 @@
  * NeurIPS 2024 (the slides' "Example: MAML").
  */
 import { adamInit, adamSchema, adamStep, AdamState } from '../core/adam';
-import { num, Resolved, resolver, section } from '../core/schema';
+import { num, Resolved, resolver, section, withDefaults } from '../core/schema';
 import { LakeMdp } from '../envs/lake';
 import { pgDataVjp, pgDirectVjp } from './bo-mrl';
 import { Estimator } from './tabular-estimates';
 
 export const tabularMamlSchema = section({
   alpha: num.positive().default(1).describe('inner policy-gradient step size alpha'),
-  adam: adamSchema.default({ lr: 0.1 }).describe('outer (meta) optimizer, ascent'),
+  adam: withDefaults(adamSchema, { lr: 0.1 }).default({}).describe('outer (meta) optimizer, ascent'),
 });
 export type TabularMamlConfig = Resolved<typeof tabularMamlSchema>;
 export const tabularMamlConfig = resolver('tabular maml config', tabularMamlSchema);

@@ -29,7 +29,7 @@ import { adamSchema } from '../core/adam';
 import { Rng } from '../core/rng';
 import { Row } from '../core/row';
 import { Scale } from '../core/scale';
-import { int, num, Resolved, resolver, section, z } from '../core/schema';
+import { int, num, Overrides, Resolved, resolver, section, withDefaults, z } from '../core/schema';
 import { holeMapSchema, lakeMdp, LakeMdp, lakeSchema, penaltyMapSchema, randomHoleMap, randomPenaltyMap } from '../envs/lake';
 import { randomTable } from '../policies/softmax-table';
 import { adapt, adaptSteps, AlgConfig, boMrlInit, boMrlStep, Distance } from '../algos/bo-mrl';
@@ -48,7 +48,7 @@ export type Mode = (typeof MODES)[number];
 
 const grid = (values: number[], what: string) => z.array(num.positive()).min(1).default(values).describe(what);
 
-export const bomrlSchema = section({
+export const schema = section({
   lake: lakeSchema.default({}).describe('the lake: discount, episode length, rewards'),
   high: section({
     train: int.positive().default(10).describe('training maps (authors: 10)'),
@@ -86,7 +86,7 @@ export const bomrlSchema = section({
     steps: int.min(0).default(0).describe('KL case: 0 = the exact per-state argmax; > 0 = that many inner gradient steps (the paper\'s solver)'),
     lr: num.positive().default(1).describe('inner step size eta'),
   }).default({}),
-  adam: adamSchema.default({ lr: 0.1 }).describe('outer optimizer of every method'),
+  adam: withDefaults(adamSchema, { lr: 0.1 }).default({}).describe('outer optimizer of every method'),
   initScale: num.min(0).default(0.01).describe('std of the shared random initial logits'),
   beta: num.positive().default(5).describe('logit margin of the optimal softmax table theta*_tau used by the task variance'),
   variance: section({
@@ -94,9 +94,10 @@ export const bomrlSchema = section({
     lr: num.positive().default(0.1).describe('its step size'),
   }).default({}),
 });
-export type BomrlConfig = Resolved<typeof bomrlSchema>;
-export type BomrlOverrides = z.input<typeof bomrlSchema>;
-export const bomrlConfig = resolver('bomrl config', bomrlSchema);
+export type BomrlConfig = Resolved<typeof schema>;
+export type BomrlOverrides = Overrides<typeof schema>;
+/** Check overrides and fill in the defaults; errors name the field. */
+export const config = resolver('bomrl config', schema);
 
 /** Sizes per scale: paper = the authors' task counts, 200 meta-iterations, 10 seeds; quick = a smoke run. */
 export function sizes(s: Scale): { config: BomrlOverrides; seeds: number } {
@@ -116,16 +117,6 @@ export function sizes(s: Scale): { config: BomrlOverrides; seeds: number } {
     seeds: 2,
   };
 }
-
-/** Labels in the notebook's words. */
-export const METHOD_LABELS: Record<Method, string> = {
-  'bomrl-kl': 'BO-MRL (KL, PPO-like)',
-  'bomrl-npg': 'BO-MRL (NPG)',
-  'bomrl-pg': 'BO-MRL (PG, ||phi - theta||^2)',
-  maml: 'MAML',
-  joint: 'joint training',
-  random: 'random init',
-};
 
 const distanceOf: Record<string, Distance> = { 'bomrl-kl': 'kl', 'bomrl-npg': 'npg', 'bomrl-pg': 'pg' };
 
@@ -301,6 +292,6 @@ export const experiment: Experiment<BomrlConfig> = {
   version: 1,
   module: __filename,
   exportName: 'experiment',
-  resolve: (o) => bomrlConfig(o as BomrlOverrides),
+  resolve: config,
   unit,
 };
