@@ -15,3 +15,4 @@ export * as boMrl from './bo-mrl';
 export * as boMrlTheory from './bo-mrl-theory';
 export * as tabularMaml from './tabular-maml';
 export * as tabularJoint from './tabular-joint';
+export * as boMrlPpo from './bo-mrl-ppo';
