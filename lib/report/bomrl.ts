@@ -178,6 +178,27 @@ export function tuningTable(tuningRows: readonly Row[]): Row[] {
   return out;
 }
 
+/**
+ * One sentence on the tuning: how often the kept value lies at an end of its grid (a sign
+ * that the grid, not the method, decided), and how flat the training objective is across the grid.
+ */
+export function describeTuning(tuningRows: readonly Row[]): string {
+  let atEnd = 0, total = 0;
+  const spreads: number[] = [];
+  for (const [, rows] of groups(tuningRows.filter((r) => r.method !== 'joint' && r.method !== 'random'), ['seed', 'dist', 'method'])) {
+    const grid = [...new Set(rows.map((r) => Number(r.hyper)))].sort((a, b) => a - b);
+    if (grid.length < 2) continue;
+    const kept = rows.find((r) => r.chosen === true);
+    if (!kept) continue;
+    total++;
+    if (Number(kept.hyper) === grid[0] || Number(kept.hyper) === grid[grid.length - 1]) atEnd++;
+    const values = rows.map((r) => Number(r.objective));
+    spreads.push(Math.max(...values) - Math.min(...values));
+  }
+  if (total === 0) return 'No method had more than one value to choose from.';
+  return `In ${atEnd} of ${total} (seed, distribution, method) tunings the kept value is at an end of its grid; the training objective varies across a grid by ${intervalOf(spreads)} (max minus min, mean over tunings).`;
+}
+
 function groups(rows: readonly Row[], keys: readonly string[]): Map<string, Row[]> {
   const out = new Map<string, Row[]>();
   for (const r of rows) {
