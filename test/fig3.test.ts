@@ -20,7 +20,7 @@ describe('Figure 3 experiment', () => {
   });
 
   it('rejects a training type outside the population and unknown settings', () => {
-    assert.throws(() => fig3.config({ trainType: 24 }), /fig3 config: "trainType" must be an integer in \[0, 23\], got 24/);
+    assert.throws(() => fig3.config({ trainType: 24 }), /fig3 config: "trainType" must be a type index in \[0, 23\], got 24/);
     assert.throws(() => fig3.config({ update: 3 } as never), /"update" is not a known setting/);
   });
 });

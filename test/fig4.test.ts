@@ -58,11 +58,11 @@ describe('Figure 4 pipeline', () => {
   });
 
   it('names the missing piece when saved rows are incomplete', () => {
-    assert.throws(() => matricesFromRows(rows.slice(1)), /divergence rows of seed 0, update 0, estimator literal: 275 pairs, expected 276 for 24 types/);
+    assert.throws(() => matricesFromRows(rows.slice(1)), /divergence rows of seed 0, update 0, estimator literal: 275 pairs, expected 276 for 24 items/);
   });
 
   it('rejects bad settings naming the field', () => {
-    assert.throws(() => fig4.config({ checkpoints: [0, 50] }), /fig4 config: "checkpoints" must be a non-empty list of integers in \[0, 40\]/);
+    assert.throws(() => fig4.config({ checkpoints: [0, 50] }), /fig4 config: "checkpoints\[1\]" must be at most updates \(40\), got 50/);
     assert.throws(() => fig4.config({ estimators: ['literal', 'kl' as never] }), /"estimators\[1\]" must be one of "literal", "policy", "occupancy", got "kl"/);
     assert.throws(() => fig4.config({ checkpoints: [5, 5] }), /"checkpoints" must increase strictly/);
   });

@@ -78,7 +78,7 @@ describe('figure builders', () => {
     assert.deepStrictEqual(f.data[1].y, [1, 11]);
     // The band spans the 95% t-interval: 1 ± t(2) * sd / sqrt(3) with sd = 1.
     const h = 4.303 / Math.sqrt(3);
-    assert.deepStrictEqual((f.data[0].y as number[]).map((v) => +v.toFixed(9)), [11 + h, 1 + h, 1 - h, 11 - h].map((v) => +v.toFixed(9)));
+    assert.deepStrictEqual((f.data[0].y as number[]).map((v) => +v.toFixed(9)), [1 + h, 11 + h, 11 - h, 1 - h].map((v) => +v.toFixed(9)));
   });
 
   it('draws one band per group, summarising each group over its rows', () => {
