@@ -9,8 +9,10 @@
  *   1. tasks: `train` + `test` maps; J*_tau by value iteration; the task variance (both distances);
  *   2. every method is meta-trained on the training tasks, from one shared random table,
  *      once per value of its tuning grid (BO-MRL: lambda; MAML: its step size alpha; the
- *      grids have the same length, so the same tuning budget); the value with the best
- *      final meta-objective on the training tasks (exact) is kept;
+ *      grids have the same length, so the same tuning budget); the value kept maximizes the
+ *      mean exact J on the training tasks after one adaptation step computed from
+ *      `evaluation.episodes` sampled episodes (`tuning.criterion` "sampled", the deployed
+ *      setting) or from exact statistics ("exact");
  *   3. the methods of `sampledTraining` are meta-trained once more with sampled meta-gradients
  *      (episodes collected once per policy, as in the paper) at the value kept in step 2;
  *   4. each kept meta-policy is adapted on every test task for `adaptSteps` steps, with exact
@@ -76,6 +78,8 @@ export const schema = section({
     npg: grid([0.03, 0.1, 0.3, 1, 3], 'lambda grid of BO-MRL with the NPG distance'),
     pg: grid([0.001, 0.003, 0.01, 0.03, 0.1], 'lambda grid of BO-MRL with the PG distance'),
     maml: grid([1, 3, 10, 30, 100], 'step-size grid of MAML (same length: the same tuning budget)'),
+    criterion: z.enum(MODES).default('sampled').describe('the value kept maximizes the mean exact J on the training tasks after one adaptation step with "sampled" statistics (evaluation.episodes episodes, as deployed) or with "exact" ones (which favours the greediest step)'),
+    repeats: int.positive().default(5).describe('sampled criterion: independent adaptations per training task averaged'),
   }).default({}).superRefine((t, ctx) => {
     const n = t.kl.length;
     for (const k of ['npg', 'pg', 'maml'] as const) {
@@ -157,10 +161,13 @@ function meanJ(mdps: readonly LakeMdp[], thetas: readonly Float64Array[]): numbe
   return s / mdps.length;
 }
 
-/** The method's own meta-objective on the tasks, exactly: mean J after one adaptation step. */
-function objective(method: Method, cfg: BomrlConfig, hyper: number, mdps: readonly LakeMdp[], phi: Float64Array): number {
+/**
+ * The method's own meta-objective on the tasks: mean exact J after one adaptation step,
+ * the step computed from `estimate` (exact statistics by default).
+ */
+function objective(method: Method, cfg: BomrlConfig, hyper: number, mdps: readonly LakeMdp[], phi: Float64Array, estimate: Estimator = exactEstimator): number {
   const adapted = mdps.map((m) => {
-    const st = exactEstimator(m, phi);
+    const st = estimate(m, phi);
     if (method === 'maml') return pgStep(phi, st.gradient, hyper);
     if (method in distanceOf) return adapt(phi, st, algConfig(cfg, distanceOf[method], hyper), m.A).theta;
     return phi;
@@ -222,7 +229,7 @@ function trainOnce(method: Method, cfg: BomrlConfig, hyper: number, train: reado
  *   tasks     {dist, split, task, map, Jstar}
  *   variance  {dist, distance ("kl" | "l2"), variance, Jstar (mean over test tasks)}
  *   training  {dist, method, train ("exact" | "sampled" statistics), hyper, chosen, iteration, before, objective}
- *   tuning    {dist, method, hyper, objective, chosen}
+ *   tuning    {dist, method, hyper, objective (exact one-step J on the training tasks), criterion (what the choice maximizes), chosen}
  *   eval      {dist, method, train, mode ("exact" | "sampled" adaptation), step, task, J, Jstar, gap}
  */
 export function unit(cfg: BomrlConfig, seed: number): Record<string, Row[]> {
@@ -256,10 +263,18 @@ export function unit(cfg: BomrlConfig, seed: number): Record<string, Row[]> {
     for (const method of order) {
       const mrng = drng.split();
       const runs = gridOf(cfg, method).map((hyper) => ({ hyper, ...trainOnce(method, cfg, hyper, train, phi0, exactEstimator) }));
-      const value = (r: (typeof runs)[number]) => Number(r.curve.length > 0 ? r.curve[r.curve.length - 1].objective : objective(method, cfg, r.hyper, train, r.phi));
-      const best = runs.reduce((a, b) => (value(b) > value(a) ? b : a));
+      const exactValue = (r: (typeof runs)[number]) => Number(r.curve.length > 0 ? r.curve[r.curve.length - 1].objective : objective(method, cfg, r.hyper, train, r.phi));
+      const trng = mrng.split();
+      const criterion = new Map(runs.map((r) => {
+        if (cfg.tuning.criterion === 'exact') return [r, exactValue(r)];
+        const estimate = sampledEstimator(cfg.evaluation.episodes, cfg.lake.horizon, trng);
+        let v = 0;
+        for (let k = 0; k < cfg.tuning.repeats; k++) v += objective(method, cfg, r.hyper, train, r.phi, estimate) / cfg.tuning.repeats;
+        return [r, v];
+      }));
+      const best = runs.reduce((a, b) => (criterion.get(b)! > criterion.get(a)! ? b : a));
       for (const r of runs) {
-        out.tuning.push({ dist, method, hyper: r.hyper, objective: value(r), chosen: r === best });
+        out.tuning.push({ dist, method, hyper: r.hyper, objective: exactValue(r), criterion: criterion.get(r)!, chosen: r === best });
         for (const c of r.curve) out.training.push({ dist, method, train: 'exact', hyper: r.hyper, chosen: r === best, ...c });
       }
       keep(method, 'exact', best.phi, best.hyper);
