@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import * as bomrl from '../lib/experiments/bomrl';
-import { describeClaims, gapFigure, samplingTable, settingTable, stepTable, tasksFigure, trainingFigure, tuningTable, varianceTable } from '../lib/report/bomrl';
+import { describeClaims, describeTuning, gapFigure, samplingTable, settingTable, stepTable, tasksFigure, trainingFigure, tuningTable, varianceTable } from '../lib/report/bomrl';
 import { Row } from '../lib/core/row';
 import { hasPath } from '../lib/envs/lake';
 
@@ -30,7 +30,8 @@ describe('BO-MRL optimality-gap experiment', () => {
       assert.ok(Number.isFinite(r.J as number) && (r.gap as number) >= -1e-9, `J ${r.J} at most J* ${r.Jstar}`);
       assert.ok(Math.abs((r.Jstar as number) - (r.J as number) - (r.gap as number)) < 1e-12);
     }
-    // every grid value is trained, exactly one kept per (distribution, method)
+    // every grid value is trained, exactly one kept per (distribution, method), by the sampled criterion
+    for (const r of t.tuning.filter((r) => r.method !== 'joint' && r.method !== 'random')) assert.ok(Number.isFinite(r.criterion as number));
     assert.strictEqual(t.tuning.filter((r) => r.method === 'bomrl-kl').length, 2 * 2);
     for (const dist of ['high', 'low']) for (const m of bomrl.METHODS) assert.strictEqual(t.tuning.filter((r) => r.dist === dist && r.method === m && r.chosen).length, 1);
     assert.deepStrictEqual([...new Set(t.training.map((r) => r.iteration))], [0, 1, 2, 3]);
@@ -63,6 +64,7 @@ describe('BO-MRL optimality-gap experiment', () => {
     assert.strictEqual(varianceTable(variance, evalRows, tiny.adaptSteps).length, 2);
     assert.strictEqual(samplingTable(evalRows).length, 2 * 2 * 2);
     assert.ok(settingTable(tiny, 2).length >= 8);
+    assert.match(describeTuning([...withSeed(t.tuning, 0), ...withSeed(t1.tuning, 1)]), /^In \d+ of 16 \(seed, distribution, method\) tunings the kept value is at an end of its grid/);
     const lines = describeClaims(evalRows, variance, tiny);
     assert.ok(lines.some((l) => /^Claim 1, BO-MRL above MAML after one adaptation step: holds in \d+ of 12 paired comparisons/.test(l)), lines.join('\n'));
     assert.ok(lines.some((l) => /^Claim 2, .* for \d+ of 12 BO-MRL curves/.test(l)));

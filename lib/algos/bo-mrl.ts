@@ -16,9 +16,9 @@
  *        (A = Q - V; any per-state constant is the same policy);
  *   pg   D^2 = ||phi - theta||^2 with the expectation to first order -> policy gradient;
  *        closed form theta = phi + nu(s) pi_phi(a|s) A(s,a) / (2 lambda) = phi + (1-gamma)/(2 lambda) grad J.
- * Note: the issue that commissioned this file writes the PG case as "theta = phi + Q/lambda
- * per state"; for a softmax table that update is the NPG case above, and the PG case is
- * the policy-gradient step. Both are implemented and tested against gradient steps.
+ * Note: the per-state update theta = phi + Q / lambda (any per-state constant aside) is the
+ * NPG case for a softmax table, not the PG case; the PG case is the policy-gradient step
+ * above. Both closed forms are tested against many small gradient steps on their objectives.
  *
  * Algorithm 1 (BO-MRL, the slides' bilevel optimization; one meta-iteration per `step`):
  *   1: input: meta-parameter phi_0, lambda, distance D, meta step size (Adam)
