@@ -2,4 +2,5 @@
 export * as particle from './particle';
 export * as testbed from './testbed';
 export * as pointNav from './point-nav';
+export * as navTasks from './nav-tasks';
 export * as lake from './lake';
