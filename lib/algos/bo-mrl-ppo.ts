@@ -63,26 +63,46 @@ function negObjective(theta: TF.Tensor1D, states: TF.Tensor2D, actions: TF.Tenso
 }
 
 /**
+ * L(theta) of Alg on fixed one-time data, as a function of theta: the data's tensors are
+ * made once (call `dispose` when done).
+ */
+function objectiveOn(phi: Float32Array, samples: StepSamples, lambda: number, spec: PolicySpec): { at(theta: Float32Array): { value: number; grad: Float32Array }; dispose(): void } {
+  const N = samples.actions.length, A = spec.nActions;
+  if (N === 0) return { at: (theta) => ({ value: 0, grad: new Float32Array(theta.length) }), dispose: () => undefined };
+  const pPhi = actionProbs(phi, samples.states, spec);
+  const data = tf.tidy(() => ({
+    states: tf.tensor2d(samples.states, [N, spec.obsDim]),
+    actions: tf.oneHot(tf.tensor1d(samples.actions, 'int32'), A).toFloat() as TF.Tensor2D,
+    adv: tf.tensor1d(samples.advantages),
+    pp: tf.tensor2d(Float32Array.from(pPhi), [N, A]),
+    lp: tf.tensor2d(Float32Array.from(pPhi, (p) => Math.log(Math.max(p, 1e-30))), [N, A]),
+  }));
+  return {
+    at(theta) {
+      const [g, l] = tf.tidy(() => {
+        const { value, grad } = tf.valueAndGrad((th: TF.Tensor1D) => negObjective(th, data.states, data.actions, data.adv, data.lp, data.pp, lambda, spec))(tf.tensor1d(theta));
+        return [grad, value];
+      });
+      const grad = (g.dataSync() as Float32Array).map((x) => -x);
+      const value = -l.dataSync()[0];
+      tf.dispose([g, l]);
+      return { value, grad };
+    },
+    dispose: () => tf.dispose(Object.values(data)),
+  };
+}
+
+/**
  * L(theta) of Alg on the one-time data and its gradient in theta (tfjs, first derivatives).
  * @param phi the policy that collected `samples` (pi_phi in the ratio and the KL)
  */
 export function ppoObjective(theta: Float32Array, phi: Float32Array, samples: StepSamples, lambda: number, spec: PolicySpec): { value: number; grad: Float32Array } {
-  const N = samples.actions.length, A = spec.nActions;
-  if (N === 0) return { value: 0, grad: new Float32Array(theta.length) };
-  const pPhi = actionProbs(phi, samples.states, spec);
-  const [g, l] = tf.tidy(() => {
-    const states = tf.tensor2d(samples.states, [N, spec.obsDim]);
-    const actions = tf.oneHot(tf.tensor1d(samples.actions, 'int32'), A).toFloat() as TF.Tensor2D;
-    const adv = tf.tensor1d(samples.advantages);
-    const pp = tf.tensor2d(Float32Array.from(pPhi), [N, A]);
-    const lp = tf.tensor2d(Float32Array.from(pPhi, (p) => Math.log(Math.max(p, 1e-30))), [N, A]);
-    const { value, grad } = tf.valueAndGrad((th: TF.Tensor1D) => negObjective(th, states, actions, adv, lp, pp, lambda, spec))(tf.tensor1d(theta));
-    return [grad, value];
-  });
-  const grad = (g.dataSync() as Float32Array).map((x) => -x);
-  const value = -l.dataSync()[0];
-  tf.dispose([g, l]);
-  return { value, grad };
+  const f = objectiveOn(phi, samples, lambda, spec);
+  try {
+    return f.at(theta);
+  } finally {
+    f.dispose();
+  }
 }
 
 /** What Alg returns on one batch. */
@@ -98,15 +118,20 @@ export interface PpoAdapted {
  * pi_phi), by `inner.steps` Adam steps from phi (ascent on L). Pure: phi is not modified.
  */
 export function ppoAdapt(phi: Float32Array, samples: StepSamples, cfg: Pick<BoMrlPpoConfig, 'lambda' | 'inner'>, spec: PolicySpec): PpoAdapted {
-  let theta = phi.slice(), adam = adamInit(phi.length), before = 0;
-  for (let k = 0; k < cfg.inner.steps; k++) {
-    const { value, grad } = ppoObjective(theta, phi, samples, cfg.lambda, spec);
-    if (k === 0) before = value;
-    const next = adamStep(theta, grad.map((x) => -x), adam, { ...INNER_ADAM, lr: cfg.inner.lr });
-    theta = next.theta;
-    adam = next.state;
+  const f = objectiveOn(phi, samples, cfg.lambda, spec);
+  try {
+    let theta = phi.slice(), adam = adamInit(phi.length), before = 0;
+    for (let k = 0; k < cfg.inner.steps; k++) {
+      const { value, grad } = f.at(theta);
+      if (k === 0) before = value;
+      const next = adamStep(theta, grad.map((x) => -x), adam, { ...INNER_ADAM, lr: cfg.inner.lr });
+      theta = next.theta;
+      adam = next.state;
+    }
+    return { theta, before, after: f.at(theta).value };
+  } finally {
+    f.dispose();
   }
-  return { theta, before, after: ppoObjective(theta, phi, samples, cfg.lambda, spec).value };
 }
 
 /** Alg on a batch of episodes collected by pi_phi (advantages from vpg.ts). */
