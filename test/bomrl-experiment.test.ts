@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import * as bomrl from '../lib/experiments/bomrl';
-import { describeClaims, describeTuning, gapFigure, samplingTable, settingTable, stepTable, tasksFigure, trainingFigure, tuningTable, varianceTable } from '../lib/report/bomrl';
+import { describeClaims, describeSampling, describeTuning, gapFigure, samplingTable, settingTable, stepTable, tasksFigure, trainingFigure, tuningTable, varianceTable } from '../lib/report/bomrl';
 import { Row } from '../lib/core/row';
 import { hasPath } from '../lib/envs/lake';
 
@@ -63,6 +63,7 @@ describe('BO-MRL optimality-gap experiment', () => {
     assert.strictEqual(tuningTable([...withSeed(t.tuning, 0), ...withSeed(t1.tuning, 1)]).length, 2 * 4);
     assert.strictEqual(varianceTable(variance, evalRows, tiny.adaptSteps).length, 2);
     assert.strictEqual(samplingTable(evalRows).length, 2 * 2 * 2);
+    assert.strictEqual(describeSampling(evalRows, tiny).length, 2 * 2);
     assert.ok(settingTable(tiny, 2).length >= 8);
     assert.match(describeTuning([...withSeed(t.tuning, 0), ...withSeed(t1.tuning, 1)]), /^In \d+ of 16 \(seed, distribution, method\) tunings the kept value is at an end of its grid/);
     const lines = describeClaims(evalRows, variance, tiny);

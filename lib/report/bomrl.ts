@@ -250,6 +250,24 @@ export function samplingTable(evalRows: readonly Row[]): Row[] {
   return out;
 }
 
+/** One sentence per (distribution, method): what meta-training with sampled instead of exact statistics changed after one step. */
+export function describeSampling(evalRows: readonly Row[], cfg: Pick<BomrlConfig, 'evaluation'>): string[] {
+  const means = pick(seedMeans(evalRows), { step: 1 });
+  const methods = [...new Set(evalRows.filter((r) => r.train === 'sampled').map((r) => String(r.method)))] as Method[];
+  const lines: string[] = [];
+  for (const dist of ['high', 'low'] as const) {
+    for (const method of methods) {
+      const parts = (['exact', 'sampled'] as const).map((mode) => {
+        const c = pairedComparison(bySeed(pick(means, { dist, method, mode, train: 'sampled' }), 'J'), bySeed(pick(means, { dist, method, mode, train: 'exact' }), 'J'));
+        const word = c.verdict === 'loses' ? 'lower' : c.verdict === 'wins' ? 'higher' : 'not distinguishable';
+        return `adapting with ${modeLabel(mode, cfg)}: ${formatInterval(c)} (${word})`;
+      });
+      lines.push(`${dist} variance, ${METHOD_LABELS[method]}: J after one step, meta-trained with sampled minus with exact statistics, ${parts.join('; ')}.`);
+    }
+  }
+  return lines;
+}
+
 function verdictWord(v: Verdict, holds: 'wins' | 'loses'): string {
   if (v === 'ties') return 'inconclusive (the 95% interval contains 0)';
   return v === holds ? 'holds' : 'does not hold (the difference has the other sign)';
