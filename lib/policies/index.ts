@@ -9,5 +9,6 @@ export * as contextEncoder from './context-encoder';
 export * as gaussianMlp from './gaussian-mlp';
 export * as condition from './condition';
 export * as navRollout from './nav-rollout';
+export * as softmaxTable from './softmax-table';
 export * as recurrentSoftmax from './recurrent-softmax';
 export * as trials from './trials';

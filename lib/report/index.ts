@@ -11,4 +11,5 @@ export * as hindsightMetrics from './hindsight-metrics';
 export * as hindsight from './hindsight';
 export * as diayn from './diayn';
 export * as pearl from './pearl';
+export * as bomrl from './bomrl';
 export * as rl2 from './rl2';
