@@ -68,7 +68,7 @@ describe('run size switch', () => {
   it('defaults to the paper scale and names LAB_SCALE when the value is wrong', () => {
     assert.strictEqual(scale({}), 'paper');
     assert.strictEqual(scale({ LAB_SCALE: 'quick' }), 'quick');
-    assert.throws(() => scale({ LAB_SCALE: 'fast' }), /LAB_SCALE: expected "quick" or "paper", got "fast"/);
+    assert.throws(() => scale({ LAB_SCALE: 'fast' }), /LAB_SCALE: expected one of quick, paper, got "fast"/);
   });
 });
 

@@ -30,6 +30,7 @@ import { reptileConfig, ReptileConfig, REPTILE_DEFAULTS, reptileIteration } from
 import { Row } from './results';
 import { Rng } from '../core/rng';
 import { Experiment, Tables } from './runner';
+import { TablesOf } from './tables';
 import { Scale } from '../core/scale';
 import { formatInterval, meanBy, pairedComparison, summarize } from '../core/stats';
 import { DEFAULT_QUERY_TYPES, Testbed, testbed, testbedConfig, TestbedConfig, TESTBED_DEFAULTS } from '../envs/testbed';
@@ -225,19 +226,25 @@ export function fig1Unit(cfg: Fig1Config, seed: number): Tables {
       }
     }
   }
-  const tables: Tables = { eval: evalRows };
-  if (training.length > 0) tables.training = training;
-  if (medoidRows.length > 0) tables.medoids = medoidRows;
-  return tables;
+  return { eval: evalRows, training, medoids: medoidRows };
 }
 
-export const fig1Experiment: Experiment<Fig1Config> = {
+/** Fig. 1's tables: evaluation returns while fine-tuning, meta-training returns, CAML's medoids. */
+export const FIG1_TABLES = {
+  eval: {
+    method: 'string', query: 'int', queryLatent: 'int', init: 'int', update: 'int', episodesUsed: 'int',
+    episode: 'int', return: 'float', endX: 'float', endY: 'float',
+  },
+  training: { method: 'string', iteration: 'int', type: 'int', return: 'float' },
+  medoids: { method: 'string', clustering: 'int', iteration: 'int', slot: 'int', type: 'int', latent: 'int', savedAt: 'int' },
+} as const;
+
+export const fig1Experiment: Experiment<Fig1Config, typeof FIG1_TABLES> = {
   name: 'fig1-adaptation',
   version: 1,
-  module: __filename,
-  exportName: 'fig1Experiment',
+  tables: FIG1_TABLES,
   resolve: fig1Config,
-  unit: fig1Unit,
+  unit: (cfg, seed) => fig1Unit(cfg, seed) as unknown as TablesOf<typeof FIG1_TABLES>,
 };
 
 // ---------------------------------------------------------------------------------

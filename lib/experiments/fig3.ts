@@ -61,8 +61,8 @@ export function fig3Sizes(s: Scale): { config: DeepPartial<Fig3Config>; seeds: n
   return s === 'paper' ? { config: { updates: 100 }, seeds: 5 } : { config: { updates: 4 }, seeds: 2 };
 }
 
-/** One seed: train a fresh policy on `trainType`; rows {update, return}. */
-export function fig3Unit(cfg: Fig3Config, seed: number): Row[] {
+/** One seed: train a fresh policy on `trainType`; rows {update, type, latent, return}. */
+export function fig3Unit(cfg: Fig3Config, seed: number): { update: number; type: number; latent: number; return: number }[] {
   const bed = testbed(cfg.testbed);
   const rng = new Rng(seed);
   const theta0 = initParams(PAPER_POLICY, rng.split(), cfg.init);
@@ -70,13 +70,17 @@ export function fig3Unit(cfg: Fig3Config, seed: number): Row[] {
   return curves[0].map((r, update) => ({ update, type: cfg.trainType, latent: bed.types[cfg.trainType].latent, return: r }));
 }
 
-export const fig3Training: Experiment<Fig3Config> = {
+/** Fig. 3's table: the return after each update. */
+export const FIG3_TABLES = {
+  rows: { update: 'int', type: 'int', latent: 'int', return: 'float' },
+} as const;
+
+export const fig3Training: Experiment<Fig3Config, typeof FIG3_TABLES> = {
   name: 'fig3-vpg',
   version: 1,
-  module: __filename,
-  exportName: 'fig3Training',
+  tables: FIG3_TABLES,
   resolve: fig3Config,
-  unit: fig3Unit,
+  unit: (cfg, seed) => ({ rows: fig3Unit(cfg, seed) }),
 };
 
 /**

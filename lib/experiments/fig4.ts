@@ -28,6 +28,7 @@ import { Row } from './results';
 import { Rng } from '../core/rng';
 import { rolloutPaired } from '../policies/rollout';
 import { Experiment, Tables } from './runner';
+import { TablesOf } from './tables';
 import { Scale } from '../core/scale';
 import { describeChange, formatInterval, meanBy, summarize } from '../core/stats';
 import { testbed, testbedConfig, TestbedConfig, TESTBED_DEFAULTS } from '../envs/testbed';
@@ -126,13 +127,18 @@ export function fig4Unit(cfg: Fig4Config, seed: number): Tables {
   return { divergence, training };
 }
 
-export const fig4Experiment: Experiment<Fig4Config> = {
+/** Fig. 4's tables: divergence estimates per checkpoint, and the training returns. */
+export const FIG4_TABLES = {
+  divergence: { update: 'int', estimator: 'string', i: 'int', j: 'int', latentI: 'int', latentJ: 'int', divergence: 'float' },
+  training: { update: 'int', type: 'int', latent: 'int', return: 'float' },
+} as const;
+
+export const fig4Experiment: Experiment<Fig4Config, typeof FIG4_TABLES> = {
   name: 'fig4-divergence',
   version: 1,
-  module: __filename,
-  exportName: 'fig4Experiment',
+  tables: FIG4_TABLES,
   resolve: fig4Config,
-  unit: fig4Unit,
+  unit: (cfg, seed) => fig4Unit(cfg, seed) as unknown as TablesOf<typeof FIG4_TABLES>,
 };
 
 // ---------------------------------------------------------------------------------

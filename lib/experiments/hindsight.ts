@@ -77,6 +77,7 @@ import { Row } from './results';
 import { Rng } from '../core/rng';
 import { episodeReturns, rolloutOne, TrajectoryBatch } from '../policies/rollout';
 import { Experiment, Tables } from './runner';
+import { TablesOf } from './tables';
 import { Scale } from '../core/scale';
 import {
   accuracyAt, labelledPairs, pairLabels, rocCurve, siameseFeatureConfig, SiameseFeatureConfig, siameseFeatureDim, SIAMESE_FEATURE_DEFAULTS,
@@ -783,13 +784,33 @@ export function hindsightUnit(cfg: HindsightConfig, seed: number): Tables {
   };
 }
 
-export const hindsightExperiment: Experiment<HindsightConfig> = {
+/** The tables of Sec. V, one per part. */
+export const HINDSIGHT_TABLES = {
+  axioms: {
+    policies: 'string', metric: 'string', M: 'int', triangleChecked: 'int', triangleViolations: 'int', maxTriangleExcess: 'float',
+    maxRelativeExcess: 'float', maxDiagonal: 'float', maxAsymmetry: 'float', zeroOffDiagonal: 'int', negative: 'int',
+  },
+  bounds: { source: 'string', dim: 'int', js: 'float', jsStderr: 'float', symKl: 'float', boundHalfS: 'float', boundLog: 'float' },
+  equivalence: { pair: 'string', start: 'string', dP: 'float', dE: 'float', P: 'float', shared: 'float', statesInRegion: 'int', maxProbGap: 'float' },
+  experts: {
+    i: 'int', j: 'int', latentI: 'int', latentJ: 'int', queryI: 'bool', queryJ: 'bool', dP: 'float', P: 'float', dE: 'float', shared: 'float',
+  },
+  expertTraining: { type: 'int', latent: 'int', update: 'int', return: 'float' },
+  siamese: { step: 'int', loss: 'float', accuracy: 'float', balancedAccuracy: 'float' },
+  pairs: { i: 'int', j: 'int', latentI: 'int', latentJ: 'int', split: 'string', same: 'int', dP: 'float', rule: 'int', score: 'float' },
+  meta: { learner: 'string', iteration: 'int', type: 'int', latent: 'int', loss: 'float', accepted: 'int', entries: 'int' },
+  adaptation: {
+    learner: 'string', arm: 'string', query: 'int', queryLatent: 'int', update: 'int', return: 'float', eligible: 'float',
+    eligibleSameGroup: 'float', replayTrajectories: 'float', replaySteps: 'float', ess: 'float', maxWeight: 'float', meanLogRatio: 'float',
+  },
+} as const;
+
+export const hindsightExperiment: Experiment<HindsightConfig, typeof HINDSIGHT_TABLES> = {
   name: 'hindsight-maml',
   version: 1,
-  module: __filename,
-  exportName: 'hindsightExperiment',
+  tables: HINDSIGHT_TABLES,
   resolve: hindsightConfig,
-  unit: hindsightUnit,
+  unit: (cfg, seed) => hindsightUnit(cfg, seed) as unknown as TablesOf<typeof HINDSIGHT_TABLES>,
 };
 
 // ---------------------------------------------------------------------------------------
