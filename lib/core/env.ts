@@ -113,25 +113,19 @@ export function envDataDir(env: Env = process.env, cwd: string = process.cwd()):
   return { dir, source: 'LAB_DATA_DIR' };
 }
 
-/** Throws EnvError when `dir` (or the nearest existing folder above it) is not a folder. */
+/** Throws EnvError when `dir`, or the nearest existing path above it, is not a folder. */
 function checkFolder(dir: string, name: string, raw: string): void {
-  let p = dir;
-  for (;;) {
-    let st: fs.Stats | undefined;
+  for (let p = dir; ; p = path.dirname(p)) {
+    let st: fs.Stats;
     try {
       st = fs.statSync(p);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOTDIR') throw new EnvError(name, `a folder, but ${p} runs through a file`, raw);
-      if (code !== 'ENOENT') throw new EnvError(name, `a folder this process can read (${code} on ${p})`, raw);
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && path.dirname(p) !== p) continue;
+      throw new EnvError(name, `a folder this process can reach (${code} on ${p})`, raw);
     }
-    if (st) {
-      if (!st.isDirectory()) throw new EnvError(name, `a folder, but ${p} is a file`, raw);
-      return;
-    }
-    const up = path.dirname(p);
-    if (up === p) return;
-    p = up;
+    if (!st.isDirectory()) throw new EnvError(name, `a folder, but ${p} is a file`, raw);
+    return;
   }
 }
 
