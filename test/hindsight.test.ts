@@ -1,17 +1,25 @@
 import * as assert from 'assert';
 import { ConfigError } from '../lib/core/config';
+import * as hindsight from '../lib/experiments/hindsight';
+import { HindsightConfig } from '../lib/experiments/hindsight';
+import { algorithm1Pass, reptileMetaIteration } from '../lib/algos/hindsight-maml';
+import { randomDistribution, randomDistributionPair } from '../lib/experiments/hindsight-theory';
 import {
-  adaptationFigure, adaptationQueryFigure, axiomsTable, boundsFigure, boundTightness, bufferTable, describeAxioms, describeBounds,
-  describeEquivalence, describeExperts, describeReplayEffect, describeSiamese, epsilonFigure, equivalenceTable, expertGroupingTable,
-  expertHeatmapFigure, expertMatrices, hindsightConfig, HindsightConfig, hindsightExperiment, hindsightSizes, hindsightUnit, reptileMetaIteration, algorithm1Pass,
-  randomDistribution, randomDistributionPair, replayEffectTable, replayStatsTable, siameseRocFigure, siameseScores, siameseTable,
-  siameseTrainingFigure,
-} from '../lib/experiments/hindsight';
+  axiomsTable, boundsFigure, boundTightness, describeAxioms, describeBounds, describeEquivalence, describeExperts, equivalenceTable,
+  expertGroupingTable, expertHeatmapFigure, expertMatrices,
+} from '../lib/report/hindsight-metrics';
+import {
+  adaptationFigure, adaptationQueryFigure, bufferTable, describeReplayEffect, describeSiamese, epsilonFigure, replayEffectTable, replayStatsTable,
+  siameseRocFigure, siameseScores, siameseTable, siameseTrainingFigure,
+} from '../lib/report/hindsight';
 import { initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
 import { replayInit } from '../lib/algos/hindsight-replay';
-import { Row } from '../lib/experiments/results';
+import { Row } from '../lib/core/row';
 import { Rng } from '../lib/core/rng';
-import { Tables } from '../lib/experiments/runner';
+import { SeededTablesOf, TablesOf } from '../lib/experiments/tables';
+
+type Tables = TablesOf<typeof hindsight.TABLES>;
+type All = SeededTablesOf<typeof hindsight.TABLES>;
 import { testbed } from '../lib/envs/testbed';
 import { tf } from '../lib/core/tf';
 
@@ -28,18 +36,18 @@ const TINY = {
   adaptation: { updates: 2, K: 3, evalEpisodes: 3, replayK: 3 },
 };
 
-const withSeed = (t: Tables, seed: number): Tables => Object.fromEntries(Object.entries(t).map(([k, rows]) => [k, rows.map((r) => ({ seed, ...r }))]));
+const withSeed = (t: Tables, seed: number): All => Object.fromEntries(Object.entries(t).map(([k, rows]) => [k, rows.map((r) => ({ seed, ...r }))])) as All;
 const n = (v: unknown) => Number(v);
 
 describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
-  const cfg: HindsightConfig = hindsightConfig(TINY);
+  const cfg: HindsightConfig = hindsight.config(TINY);
   // tfjs-using fixtures are computed in a hook, after the root hook has chosen the backend.
-  let t0: Tables, t1: Tables, all: Tables;
+  let t0: Tables, t1: Tables, all: All;
   before(() => {
-    t0 = hindsightUnit(cfg, 0);
-    t1 = hindsightUnit(cfg, 1);
+    t0 = hindsight.unit(cfg, 0);
+    t1 = hindsight.unit(cfg, 1);
     const a = withSeed(t0, 0), b = withSeed(t1, 1);
-    all = Object.fromEntries(Object.keys(a).map((k) => [k, [...a[k], ...b[k]]]));
+    all = Object.fromEntries(Object.keys(a).map((k) => [k, [...a[k as keyof All], ...b[k as keyof All]]])) as All;
   });
 
   describe('one unit (tiny budget)', () => {
@@ -125,15 +133,15 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
     });
 
     it('is deterministic for a seed and differs between seeds', () => {
-      assert.deepStrictEqual(hindsightUnit(cfg, 0), t0);
+      assert.deepStrictEqual(hindsight.unit(cfg, 0), t0);
       assert.notDeepStrictEqual(t1.experts, t0.experts);
     });
 
     it('leaks no tfjs tensors', () => {
-      const small = hindsightConfig({ ...TINY, queryTypes: [3], adaptation: { ...TINY.adaptation, arms: ['none', 'siamese'] } });
-      hindsightUnit(small, 2);
+      const small = hindsight.config({ ...TINY, queryTypes: [3], adaptation: { ...TINY.adaptation, arms: ['none', 'siamese'] } });
+      hindsight.unit(small, 2);
       const before = tf.memory().numTensors;
-      hindsightUnit(small, 3);
+      hindsight.unit(small, 3);
       assert.strictEqual(tf.memory().numTensors, before);
     });
   });
@@ -195,7 +203,7 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
     });
 
     it('bounds: hand-made rows give the medians and violation counts by hand', () => {
-      const rows: Row[] = [
+      const rows: Parameters<typeof boundTightness>[0][number][] = [
         { seed: 0, source: 'discrete', js: 0.001, jsStderr: 0, symKl: 0.004, boundHalfS: 0.002, boundLog: 0.002 },
         { seed: 0, source: 'discrete', js: 0.003, jsStderr: 0, symKl: 0.008, boundHalfS: 0.004, boundLog: 0.002 },
         { seed: 0, source: 'gaussian', js: 0.5, jsStderr: 0.01, symKl: 20, boundHalfS: 10, boundLog: 0.49 },
@@ -222,12 +230,12 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
       assert.strictEqual((fig.data[0].z as number[][]).length, 24);
       assert.strictEqual(expertGroupingTable(ms).length, 3);
       assert.match(describeExperts(all.expertTraining), /before training to .* after 2 VPG updates/);
-      assert.throws(() => expertMatrices(all.experts.slice(1)), /experts rows of seed 0: 275 pairs, expected 276 for 24 experts/);
+      assert.throws(() => expertMatrices(all.experts.slice(1)), /experts rows of seed 0: 275 pairs, expected 276 for 24 items/);
       assert.throws(() => expertHeatmapFigure(ms, 9), /no expert matrices for seed 9/);
     });
 
     it('V.3: scores by hand on a four-pair example', () => {
-      const pairs: Row[] = [
+      const pairs: Parameters<typeof siameseScores>[0][number][] = [
         { seed: 0, split: 'held-out', same: 1, rule: 1, dP: 0.1, score: 0.9 },
         { seed: 0, split: 'held-out', same: 0, rule: 1, dP: 0.2, score: 0.6 },
         { seed: 0, split: 'held-out', same: 1, rule: 0, dP: 0.4, score: 0.4 },
@@ -261,7 +269,7 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
     it('V.4: buffer, adaptation curves, replay effect, ESS and the sentences', () => {
       const buf = bufferTable(all.meta, 6);
       assert.deepStrictEqual(buf.map((r) => [r.seeds, r['offers per seed'], r['accepted per seed'], r['share of offers below δ']]), [
-        [2, '3.0', '3.00 [3.00, 3.00]', '1.000'], [2, '18.0', '18.00 [18.00, 18.00]', '1.000'],
+        [2, '3.0', '3.00 [3.00, 3.00]', '1.00'], [2, '18.0', '18.00 [18.00, 18.00]', '1.00'],
       ]);
       assert.strictEqual(adaptationFigure(all.adaptation).data.length, 2 * 4 * 2);
       assert.strictEqual(adaptationQueryFigure(all.adaptation, 'maml').data.length, 6 * 4 * 2);
@@ -281,12 +289,12 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
     });
 
     it('V.4: the replay effect by hand on a two-seed example', () => {
-      const rows: Row[] = [];
+      const rows: Parameters<typeof replayEffectTable>[0][number][] = [];
       const ret: Record<string, number[]> = { none: [-100, -90], siamese: [-80, -75] };
-      for (const [arm, vals] of Object.entries(ret)) vals.forEach((v, seed) => rows.push({ seed, learner: 'reptile', arm, query: 3, queryLatent: 0, update: 1, return: v }));
+      for (const [arm, vals] of Object.entries(ret)) vals.forEach((v, seed) => rows.push({ seed, learner: 'reptile', arm, update: 1, return: v }));
       const t = replayEffectTable(rows, 1);
       // Paired differences 20 and 15: mean 17.5, t-interval 17.5 +- 12.706 * 2.5 = [-14.3, 49.3]: no clear effect.
-      assert.strictEqual(t[1]['arm minus no replay'], '17.500 [-14.265, 49.265]');
+      assert.strictEqual(t[1]['arm minus no replay'], '17.50 [-14.26, 49.27]');
       assert.strictEqual(t[1]['replay'], 'no clear effect');
       assert.strictEqual(t[0]['reward after 1 update'], '-95.00 [-158.5, -31.47]');
     });
@@ -294,14 +302,14 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
 
   describe('config', () => {
     it('resolves the defaults and both sizes, and names every bad field', () => {
-      assert.deepStrictEqual(hindsightConfig(), hindsightExperiment.resolve());
-      for (const s of ['quick', 'paper'] as const) hindsightConfig(hindsightSizes(s).config);
-      assert.ok(hindsightSizes('paper').seeds >= 5);
+      assert.deepStrictEqual(hindsight.config(), hindsight.experiment.resolve());
+      for (const s of ['quick', 'paper'] as const) hindsight.config(hindsight.sizes(s).config);
+      assert.ok(hindsight.sizes('paper').seeds >= 5);
       const bad: [object, RegExp][] = [
         [{ queryTypes: [0, 1, 2, 3] }, /"queryTypes" must leave a support type in the latent group of every query type; group 0 of type 0 has none/],
         [{ queryTypes: [3, 3] }, /"queryTypes" must not repeat a type/],
-        [{ queryTypes: [24] }, /"queryTypes" must be a non-empty list of integers in \[0, 23\]/],
-        [{ siamese: { epsilon: 0 } }, /hindsight config: "siamese.epsilon" must be a positive finite number, got 0/],
+        [{ queryTypes: [24] }, /"queryTypes\[0\]" must be a type index in \[0, 23\], got 24/],
+        [{ siamese: { epsilon: 0 } }, /hindsight config: "siamese.epsilon" must be a finite number > 0, got 0/],
         [{ siamese: { spec: { inDim: 7 } } }, /"siamese.spec.inDim" must equal the transition feature width 8/],
         [{ siamese: { expertEpisodes: 0, probeEpisodes: 0 } }, /"siamese.expertEpisodes" plus siamese.probeEpisodes must be at least 1/],
         [{ adaptation: { arms: ['siamese'] } }, /"adaptation.arms" must include "none"/],
@@ -309,14 +317,14 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
         [{ adaptation: { K: 1 } }, /"adaptation.K" must be an integer in \[2, 10000\], got 1/],
         [{ equivalence: { insideStart: [1, 1] } }, /"equivalence.insideStart" must lie where the dormant unit fires/],
         [{ equivalence: { dormant: { unit: 2 } } }, /"equivalence.dormant.unit" must be an integer in \[4, 67\], got 2/],
-        [{ experts: { updates: 0 } }, /"experts.updates" must be a positive integer, got 0/],
-        [{ meta: { reptile: { epsilon: 2 } } }, /hindsight config meta.reptile: "epsilon" must be a number in \[0, 1\], got 2/],
+        [{ experts: { updates: 0 } }, /"experts.updates" must be an integer > 0, got 0/],
+        [{ meta: { reptile: { epsilon: 2 } } }, /hindsight config: "meta.reptile.epsilon" must be a finite number in \[0, 1\], got 2/],
         [{ theory: { policies: 2 } }, /"theory.policies" must be an integer in \[3, 200\], got 2/],
         [{ meta: { learners: ['reptile', 'fomaml'] } }, /"meta.learners\[1\]" must be one of "reptile", "maml", got "fomaml"/],
         [{ meta: { maml: { innerSteps: 2 } } }, /"meta.maml.innerSteps" must be 1: Alg. 1, l.7 takes one gradient step, got 2/],
         [{ bogus: 1 }, /"bogus" is not a known setting/],
       ];
-      for (const [overrides, message] of bad) assert.throws(() => hindsightConfig(overrides as never), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(overrides));
+      for (const [overrides, message] of bad) assert.throws(() => hindsight.config(overrides as never), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(overrides));
     });
   });
 });

@@ -16,10 +16,10 @@ type AnyExperiment = Experiment<object, TablesSchema>;
 
 /** The lab's experiments: name -> loader. */
 const BUILT_IN: Record<string, () => AnyExperiment> = {
-  'fig1-adaptation': () => require('./fig1').fig1Experiment,
-  'fig3-vpg': () => require('./fig3').fig3Training,
-  'fig4-divergence': () => require('./fig4').fig4Experiment,
-  'hindsight-maml': () => require('./hindsight').hindsightExperiment,
+  'fig1-adaptation': () => require('./fig1').experiment,
+  'fig3-vpg': () => require('./fig3').experiment,
+  'fig4-divergence': () => require('./fig4').experiment,
+  'hindsight-maml': () => require('./hindsight').experiment,
 };
 
 const added = new Map<string, { exp: AnyExperiment; module: string }>();

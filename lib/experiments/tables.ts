@@ -36,8 +36,12 @@ export type RowOf<S extends TableSchema> = Simplify<
 >;
 /** What a unit returns for a tables schema: `{ training: RowOf<...>[], ... }`. */
 export type TablesOf<T extends TablesSchema> = { [K in keyof T]: RowOf<T[K]>[] };
-/** The same rows after the runner added the `seed` column. */
-export type SeededTablesOf<T extends TablesSchema> = { [K in keyof T]: (RowOf<T[K]> & { seed: number })[] };
+/** A row as the runner returns it: the declared columns after a leading `seed`. */
+export type SavedRow<S extends TableSchema> = Simplify<{ seed: number } & RowOf<S>>;
+/** Row types of every table as the runner returns them: `SavedRows<typeof TABLES>['eval']`. */
+export type SavedRows<T extends TablesSchema> = { [K in keyof T]: SavedRow<T[K]> };
+/** The tables of a run (every seed), typed as declared. */
+export type SeededTablesOf<T extends TablesSchema> = { [K in keyof T]: SavedRow<T[K]>[] };
 
 const TYPES: readonly ColumnType[] = ['int', 'float', 'string', 'bool', 'int?', 'float?', 'string?', 'bool?'];
 /** Table names: a letter, then letters, digits, _ or -. They become file names, so nothing else. */
