@@ -14,7 +14,7 @@ import * as fig3 from '../lib/experiments/fig3';
 import * as fig4 from '../lib/experiments/fig4';
 import { policyDivergence, statesByPolicy, divergenceConfig } from '../lib/divergence/policy-divergence';
 import { rolloutPaired } from '../lib/policies/rollout';
-import { initParams, logitsTf, PAPER_POLICY } from '../lib/policies/softmax-mlp';
+import { initConfig, initParams, logitsTf, PAPER_POLICY } from '../lib/policies/softmax-mlp';
 import { Rng } from '../lib/core/rng';
 import { rolloutOne, TrajectoryBatch } from '../lib/policies/rollout';
 import { runExperiment } from '../lib/experiments/runner';
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   line(`runner, fig3 training ${seeds} seeds x ${sizes.updates} updates: 1 / 2 workers`, `${(ts[1] / 1000).toFixed(2)} s / ${(ts[2] / 1000).toFixed(2)} s = ${(ts[1] / ts[2]).toFixed(2)}x speed-up`);
 
   // 6. One 24 x 24 divergence matrix (Algorithm 1, default S = 1000 samples, one trajectory per policy).
-  const policies = allTypes.map((t) => initParams(spec, new Rng(100 + t), { outputScale: 1 }));
+  const policies = allTypes.map((t) => initParams(spec, new Rng(100 + t), initConfig({ outputScale: 1 })));
   const tau = rolloutPaired(policies, allTypes, 1, bed.dyn, spec, new Rng(6));
   const states = statesByPolicy(tau, allTypes.length);
   for (const estimator of ['literal', 'policy', 'occupancy'] as const) {

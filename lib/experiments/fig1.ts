@@ -59,6 +59,10 @@ export const schema = section({
   if (new Set(c.queryTypes).size !== c.queryTypes.length) ctx.addIssue({ code: 'custom', path: ['queryTypes'], message: `must not repeat a type, got ${JSON.stringify(c.queryTypes)}` });
   if (c.queryTypes.length >= nTypes) ctx.addIssue({ code: 'custom', path: ['queryTypes'], message: `must leave at least one support type, got all ${nTypes}` });
   if (new Set(c.methods).size !== c.methods.length) ctx.addIssue({ code: 'custom', path: ['methods'], message: `must not repeat a method, got ${JSON.stringify(c.methods)}` });
+  // CAML clusters for the first time after n iterations (Alg. 2, l.1-5); with fewer it has no medoid to adapt from.
+  if (c.methods.includes('caml') && c.iterations < c.caml.n) {
+    ctx.addIssue({ code: 'custom', path: ['iterations'], message: `must be at least caml.n = ${c.caml.n} (CAML clusters first after n iterations), got ${c.iterations}` });
+  }
 });
 export type Fig1Config = Resolved<typeof schema>;
 /** Check overrides and fill in the defaults; errors name the field. */

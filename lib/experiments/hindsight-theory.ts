@@ -16,7 +16,7 @@ import {
 import { dynamics, Dynamics, EntityType, pureRemapping } from '../envs/particle';
 import { Testbed } from '../envs/testbed';
 import { rolloutOne, TrajectoryBatch } from '../policies/rollout';
-import { actionProbs, batchedActionProbs, homingPolicy, initParams, PolicySpec } from '../policies/softmax-mlp';
+import { actionProbs, batchedActionProbs, homingPolicy, initConfig, initParams, PolicySpec } from '../policies/softmax-mlp';
 
 export const theorySchema = section({
   policies: int.min(3).max(200).default(12).describe("random policies whose d_P, d_E and P matrices are checked against the metric axioms"),
@@ -151,7 +151,7 @@ export function boundRows(cfg: TheoryConfig, experts: readonly Float32Array[], s
 
 /** Random policies on one MDP: the axiom rows of their d_P, d_E and P matrices. */
 export function randomPolicyAxioms(cfg: TheoryConfig, bed: Testbed, states: Float32Array, spec: PolicySpec, rng: Rng): AxiomRow[] {
-  const thetas = Array.from({ length: cfg.policies }, () => initParams(spec, rng, { outputScale: cfg.outputScale }));
+  const thetas = Array.from({ length: cfg.policies }, () => initParams(spec, rng, initConfig({ outputScale: cfg.outputScale })));
   const batches = thetas.map((th) => rolloutOne(th, [cfg.type], cfg.episodes, bed.dyn, spec, rng));
   const M = thetas.length;
   return [
