@@ -20,12 +20,16 @@
  *   results of other backends when it has none for this one. An experiment that does no
  *   tfjs math declares `backendIndependent: true` and shares one folder.
  */
-import { DeepPartial } from '../core/config';
 import { sha256 } from './results';
 import { checkTablesSchema, TablesOf, TablesSchema } from './tables';
 
-/** An experiment: a pure function of (config, seed) to declared tidy tables. */
-export interface Experiment<C extends object = object, T extends TablesSchema = TablesSchema> {
+/**
+ * An experiment: a pure function of (config, seed) to declared tidy tables.
+ * @typeParam C the resolved config
+ * @typeParam In the overrides its resolver takes (the schema's input type)
+ * @typeParam T its declared tables
+ */
+export interface Experiment<C extends object = object, In = unknown, T extends TablesSchema = TablesSchema> {
   /** Folder name under data/ and the name workers know it by (registry.ts). */
   name: string;
   /** Bump when the code changes what a config produces; part of the hash. */
@@ -34,17 +38,21 @@ export interface Experiment<C extends object = object, T extends TablesSchema = 
   tables: T;
   /** True when the unit's numbers do not depend on the tfjs backend (it does no tfjs math). */
   backendIndependent?: boolean;
-  /** Merge overrides over the defaults and validate (throws ConfigError naming the field). */
-  resolve(overrides?: DeepPartial<C>): C;
+  /** Check overrides and fill in the defaults (throws ConfigError naming the field): the config's schema resolver. */
+  resolve(overrides?: In): C;
   /** Run one seed. Must depend on nothing but (config, seed). */
   unit(config: C, seed: number): TablesOf<T> | Promise<TablesOf<T>>;
 }
+
+/** Any experiment, for code that handles them all (registry, runner, store). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyExperiment = Experiment<object, any, TablesSchema>;
 
 /** Experiment names: they become folder names. */
 export const EXPERIMENT_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /** Throws naming the experiment unless its declaration is well formed. */
-export function checkExperiment(exp: Experiment<object, TablesSchema>): void {
+export function checkExperiment(exp: AnyExperiment): void {
   const where = `experiment ${JSON.stringify(exp?.name)}`;
   if (typeof exp !== 'object' || exp === null) throw new Error(`expected an experiment object, got ${String(exp)}`);
   if (typeof exp.name !== 'string' || !EXPERIMENT_NAME.test(exp.name)) {
@@ -88,7 +96,7 @@ export interface RunIdentity extends IdentityExtras {
 }
 
 /** The identity of running `exp` with a resolved `config` on `backend`. */
-export function runIdentity(exp: Experiment<object, TablesSchema>, config: unknown, backend: string): RunIdentity {
+export function runIdentity(exp: AnyExperiment, config: unknown, backend: string): RunIdentity {
   const extras: IdentityExtras = { backend: exp.backendIndependent ? null : backend, tables: exp.tables };
   return { experiment: exp.name, version: exp.version, config, ...extras, hash: configHash(exp.name, exp.version, config, extras) };
 }

@@ -199,7 +199,7 @@ export function unit(cfg: Fig1Config, seed: number): Tables {
   return { eval: evalRows, training, medoids: medoidRows };
 }
 
-export const experiment: Experiment<Fig1Config, typeof TABLES> = {
+export const experiment: Experiment<Fig1Config, Overrides<typeof schema>, typeof TABLES> = {
   name: 'fig1-adaptation',
   version: 1,
   tables: TABLES,

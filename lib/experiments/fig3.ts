@@ -55,7 +55,7 @@ export function unit(cfg: Fig3Config, seed: number): TablesOf<typeof TABLES>['ro
   return curves[0].map((r, update) => ({ update, type: cfg.trainType, latent: bed.types[cfg.trainType].latent, return: r }));
 }
 
-export const experiment: Experiment<Fig3Config, typeof TABLES> = {
+export const experiment: Experiment<Fig3Config, Overrides<typeof schema>, typeof TABLES> = {
   name: 'fig3-vpg',
   version: 1,
   tables: TABLES,

@@ -95,7 +95,7 @@ export function unit(cfg: Fig4Config, seed: number): Tables {
   return { divergence, training };
 }
 
-export const experiment: Experiment<Fig4Config, typeof TABLES> = {
+export const experiment: Experiment<Fig4Config, Overrides<typeof schema>, typeof TABLES> = {
   name: 'fig4-divergence',
   version: 1,
   tables: TABLES,

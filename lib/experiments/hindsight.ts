@@ -339,7 +339,7 @@ export function unit(cfg: HindsightConfig, seed: number): Tables {
   };
 }
 
-export const experiment: Experiment<HindsightConfig, typeof TABLES> = {
+export const experiment: Experiment<HindsightConfig, Overrides<typeof schema>, typeof TABLES> = {
   name: 'hindsight-maml',
   version: 1,
   tables: TABLES,

@@ -9,10 +9,8 @@
  * process loads those same modules at start (the list comes from this process's code,
  * not from a message), so they register there too.
  */
-import { checkExperiment, Experiment } from './experiment';
+import { AnyExperiment, checkExperiment, Experiment } from './experiment';
 import type { TablesSchema } from './tables';
-
-type AnyExperiment = Experiment<object, TablesSchema>;
 
 /** The lab's experiments: name -> loader. */
 const BUILT_IN: Record<string, () => AnyExperiment> = {
@@ -28,7 +26,7 @@ const added = new Map<string, { exp: AnyExperiment; module: string }>();
  * Make `exp` known by its name to this process and to its worker threads.
  * @param module the compiled file that calls this when it loads (pass `__filename`)
  */
-export function registerExperiment<C extends object, T extends TablesSchema>(exp: Experiment<C, T>, module: string): void {
+export function registerExperiment<C extends object, In, T extends TablesSchema>(exp: Experiment<C, In, T>, module: string): void {
   const e = exp as unknown as AnyExperiment;
   checkExperiment(e);
   if (Object.prototype.hasOwnProperty.call(BUILT_IN, e.name)) throw new Error(`experiment "${e.name}" is one of the lab's own; pick another name`);
@@ -55,7 +53,7 @@ export function getExperiment(name: string): AnyExperiment {
 }
 
 /** Whether `exp` is the experiment registered under its name (so a worker can find it). */
-export function isRegistered(exp: Experiment<object, TablesSchema>): boolean {
+export function isRegistered(exp: AnyExperiment): boolean {
   try {
     return getExperiment(exp.name) === exp;
   } catch {

@@ -25,18 +25,18 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { z } from 'zod';
-import { ConfigError, DeepPartial } from '../core/config';
+import { ConfigError } from '../core/config';
 import { labEnv } from '../core/env';
 import { Progress } from '../core/progress';
 import { Row } from '../core/row';
 import { backendInfo, BackendName, initBackend } from '../core/tf';
-import { checkExperiment, Experiment, runIdentity } from './experiment';
+import { AnyExperiment, checkExperiment, Experiment, runIdentity } from './experiment';
 import { isRegistered, registeredModules } from './registry';
 import { Provenance, Tables, UnitRecord, UnitStore } from './store';
-import { SeededTablesOf, TablesOf, TablesSchema } from './tables';
+import { SavedRow, SeededTablesOf, TableSchema, TablesSchema } from './tables';
 
 export { canonicalJson, configHash, runIdentity } from './experiment';
-export type { Experiment } from './experiment';
+export type { AnyExperiment, Experiment } from './experiment';
 export type { Provenance, Tables } from './store';
 
 export interface RunOptions {
@@ -101,7 +101,7 @@ export interface RunResult<C, T extends TablesSchema = TablesSchema> {
   /** Every declared table over all seeds, each row with a leading `seed` column, in seed order; typed as declared. */
   tables: SeededTablesOf<T>;
   /** The table "rows" (single-table experiments), else the first declared table. */
-  rows: Row[];
+  rows: T extends { rows: TableSchema } ? SavedRow<T['rows']>[] : Row[];
   /** Seeds computed in this call and seeds read from disk. */
   computed: number[];
   cached: number[];
@@ -131,7 +131,7 @@ interface WorkerReply {
   error?: string;
 }
 
-async function runInWorkers(exp: Experiment<object, TablesSchema>, config: object, seeds: number[], workers: number, backend: BackendName,
+async function runInWorkers(exp: AnyExperiment, config: object, seeds: number[], workers: number, backend: BackendName,
   onDone: (seed: number, result: unknown, ms: number) => void): Promise<void> {
   const queue = seeds.slice();
   const script = path.join(__dirname, 'worker.js');
@@ -192,18 +192,18 @@ async function runInWorkers(exp: Experiment<object, TablesSchema>, config: objec
 
 /**
  * Run (or load) every seed of an experiment.
- * @param overrides config overrides, merged over the experiment's defaults
+ * @param overrides config overrides, checked and completed by the experiment's resolver
  */
-export async function runExperiment<C extends object, T extends TablesSchema>(exp: Experiment<C, T>, overrides: DeepPartial<C> | undefined, opts: RunOptions): Promise<RunResult<C, T>> {
+export async function runExperiment<C extends object, In, T extends TablesSchema>(exp: Experiment<C, In, T>, overrides: In | undefined, opts: RunOptions): Promise<RunResult<C, T>> {
   const env = labEnv(); // every LAB_ variable, checked before anything else
-  checkExperiment(exp as unknown as Experiment<object, TablesSchema>);
+  checkExperiment(exp as unknown as AnyExperiment);
   checkRunOptions(opts);
   const config = exp.resolve(overrides);
   const seeds = seedList(opts.seeds);
   const log = opts.log ?? ((l: string) => console.log(l));
   const force = opts.force ?? env.recompute;
   const backend = exp.backendIndependent ? backendInfo() : backendInfo() ?? (await initBackend());
-  const id = runIdentity(exp as unknown as Experiment<object, TablesSchema>, config, backend?.name ?? 'none');
+  const id = runIdentity(exp as unknown as AnyExperiment, config, backend?.name ?? 'none');
   const dataDir = opts.dataDir !== undefined ? path.resolve(opts.dataDir) : env.dataDir.dir;
   const source = opts.dataDir !== undefined ? 'the dataDir option' : env.dataDir.source;
   const store = new UnitStore(dataDir, id);
@@ -241,7 +241,7 @@ export async function runExperiment<C extends object, T extends TablesSchema>(ex
         const used = exp.backendIndependent ? backendInfo()?.name ?? 'none' : (backend ?? (await initBackend())).name;
         const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
         const workers = Math.max(1, Math.min(opts.workers ?? env.workers ?? cores, todo.length));
-        const threaded = workers > 1 && isRegistered(exp as unknown as Experiment<object, TablesSchema>);
+        const threaded = workers > 1 && isRegistered(exp as unknown as AnyExperiment);
         if (workers > 1 && !threaded) log(`${tag} note: ${exp.name} is not in the experiment registry, so worker threads cannot load it; running on this thread (see registerExperiment)`);
         log(`${tag} computing ${todo.length} seed(s) on ${threaded ? `${workers} worker threads` : 'this thread'} (${used})`);
         const progress = new Progress({ label: exp.name, total: todo.length, everyMs: opts.progressEveryMs ?? 2000, write: log });
@@ -258,7 +258,7 @@ export async function runExperiment<C extends object, T extends TablesSchema>(ex
             await new Promise((r) => setImmediate(r));
           }
         } else {
-          await runInWorkers(exp as unknown as Experiment<object, TablesSchema>, config, todo, workers, (backendInfo() ?? (await initBackend())).name, onDone);
+          await runInWorkers(exp as unknown as AnyExperiment, config, todo, workers, (backendInfo() ?? (await initBackend())).name, onDone);
         }
       }
     } finally {
@@ -282,7 +282,7 @@ export async function runExperiment<C extends object, T extends TablesSchema>(ex
     backend: id.backend,
     dir: store.dir,
     tables: tables as unknown as SeededTablesOf<T>,
-    rows: tables.rows ?? tables[first],
+    rows: (tables.rows ?? tables[first]) as RunResult<C, T>['rows'],
     computed: computed.sort((a, b) => a - b),
     cached: seeds.filter((s) => !computed.includes(s)),
     provenance,

@@ -56,7 +56,7 @@ describe('faults: run identity and the experiment registry', function () {
   });
 
   it('an unregistered experiment runs on this thread, saying why, instead of handing workers a module path', async () => {
-    const local: Experiment<{ n: number }, { rows: { v: 'int' } }> = {
+    const local: Experiment<{ n: number }, object, { rows: { v: 'int' } }> = {
       name: 'local-only', version: 1, tables: { rows: { v: 'int' } }, backendIndependent: true,
       resolve: () => ({ n: 1 }), unit: (_c, seed) => ({ rows: [{ v: seed }] }),
     };

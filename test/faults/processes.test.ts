@@ -19,7 +19,7 @@ const SEEDS = 6;
 
 describe('faults: killed and concurrent runs', function () {
   this.timeout(120_000);
-  let reference: Awaited<ReturnType<typeof runExperiment<object, typeof busyExperiment.tables>>>;
+  let reference: Awaited<ReturnType<typeof runExperiment<object, object, typeof busyExperiment.tables>>>;
 
   before(async () => {
     reference = await runExperiment(busyExperiment, { rows: 1000 }, { seeds: SEEDS, workers: 1, dataDir: tmpDir(), log: () => undefined });
