@@ -18,6 +18,8 @@ import { initConfig, initParams, logitsTf, PAPER_POLICY } from '../lib/policies/
 import { Rng } from '../lib/core/rng';
 import { rolloutOne, TrajectoryBatch } from '../lib/policies/rollout';
 import { runExperiment } from '../lib/experiments/runner';
+import { lockFolder } from '../lib/experiments/lock';
+import { decodeTable, encodeTable } from '../lib/experiments/tables';
 import { testbed, testbedConfig } from '../lib/envs/testbed';
 import { initBackend, tf } from '../lib/core/tf';
 import { newLearner, vpgConfig, vpgUpdate } from '../lib/algos/vpg';
@@ -156,6 +158,29 @@ async function main(): Promise<void> {
     await runExperiment(fig1.experiment, f1.config, { seeds: f1.seeds, workers: 2, dataDir: path.join(dataDir, 'fig1'), log: () => undefined });
     line(`Figure 1 experiment, paper scale (all methods, ${f1.seeds} seeds), 2 workers`, `${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
+  // 8. The result store: typed CSV of one Fig. 4 unit's divergence table (9 checkpoints x 3
+  // estimators x 276 pairs), a cached re-render (loads and verifies every unit, writes
+  // nothing), and the folder lock.
+  const divRows = Array.from({ length: 9 * 3 * 276 }, (_, k) => ({ update: 5 * (k % 9), estimator: ['literal', 'policy', 'occupancy'][k % 3], i: k % 23, j: 23, latentI: k % 6, latentJ: 5, divergence: Math.sin(k) ** 2 }));
+  const schema = fig4.TABLES.divergence;
+  let text = '';
+  const encMs = timeIt(() => { text = encodeTable(divRows, schema, 'bench'); }, quick ? 3 : 11);
+  const decMs = timeIt(() => decodeTable(text, schema, 'bench'), quick ? 3 : 11);
+  line(`typed CSV, Fig. 4 divergence table of one seed (${divRows.length} rows)`, `encode ${encMs.toFixed(1)} ms, decode ${decMs.toFixed(1)} ms`);
+  const cachedDir = path.join(dataDir, 'w1');
+  const tCached = performance.now();
+  await runExperiment(fig3.experiment, sizes, { seeds, workers: 1, dataDir: cachedDir, log: () => undefined });
+  const cachedMs = performance.now() - tCached;
+  line(`cached re-render, fig3 ${seeds} seeds (verify, no writes)`, `${cachedMs.toFixed(1)} ms`);
+  const lockDir = path.join(dataDir, 'lock');
+  fs.mkdirSync(lockDir);
+  const lockMs: number[] = [];
+  for (let i = 0; i < (quick ? 5 : 21); i++) {
+    const t = performance.now();
+    (await lockFolder(lockDir, { purpose: 'bench', log: () => undefined })).release();
+    lockMs.push(performance.now() - t);
+  }
+  line('folder lock: take and release', `${median(lockMs).toFixed(2)} ms`);
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 

@@ -71,6 +71,9 @@ describe('result files', () => {
     const df = await loadFrame(file);
     assert.deepStrictEqual(df.columns, ['a', 'b']);
     assert.deepStrictEqual(fromFrame(df), [{ a: 1, b: 'x' }, { a: 2.5, b: 'y' }]);
+    writeRows(file, [{ a: 1, b: '42' }, { a: 2, b: '7' }], { a: 'int', b: 'string' });
+    const typed = await loadFrame(file, { a: 'int', b: 'string' });
+    assert.deepStrictEqual(fromFrame(typed), [{ a: 1, b: '42' }, { a: 2, b: '7' }], 'declared string columns stay strings');
   });
 
   it('replaces a file atomically and leaves no temporary file', () => {

@@ -113,8 +113,8 @@ export function envDataDir(env: Env = process.env, cwd: string = process.cwd()):
   return { dir, source: 'LAB_DATA_DIR' };
 }
 
-/** Throws EnvError when `dir`, or the nearest existing path above it, is not a folder. */
-function checkFolder(dir: string, name: string, raw: string): void {
+/** Throws EnvError (naming `name`) when `dir`, or the nearest existing path above it, is not a folder. */
+export function checkFolder(dir: string, name: string, raw: string): void {
   for (let p = dir; ; p = path.dirname(p)) {
     let st: fs.Stats;
     try {

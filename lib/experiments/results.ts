@@ -144,8 +144,13 @@ export function saveFrame(file: string, df: DanfoFrame): void {
   writeRows(file, fromFrame(df));
 }
 
-/** Load a CSV file as a danfojs DataFrame. */
-export async function loadFrame(file: string): Promise<DanfoFrame> {
+/**
+ * Load a CSV file as a danfojs DataFrame. With the table's schema (e.g.
+ * `withSeed(fig4.TABLES.training)` for results.training.csv) every column has its declared
+ * type; without one, danfojs guesses the types from the text.
+ */
+export async function loadFrame(file: string, schema?: TableSchema): Promise<DanfoFrame> {
   if (!fs.existsSync(file)) throw new Error(`${file}: no such result file`);
+  if (schema) return toFrame(readRows(file, schema) as Row[]);
   return (await danfo().readCSV(file)) as DanfoFrame;
 }

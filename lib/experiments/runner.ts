@@ -26,7 +26,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { z } from 'zod';
 import { ConfigError } from '../core/config';
-import { labEnv } from '../core/env';
+import { checkFolder, labEnv } from '../core/env';
 import { Progress } from '../core/progress';
 import { Row } from '../core/row';
 import { backendInfo, BackendName, initBackend } from '../core/tf';
@@ -205,6 +205,7 @@ export async function runExperiment<C extends object, In, T extends TablesSchema
   const backend = exp.backendIndependent ? backendInfo() : backendInfo() ?? (await initBackend());
   const id = runIdentity(exp as unknown as AnyExperiment, config, backend?.name ?? 'none');
   const dataDir = opts.dataDir !== undefined ? path.resolve(opts.dataDir) : env.dataDir.dir;
+  if (opts.dataDir !== undefined) checkFolder(dataDir, 'run options: "dataDir"', opts.dataDir);
   const source = opts.dataDir !== undefined ? 'the dataDir option' : env.dataDir.source;
   const store = new UnitStore(dataDir, id);
   const tag = `[${exp.name}]`;

@@ -110,7 +110,7 @@ function isFile(p: string, what: string): boolean {
     st = fs.statSync(p);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return false;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
     throw new Error(`${p}: cannot examine ${what} (${code})`);
   }
   if (st.isDirectory()) throw new Error(`${p}: is a folder, but ${what} must be a file; move the folder away and run again`);

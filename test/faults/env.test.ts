@@ -80,6 +80,8 @@ describe('faults: environment variables', () => {
     const file = path.join(dataDir, 'a-file');
     fs.writeFileSync(file, '');
     await assert.rejects(withEnv({ LAB_DATA_DIR: file }, run), /^EnvError: LAB_DATA_DIR: expected a folder, but .*a-file is a file/);
+    await assert.rejects(runExperiment(twoTableExperiment, {}, { seeds: 1, dataDir: path.join(file, 'sub'), log: () => undefined }),
+      /run options: "dataDir": expected a folder, but .*a-file is a file/);
   });
 
   it('LAB_RECOMPUTE=true recomputes a cached run (it used to need "1")', async () => {
