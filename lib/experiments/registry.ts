@@ -18,6 +18,9 @@ const BUILT_IN: Record<string, () => AnyExperiment> = {
   'fig3-vpg': () => require('./fig3').experiment,
   'fig4-divergence': () => require('./fig4').experiment,
   'hindsight-maml': () => require('./hindsight').experiment,
+  'diayn-uml': () => require('./diayn').experiment,
+  'diayn-particle': () => require('./diayn').particleSkills,
+  'dads-skills': () => require('./diayn').dadsSkills,
 };
 
 const added = new Map<string, { exp: AnyExperiment; module: string }>();
