@@ -9,3 +9,4 @@ export * from './scale';
 export * from './row';
 export * from './schema';
 export * from './pairs';
+export { EnvError, labEnv, LabEnv } from './env';
