@@ -21,6 +21,9 @@ const BUILT_IN: Record<string, () => AnyExperiment> = {
   'diayn-uml': () => require('./diayn').experiment,
   'diayn-particle': () => require('./diayn').particleSkills,
   'dads-skills': () => require('./diayn').dadsSkills,
+  'pearl-sparse-navigation': () => require('./pearl').experiment,
+  'pearl-maml-baseline': () => require('./pearl').mamlExperiment,
+  'mql': () => require('./mql').mqlExperiment,
 };
 
 const added = new Map<string, { exp: AnyExperiment; module: string }>();
