@@ -12,3 +12,4 @@ export * from './logistic-regression';
 export * from './stop-gradient';
 export * from './pairs';
 export { EnvError, labEnv, LabEnv } from './env';
+export * as linalg from './linalg';

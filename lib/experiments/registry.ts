@@ -24,6 +24,7 @@ const BUILT_IN: Record<string, () => AnyExperiment> = {
   'pearl-sparse-navigation': () => require('./pearl').experiment,
   'pearl-maml-baseline': () => require('./pearl').mamlExperiment,
   'mql': () => require('./mql').mqlExperiment,
+  'bo-mrl-optimality-gap': () => require('./bomrl').experiment,
 };
 
 const added = new Map<string, { exp: AnyExperiment; module: string }>();
