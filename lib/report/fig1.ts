@@ -6,7 +6,7 @@
 import { meanBy, pairedComparison, summarize } from '../core/stats';
 import { Row } from '../core/row';
 import { Testbed } from '../envs/testbed';
-import { MethodName } from '../experiments/fig1';
+import { MethodName, Saved } from '../experiments/fig1';
 import { GROUP_COLORS, groupColor, panelBandFigure, panelScatterFigure, sliderFigure, summaryBand } from './charts';
 import { formatInterval } from './format';
 import { Figure, Trace } from './plotly';
@@ -24,15 +24,21 @@ export const METHOD_LABELS: Record<MethodName, string> = {
   bomrl: 'BO-MRL (KL, first-order)',
 };
 
+/** The evaluation columns the figures read. */
+type EvalRow = Pick<Saved['eval'], 'seed' | 'method' | 'query' | 'update' | 'return' | 'endX' | 'endY'>;
+
+/** The label of a method name as saved (unknown names as they are). */
+const label = (m: string): string => (METHOD_LABELS as Record<string, string>)[m] ?? m;
+
 /** Mean evaluation return per (seed, method, query, update): one number per seed. */
-export function seedMeans(evalRows: readonly Row[]): Row[] {
+export function seedMeans(evalRows: readonly EvalRow[]) {
   return meanBy(evalRows, ['seed', 'method', 'query', 'update'], 'return');
 }
 
 /** Fig. 1: reward against fine-tuning update, one panel per query type, one band per method (95% CI over seeds). */
-export function fig1Figure(evalRows: readonly Row[], bed: Testbed, methods: readonly MethodName[]): Figure {
+export function fig1Figure(evalRows: readonly EvalRow[], bed: Testbed, methods: readonly MethodName[]): Figure {
   const perSeed = seedMeans(evalRows);
-  const queries = [...new Set(perSeed.map((r) => Number(r.query)))].sort((a, b) => a - b);
+  const queries = [...new Set(perSeed.map((r) => r.query))].sort((a, b) => a - b);
   const panels = queries.map((q) => {
     const rows = perSeed.filter((r) => r.query === q);
     const present = methods.filter((m) => rows.some((r) => r.method === m));
@@ -64,15 +70,15 @@ export const METHOD_COLORS: Partial<Record<MethodName, string>> = {
  * Reward after `update` fine-tuning updates per method: mean over query types within a
  * seed, then a 95% t-interval over seeds; and CAML's paired comparison with each method.
  */
-export function rewardAfterUpdate(evalRows: readonly Row[], update: number): Row[] {
+export function rewardAfterUpdate(evalRows: readonly EvalRow[], update: number): Row[] {
   const perSeed = meanBy(seedMeans(evalRows).filter((r) => r.update === update), ['seed', 'method'], 'return');
-  const bySeed = (m: string) => new Map(perSeed.filter((r) => r.method === m).map((r) => [Number(r.seed), Number(r.return)]));
-  const methods = [...new Set(perSeed.map((r) => String(r.method)))];
+  const bySeed = (m: string) => new Map(perSeed.filter((r) => r.method === m).map((r) => [r.seed, r.return]));
+  const methods = [...new Set(perSeed.map((r) => r.method))];
   const caml = methods.includes('caml') ? bySeed('caml') : null;
-  return summarize(perSeed, ['method'], 'return').sort((a, b) => Number(b.mean) - Number(a.mean)).map((r) => {
-    const row: Row = { method: METHOD_LABELS[r.method as MethodName] ?? String(r.method), reward: formatInterval(r), seeds: r.n };
+  return summarize(perSeed, ['method'], 'return').sort((a, b) => b.mean - a.mean).map((r) => {
+    const row: Row = { method: label(r.method), reward: formatInterval(r), seeds: r.n };
     if (caml && r.method !== 'caml') {
-      const c = pairedComparison(caml, bySeed(String(r.method)));
+      const c = pairedComparison(caml, bySeed(r.method));
       row['CAML minus method'] = `${c.mean.toFixed(1)} [${c.lo.toFixed(1)}, ${c.hi.toFixed(1)}]`;
       row['CAML'] = c.verdict;
     }
@@ -81,14 +87,14 @@ export function rewardAfterUpdate(evalRows: readonly Row[], update: number): Row
 }
 
 /** Per query type: does CAML win, tie or lose against each method after `update` updates (paired over seeds)? */
-export function camlVerdicts(evalRows: readonly Row[], update: number): Row[] {
+export function camlVerdicts(evalRows: readonly EvalRow[], update: number): Row[] {
   const perSeed = seedMeans(evalRows).filter((r) => r.update === update);
-  const queries = [...new Set(perSeed.map((r) => Number(r.query)))].sort((a, b) => a - b);
-  const methods = [...new Set(perSeed.map((r) => String(r.method)))].filter((m) => m !== 'caml');
+  const queries = [...new Set(perSeed.map((r) => r.query))].sort((a, b) => a - b);
+  const methods = [...new Set(perSeed.map((r) => r.method))].filter((m) => m !== 'caml');
   return queries.map((q) => {
-    const at = (m: string) => new Map(perSeed.filter((r) => r.query === q && r.method === m).map((r) => [Number(r.seed), Number(r.return)]));
+    const at = (m: string) => new Map(perSeed.filter((r) => r.query === q && r.method === m).map((r) => [r.seed, r.return]));
     const row: Row = { query: q };
-    for (const m of methods) row[METHOD_LABELS[m as MethodName] ?? m] = pairedComparison(at('caml'), at(m)).verdict;
+    for (const m of methods) row[label(m)] = pairedComparison(at('caml'), at(m)).verdict;
     return row;
   });
 }
@@ -105,12 +111,12 @@ export function describeVerdicts(verdicts: readonly Row[]): string {
 }
 
 /** Which latent groups CAML's medoids come from at each clustering (mean count over seeds). */
-export function medoidFigure(medoidRows: readonly Row[], latentGroups: number): Figure {
+export function medoidFigure(medoidRows: readonly Pick<Saved['medoids'], 'seed' | 'iteration' | 'latent'>[], latentGroups: number): Figure {
   const seeds = new Set(medoidRows.map((r) => r.seed)).size || 1;
-  const clusterIters = [...new Set(medoidRows.map((r) => Number(r.iteration)))].sort((a, b) => a - b);
+  const clusterIters = [...new Set(medoidRows.map((r) => r.iteration))].sort((a, b) => a - b);
   const data: Trace[] = [];
   for (let g = 0; g < latentGroups; g++) {
-    const y = clusterIters.map((it) => medoidRows.filter((r) => Number(r.iteration) === it && r.latent === g).length / seeds);
+    const y = clusterIters.map((it) => medoidRows.filter((r) => r.iteration === it && r.latent === g).length / seeds);
     data.push({ type: 'bar', x: clusterIters, y, name: `latent ${g}`, marker: { color: groupColor(g) }, hovertemplate: `latent ${g}: %{y:.2f} medoids at iteration %{x}<extra></extra>` });
   }
   return {
@@ -123,15 +129,15 @@ export function medoidFigure(medoidRows: readonly Row[], latentGroups: number): 
 }
 
 /** Fig. 2: end positions of evaluation episodes, one panel per method, coloured by query type; a slider over updates. */
-export function fig2Figure(evalRows: readonly Row[], bed: Testbed, methods: readonly MethodName[]): Figure {
-  const updates = [...new Set(evalRows.map((r) => Number(r.update)))].sort((a, b) => a - b);
-  const queries = [...new Set(evalRows.map((r) => Number(r.query)))].sort((a, b) => a - b);
+export function fig2Figure(evalRows: readonly EvalRow[], bed: Testbed, methods: readonly MethodName[]): Figure {
+  const updates = [...new Set(evalRows.map((r) => r.update))].sort((a, b) => a - b);
+  const queries = [...new Set(evalRows.map((r) => r.query))].sort((a, b) => a - b);
   const present = methods.filter((m) => evalRows.some((r) => r.method === m));
   const panelsAt = (u: number) => present.map((m) => ({
     title: METHOD_LABELS[m],
     groups: queries.map((q) => {
       const rs = evalRows.filter((r) => r.method === m && r.query === q && r.update === u);
-      return { name: `query type ${q} (latent ${bed.types[q].latent})`, x: rs.map((r) => Number(r.endX)), y: rs.map((r) => Number(r.endY)), color: groupColor(bed.types[q].latent), text: rs.map((r) => `<br>seed ${r.seed}`) };
+      return { name: `query type ${q} (latent ${bed.types[q].latent})`, x: rs.map((r) => r.endX), y: rs.map((r) => r.endY), color: groupColor(bed.types[q].latent), text: rs.map((r) => `<br>seed ${r.seed}`) };
     }),
   }));
   const base = panelScatterFigure(panelsAt(updates[0]), bed.config.particle, { title: 'Fig. 2: where particles end their episodes', columns: 4, panelHeight: 300 });
@@ -140,10 +146,10 @@ export function fig2Figure(evalRows: readonly Row[], bed: Testbed, methods: read
 }
 
 /** Share of evaluation episodes that end farther from the target than they started, per method and update. */
-export function movingAwayShare(evalRows: readonly Row[], particle: { start: [number, number]; target: [number, number] }): Row[] {
+export function movingAwayShare(evalRows: readonly EvalRow[], particle: { start: [number, number]; target: [number, number] }): Row[] {
   const [sx, sy] = particle.start, [gx, gy] = particle.target;
   const startD = Math.hypot(sx - gx, sy - gy);
-  const flagged = evalRows.map((r) => ({ ...r, away: Math.hypot(Number(r.endX) - gx, Number(r.endY) - gy) > startD ? 1 : 0 }));
+  const flagged = evalRows.map((r) => ({ ...r, away: Math.hypot(r.endX - gx, r.endY - gy) > startD ? 1 : 0 }));
   const perSeed = meanBy(flagged, ['seed', 'method', 'update'], 'away');
-  return summarize(perSeed, ['method', 'update'], 'away').map((r) => ({ method: METHOD_LABELS[r.method as MethodName] ?? String(r.method), update: r.update, 'share moving away': formatInterval(r) }));
+  return summarize(perSeed, ['method', 'update'], 'away').map((r) => ({ method: label(r.method), update: r.update, 'share moving away': formatInterval(r) }));
 }
