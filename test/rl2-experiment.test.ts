@@ -77,7 +77,9 @@ describe('RL² / system identification experiment', () => {
     assert.deepStrictEqual(xaxis.ticktext, ['0', '1', '10']);
     assert.deepStrictEqual(xaxis.tickvals, [1, 2, 11]);
     // The ablation's rows sit beside the main run's under their own name.
-    const ab = noMoveAblation({ eval: ours, training: [], memory: [{ seed: 0, network: 'untrained' }, { seed: 0, network: 'trained' }] });
+    const evalRow = (method: string) => ({ seed: 0, method, query: 3, queryLatent: 0, trial: 0, episode: 1, episodesUsed: 0, return: -1 });
+    const memoryRow = (network: string) => ({ seed: 0, network, k: 1, i: 0, j: 1, latentI: 0, latentJ: 0, distance: 1 });
+    const ab = noMoveAblation({ eval: [evalRow('rl2'), evalRow('sysid')], training: [], memory: [memoryRow('untrained'), memoryRow('trained')] });
     assert.deepStrictEqual([...new Set(ab.eval.map((r) => r.method))], ['rl2-no-move']);
     assert.deepStrictEqual(ab.memory.map((r) => r.network), ['trained, no move input']);
   });
@@ -99,7 +101,7 @@ describe('RL² / system identification experiment', () => {
   });
 
   it('memory that separates the latent groups scores ARI 1, memory that does not scores about 0', () => {
-    const rows: Row[] = [];
+    const rows: rl2Exp.Saved['memory'][] = [];
     const latent = (t: number) => Math.floor(t / 4);
     for (let i = 0; i < 24; i++) {
       for (let j = i + 1; j < 24; j++) {

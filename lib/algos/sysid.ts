@@ -32,7 +32,7 @@
 import { DIRECTIONS, Dynamics, N_ACTIONS, resetState, step } from '../envs/particle';
 import { int, num, Resolved, resolver, section } from '../core/schema';
 import { Rng } from '../core/rng';
-import { actionProbs, initParams, PolicySpec } from '../policies/softmax-mlp';
+import { actionProbs, initParams, initSchema, PolicySpec } from '../policies/softmax-mlp';
 import { adamStep } from '../core/adam';
 import { Learner, looBaseline, newLearner, rewardToGo, StepSamples, vpgGradient, vpgSchema } from './vpg';
 
@@ -40,7 +40,7 @@ export const sysidSchema = section({
   probeMoves: int.min(4).default(4).describe('P: probing moves at the start of every episode, buttons pressed in turn (4 = each button once)'),
   hidden: int.positive().default(68).describe('hidden units of the conditioned policy (the paper\'s 68)'),
   K: int.positive().default(10).describe('episodes per VPG update, each on a support type drawn uniformly'),
-  outputScale: num.positive().default(0.01).describe('initial scale of the output layer (0.01: near-uniform start)'),
+  init: initSchema.default({}).describe('initialisation of the conditioned policy (output scale 0.01: near-uniform start)'),
   vpg: vpgSchema.default({}).describe('VPG settings of l.4 (the lab\'s defaults: gamma 0.99, Adam lr 0.01)'),
 });
 export type SysidConfig = Resolved<typeof sysidSchema>;
@@ -243,7 +243,7 @@ export interface SysidState {
 }
 
 export function sysidInit(cfg: SysidConfig, rng: Rng): SysidState {
-  return { learner: newLearner(initParams(sysidSpec(cfg), rng, { outputScale: cfg.outputScale })), update: 0 };
+  return { learner: newLearner(initParams(sysidSpec(cfg), rng, cfg.init)), update: 0 };
 }
 
 /** One update, l.1-4 on K episodes of uniformly drawn support types. Pure. */

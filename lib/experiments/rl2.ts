@@ -21,15 +21,14 @@
  * hidden states. The report scores these 24x24 matrices against the latent groups like
  * Figure 4 scores policy divergences (K-medoids ARI, t-SNE).
  *
- * Tables: training (method, update, episodes, episode, return), eval (method, query,
- * queryLatent, trial, episode, episodesUsed, return), memory (network, k, i, j, latentI,
- * latentJ, distance).
+ * Tables (declared in TABLES): training, eval and memory (pairs i < j of the 24x24
+ * distance matrix per network and k).
  *
  * References: Duan et al. 2016 (arXiv 1611.02779), Wang et al. 2016 (arXiv 1611.05763),
  * paper 000 (Sec. 4.1, Fig. 1, Fig. 4) and paper 002 (the survey slides).
  */
 import { DEFAULT_QUERY_TYPES, testbed, testbedSchema } from '../envs/testbed';
-import { initParams, PAPER_POLICY } from '../policies/softmax-mlp';
+import { initParams, initSchema, PAPER_POLICY } from '../policies/softmax-mlp';
 import { rolloutOne, episodeReturns } from '../policies/rollout';
 import { rolloutTrials } from '../policies/trials';
 import { domainRandomisationIteration } from '../algos/joint';
@@ -39,9 +38,9 @@ import { newLearner, vpgSchema } from '../algos/vpg';
 import { int, num, Overrides, Resolved, resolver, section, z } from '../core/schema';
 import { matrixToPairs } from '../core/pairs';
 import { Rng } from '../core/rng';
-import { Row } from '../core/row';
 import { Scale } from '../core/scale';
-import { Experiment, Tables } from './runner';
+import { Experiment } from './runner';
+import { SavedRows, TablesOf } from './tables';
 
 export const RL2_METHODS = ['rl2', 'sysid', 'dr'] as const;
 export type Rl2MethodName = (typeof RL2_METHODS)[number];
@@ -55,7 +54,7 @@ export const schema = section({
   sysid: sysidSchema.default({}).describe('system identification settings'),
   drEpisodes: int.positive().default(10).describe('episodes per VPG update of domain randomisation (Fig. 1\'s joint training: 10)'),
   vpg: vpgSchema.default({}).describe('VPG settings of domain randomisation'),
-  outputScale: num.positive().default(0.01).describe('initial output-layer scale of domain randomisation\'s policy'),
+  init: initSchema.default({}).describe('initialisation of domain randomisation\'s policy'),
   evalTrials: int.positive().default(20).describe('evaluation trials of N episodes per query type (RL²), or as many episodes (the others)'),
   logEvery: int.positive().default(10).describe('training table: one row per this many updates (mean return over them)'),
   memory: section({
@@ -110,9 +109,19 @@ export function trainingEpisodes(cfg: Rl2ExperimentConfig): number {
   return cfg.iterations * cfg.rl2.trialsPerUpdate * cfg.rl2.episodesPerTrial;
 }
 
+/** The tables of one unit. */
+export const TABLES = {
+  training: { method: 'string', update: 'int', episodes: 'int', episode: 'int', return: 'float' },
+  eval: { method: 'string', query: 'int', queryLatent: 'int', trial: 'int', episode: 'int', episodesUsed: 'int', return: 'float' },
+  memory: { network: 'string', k: 'int', i: 'int', j: 'int', latentI: 'int', latentJ: 'int', distance: 'float' },
+} as const;
+type Tables = TablesOf<typeof TABLES>;
+/** Rows of a run's tables (with `seed`), as report/rl2.ts takes them. */
+export type Saved = SavedRows<typeof TABLES>;
+
 /** Mean of `values` over consecutive blocks of `every`, as training rows. */
-function logRows(method: Rl2MethodName, values: readonly number[], episodesPerUpdate: number, every: number, episode = 0): Row[] {
-  const rows: Row[] = [];
+function logRows(method: Rl2MethodName, values: readonly number[], episodesPerUpdate: number, every: number, episode = 0): Tables['training'] {
+  const rows: Tables['training'] = [];
   for (let u = 0; u < values.length; u += every) {
     const block = values.slice(u, u + every);
     const update = u + block.length;
@@ -122,7 +131,7 @@ function logRows(method: Rl2MethodName, values: readonly number[], episodesPerUp
 }
 
 /** Euclidean distances between per-type mean hidden states, as tidy pair rows (i < j), one matrix per k. */
-function memoryRows(network: string, memory: Float32Array, typeOf: Int32Array, steps: readonly number[], H: number, latent: (t: number) => number): Row[] {
+function memoryRows(network: string, memory: Float32Array, typeOf: Int32Array, steps: readonly number[], H: number, latent: (t: number) => number): Tables['memory'] {
   const n = 1 + Math.max(...typeOf), K = steps.length;
   return steps.flatMap((k, r) => {
     const means = new Float64Array(n * H), count = new Int32Array(n);
@@ -147,8 +156,8 @@ export function unit(cfg: Rl2ExperimentConfig, seed: number): Tables {
   const bed = testbed(cfg.testbed), dyn = bed.dyn, N = cfg.rl2.episodesPerTrial;
   const support = bed.types.map((t) => t.id).filter((t) => !cfg.queryTypes.includes(t));
   const episodes = trainingEpisodes(cfg);
-  const training: Row[] = [], evalRows: Row[] = [], memory: Row[] = [];
-  const evalRow = (method: Rl2MethodName, q: number, trial: number, episode: number, ret: number): Row => ({
+  const training: Tables['training'] = [], evalRows: Tables['eval'] = [], memory: Tables['memory'] = [];
+  const evalRow = (method: Rl2MethodName, q: number, trial: number, episode: number, ret: number): Tables['eval'][number] => ({
     method, query: q, queryLatent: bed.types[q].latent, trial, episode, episodesUsed: method === 'rl2' ? episode - 1 : 0, return: ret,
   });
   for (const method of cfg.methods) {
@@ -189,7 +198,7 @@ export function unit(cfg: Rl2ExperimentConfig, seed: number): Tables {
         for (let b = 0; b < cfg.evalTrials; b++) for (let n = 0; n < N; n++) evalRows.push(evalRow(method, q, b, n + 1, ret[b * N + n]));
       }
     } else {
-      let learner = newLearner(initParams(PAPER_POLICY, rng.split(), { outputScale: cfg.outputScale }));
+      let learner = newLearner(initParams(PAPER_POLICY, rng.split(), cfg.init));
       const returns: number[] = [];
       for (let u = 0; u < Math.ceil(episodes / cfg.drEpisodes); u++) {
         const r = domainRandomisationIteration(learner, support, cfg.drEpisodes, cfg.vpg, dyn, PAPER_POLICY, rng);
@@ -204,16 +213,13 @@ export function unit(cfg: Rl2ExperimentConfig, seed: number): Tables {
       }
     }
   }
-  const tables: Tables = { training, eval: evalRows };
-  if (memory.length > 0) tables.memory = memory;
-  return tables;
+  return { training, eval: evalRows, memory };
 }
 
-export const experiment: Experiment<Rl2ExperimentConfig, Overrides<typeof schema>> = {
+export const experiment: Experiment<Rl2ExperimentConfig, Overrides<typeof schema>, typeof TABLES> = {
   name: 'rl2-sysid',
   version: 1,
-  module: __filename,
-  exportName: 'experiment',
+  tables: TABLES,
   resolve: config,
   unit,
 };

@@ -47,7 +47,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import { Rng } from '../core/rng';
 import { tf } from '../core/tf';
-import { gruInit, gruParamCount, gruSequenceTf, GruSpec, packGru, PackedGru } from './gru';
+import { gruInit, gruParamCount, gruSequenceTf, GruSpec, gruSpec, packGru, PackedGru } from './gru';
 import { gruBackprop, gruForwardTape, GruTape } from './gru-bptt';
 
 export interface RecurrentSpec {
@@ -74,7 +74,7 @@ export function inputSize(spec: RecurrentSpec): number {
 
 /** The GRU inside the policy. */
 export function gruOf(spec: RecurrentSpec): GruSpec {
-  return { inputSize: inputSize(spec), hiddenSize: spec.hidden };
+  return gruSpec({ inputSize: inputSize(spec), hiddenSize: spec.hidden }, 'recurrent policy');
 }
 
 export function recurrentOffsets(spec: RecurrentSpec) {

@@ -14,7 +14,8 @@ import { MethodName as Fig1Method } from '../experiments/fig1';
 import { METHOD_COLORS as FIG1_COLORS, METHOD_LABELS as FIG1_LABELS } from './fig1';
 import { groupingRows, matricesFromRows } from './fig4';
 import { formatInterval } from './format';
-import { Rl2ExperimentConfig, trainingEpisodes } from '../experiments/rl2';
+import { Rl2ExperimentConfig, Saved, trainingEpisodes } from '../experiments/rl2';
+import { Saved as Fig4Saved } from '../experiments/fig4';
 import { BandSeries, bandTraces, GROUP_COLORS, gridLayout, groupColor, panelAxes } from './charts';
 import { Figure, Trace } from './plotly';
 import { Row } from '../core/row';
@@ -31,12 +32,12 @@ export const RL2_COLORS: Record<string, string> = { rl2: '#000000', 'rl2-no-move
  * "rl2-no-move", memory network "trained, no move input" (its untrained control dropped:
  * the main run has one).
  */
-export function noMoveAblation(tables: Readonly<Record<string, readonly Row[]>>): { training: Row[]; eval: Row[]; memory: Row[] } {
-  const relabel = (rows: readonly Row[] = []) => rows.filter((r) => r.method === 'rl2').map((r) => ({ ...r, method: 'rl2-no-move' }));
+export function noMoveAblation(tables: { readonly [K in keyof Saved]: readonly Saved[K][] }): { [K in keyof Saved]: Saved[K][] } {
+  const relabel = <R extends { method: string }>(rows: readonly R[]): R[] => rows.filter((r) => r.method === 'rl2').map((r) => ({ ...r, method: 'rl2-no-move' }));
   return {
     training: relabel(tables.training),
     eval: relabel(tables.eval),
-    memory: (tables.memory ?? []).filter((r) => r.network === 'trained').map((r) => ({ ...r, network: 'trained, no move input' })),
+    memory: tables.memory.filter((r) => r.network === 'trained').map((r) => ({ ...r, network: 'trained, no move input' })),
   };
 }
 
@@ -229,7 +230,7 @@ export function rl2TrainingFigure(training: readonly Row[]): Figure {
 }
 
 /** The memory table as Fig. 4's divergence rows (update = k, estimator = network), to reuse its matrix and scoring code. */
-function asDivergenceRows(memory: readonly Row[]): Row[] {
+function asDivergenceRows(memory: readonly Saved['memory'][]): Fig4Saved['divergence'][] {
   return memory.map((r) => ({ seed: r.seed, update: r.k, estimator: r.network, i: r.i, j: r.j, latentI: r.latentI, latentJ: r.latentJ, divergence: r.distance }));
 }
 
@@ -239,7 +240,7 @@ function asDivergenceRows(memory: readonly Row[]): Row[] {
  * states, ARI against the latent groups, and the between/within-group distance ratio.
  * Rows: seed, network, k, ari, within, between, ratio.
  */
-export function memoryGrouping(memory: readonly Row[]): Row[] {
+export function memoryGrouping(memory: readonly Saved['memory'][]): Row[] {
   return groupingRows(matricesFromRows(asDivergenceRows(memory))).map((r) => ({ seed: r.seed, network: r.estimator, k: r.update, ari: r.ari, within: r.within, between: r.between, ratio: r.ratio }));
 }
 
@@ -262,7 +263,7 @@ export function memoryGroupingFigure(grouping: readonly Row[], value: 'ari' | 'r
 }
 
 /** t-SNE maps of the 24 types' mean hidden states after k moves (one seed and network), coloured by latent group. */
-export function memoryTsneFigure(memory: readonly Row[], seed: number, network: string, ks?: readonly number[]): Figure {
+export function memoryTsneFigure(memory: readonly Saved['memory'][], seed: number, network: string, ks?: readonly number[]): Figure {
   const ms = matricesFromRows(asDivergenceRows(memory.filter((r) => r.seed === seed && r.network === network)))
     .filter((m) => !ks || ks.includes(m.update)).sort((a, b) => a.update - b.update);
   if (ms.length === 0) throw new Error(`memoryTsneFigure: no memory rows for seed ${seed}, network ${network}`);
