@@ -43,6 +43,9 @@ import { randomTable } from '../lib/policies/softmax-table';
 import { adapt, boMrlConfig, DISTANCES, metaGradient } from '../lib/algos/bo-mrl';
 import { exactEstimator } from '../lib/algos/tabular-estimates';
 import * as bomrl from '../lib/experiments/bomrl';
+import { normaliseAdvantages, rl2Config, rl2Gradient, rl2GradientTf, rl2Init, rl2Spec, trialAdvantages } from '../lib/algos/rl2';
+import { rolloutTrials, TrialBatch } from '../lib/policies/trials';
+import * as rl2Exp from '../lib/experiments/rl2';
 
 const quick = process.argv.includes('--quick');
 const spec = PAPER_POLICY;
@@ -207,6 +210,24 @@ async function main(): Promise<void> {
     line('GRU forward + BPTT, 8 x 20 steps: typed arrays / tfjs autodiff', `${typed.toFixed(2)} ms / ${auto.toFixed(2)} ms = ${(auto / typed).toFixed(1)}x`);
   }
 
+  // 7b. RL²: trial rollouts with the GRU in the loop, and one update's BPTT (typed arrays vs tfjs).
+  {
+    const rc = rl2Config(rl2Exp.sizes('paper').config.rl2 ?? {});
+    const theta2 = rl2Init(rc, new Rng(8)).theta;
+    const typeOf = new Int32Array(rc.trialsPerUpdate).map((_, b) => allTypes[b % allTypes.length]);
+    let tb: TrialBatch | null = null;
+    const trialMs = timeIt(() => {
+      tb = rolloutTrials(theta2, rl2Spec(rc), typeOf, rc.episodesPerTrial, bed.dyn, new Rng(9));
+    }, quick ? 3 : 7);
+    const envSteps = tb!.mask.reduce((a, b) => a + b, 0);
+    line(`RL² trials, GRU H = ${rc.hidden} in the loop (${rc.trialsPerUpdate} trials x ${rc.episodesPerTrial} episodes)`, `${(envSteps / (trialMs / 1000) / 1e3).toFixed(0)} k env-steps/s (${trialMs.toFixed(0)} ms)`);
+    const { adv, targets } = trialAdvantages(tb!, rc.gamma, rc.lambda, rc.rewardScale);
+    const A = normaliseAdvantages(adv, tb!.mask);
+    const fastMs = timeIt(() => rl2Gradient(theta2, tb!, A, targets, rc), quick ? 2 : 5);
+    const tfMs = timeIt(() => rl2GradientTf(theta2, tb!, A, targets, rc), quick ? 1 : 3);
+    line(`RL² update gradient, BPTT over ${tb!.L} steps: typed arrays / tfjs`, `${fastMs.toFixed(0)} ms / ${tfMs.toFixed(0)} ms = ${(tfMs / fastMs).toFixed(1)}x`);
+  }
+
   // 8. Whole experiments at the paper's scale through the runner, recomputed in a scratch folder.
   if (!quick) {
     const f4 = fig4.sizes('paper');
@@ -227,6 +248,10 @@ async function main(): Promise<void> {
       await runExperiment(mqlExperiment, m.config, { seeds: m.seeds, workers: 2, dataDir: path.join(dataDir, `mql-${env}`), log: () => undefined });
     }
     line('Meta-Q-Learning notebook experiments, paper scale (2 families x 5 seeds), 2 workers', `${((performance.now() - tm) / 1000).toFixed(1)} s`);
+    const r2 = rl2Exp.sizes('paper');
+    const tr = performance.now();
+    await runExperiment(rl2Exp.experiment, r2.config, { seeds: r2.seeds, workers: 2, dataDir: path.join(dataDir, 'rl2'), log: () => undefined });
+    line(`RL² / sysid / domain randomisation experiment, paper scale (${r2.seeds} seeds), 2 workers`, `${((performance.now() - tr) / 1000).toFixed(1)} s`);
   }
   // 8. The result store: typed CSV of one Fig. 4 unit's divergence table (9 checkpoints x 3
   // estimators x 276 pairs), a cached re-render (loads and verifies every unit, writes

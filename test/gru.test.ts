@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import type * as TF from '@tensorflow/tfjs';
 import { gruForward, gruInit, gruOffsets, gruParamCount, gruSequenceTf, gruSpec, gruStep, gruStepTf, packGru } from '../lib/policies/gru';
+import { gruBackprop, gruForwardTape } from '../lib/policies/gru-bptt';
 import { Rng } from '../lib/core/rng';
 import { tf } from '../lib/core/tf';
 
@@ -91,6 +92,38 @@ describe('GRU cell', () => {
       worst = Math.max(worst, Math.abs(num - grad[k]) / (1e-3 + Math.abs(num)));
     }
     assert.ok(worst < 1e-3, `worst relative gradient error ${worst}`);
+  });
+
+  it('hand-written BPTT equals tfjs autodiff, and its h0 and input gradients equal finite differences', () => {
+    const tape = gruForwardTape(theta, spec, xs, B, T, h0, mask);
+    const { dtheta, dh0, dxs } = gruBackprop(theta, tape, C);
+    const ref = tf.tidy(() => {
+      const f = (th: TF.Tensor) => tf.sum(tf.mul(gruSequenceTf(th as TF.Tensor1D, spec, tf.tensor3d(xs, [B, T, 4]), tf.tensor2d(h0, [B, 6]), tf.tensor2d(mask, [B, T])), tf.tensor3d(C, [B, T, 6]))) as TF.Scalar;
+      return tf.grad(f)(tf.tensor1d(theta)).dataSync();
+    });
+    for (let k = 0; k < ref.length; k++) assert.ok(Math.abs(ref[k] - dtheta[k]) < 1e-4 * (1 + Math.abs(ref[k])), `dtheta[${k}]: tfjs ${ref[k]}, by hand ${dtheta[k]}`);
+    const loss = (x: ArrayLike<number>, h: ArrayLike<number>) => gruForward(theta, spec, x, B, T, h, mask).reduce((s, v, k) => s + C[k] * v, 0);
+    const eps = 1e-6;
+    const numeric = (arr: Float64Array, k: number, f: () => number) => {
+      const keep = arr[k];
+      arr[k] = keep + eps;
+      const up = f();
+      arr[k] = keep - eps;
+      const down = f();
+      arr[k] = keep;
+      return (up - down) / (2 * eps);
+    };
+    const x64 = Float64Array.from(xs), h64 = Float64Array.from(h0);
+    for (let k = 0; k < h64.length; k++) {
+      const num = numeric(h64, k, () => loss(x64, h64));
+      assert.ok(Math.abs(num - dh0[k]) < 1e-6 * (1 + Math.abs(num)), `dh0[${k}]: ${num} vs ${dh0[k]}`);
+    }
+    for (let k = 0; k < x64.length; k++) {
+      const num = numeric(x64, k, () => loss(x64, h64));
+      assert.ok(Math.abs(num - dxs[k]) < 1e-6 * (1 + Math.abs(num)), `dxs[${k}]: ${num} vs ${dxs[k]}`);
+    }
+    // Skipped steps get no input gradient.
+    assert.strictEqual(dxs[(1 * T + 4) * 4], 0);
   });
 
   it('leaks no tensors over repeated BPTT gradients', () => {

@@ -26,3 +26,5 @@ export * as boMrlTheory from './bo-mrl-theory';
 export * as tabularMaml from './tabular-maml';
 export * as tabularJoint from './tabular-joint';
 export * as boMrlPpo from './bo-mrl-ppo';
+export * as rl2 from './rl2';
+export * as sysid from './sysid';

@@ -12,3 +12,4 @@ export * as diayn from './diayn';
 export * as mql from './mql';
 export * as pearl from './pearl';
 export * as bomrl from './bomrl';
+export * as rl2 from './rl2';

@@ -25,6 +25,7 @@ const BUILT_IN: Record<string, () => AnyExperiment> = {
   'pearl-maml-baseline': () => require('./pearl').mamlExperiment,
   'mql': () => require('./mql').mqlExperiment,
   'bo-mrl-optimality-gap': () => require('./bomrl').experiment,
+  'rl2-sysid': () => require('./rl2').experiment,
 };
 
 const added = new Map<string, { exp: AnyExperiment; module: string }>();

@@ -26,6 +26,7 @@
  * Two forward passes compute the same function:
  * - `gruStep` / `gruForward`: typed-array math, batched over B sequences, for rollouts
  *   (no tfjs call per environment step; see environment.md for the per-call overhead);
+ *   backpropagation through time by hand over typed arrays is lib/policies/gru-bptt.ts;
  * - `gruStepTf` / `gruSequenceTf`: functional tfjs ops of the flat parameter tensor, for
  *   backpropagation through time. First-order gradients through sigmoid and tanh are
  *   exact in tfjs; second-order ones are not (tfjs#3252), so nothing here is meant to be
@@ -165,7 +166,8 @@ export function gruStep(p: PackedGru, x: ArrayLike<number>, h: ArrayLike<number>
 }
 
 /**
- * A whole batch of sequences, typed-array math (the reference for `gruSequenceTf`).
+ * A whole batch of sequences, typed-array math (the reference for `gruSequenceTf`; the
+ * forward pass that keeps the gates for backpropagation is lib/policies/gru-bptt.ts).
  * @param xs [B, T, I]
  * @param h0 [B, H], or null for zeros
  * @param mask [B, T] optional: 0 skips the step (h_t = h_{t-1})
@@ -179,7 +181,7 @@ export function gruForward(theta: ArrayLike<number>, spec: GruSpec, xs: ArrayLik
   if (h0 !== null && h0.length !== B * H) throw new RangeError(`gruForward: h0 has ${h0.length} entries, expected B*H = ${B}*${H}`);
   if (mask !== null && mask.length !== B * T) throw new RangeError(`gruForward: mask has ${mask.length} entries, expected B*T = ${B}*${T}`);
   const hs = new Float64Array(B * T * H);
-  let h = new Float64Array(B * H);
+  let h = new Float64Array(B * H), next = new Float64Array(B * H);
   if (h0 !== null) for (let k = 0; k < B * H; k++) h[k] = h0[k];
   const x = new Float64Array(B * I), m = new Float64Array(B);
   for (let t = 0; t < T; t++) {
@@ -187,10 +189,9 @@ export function gruForward(theta: ArrayLike<number>, spec: GruSpec, xs: ArrayLik
       for (let i = 0; i < I; i++) x[b * I + i] = xs[(b * T + t) * I + i];
       m[b] = mask === null ? 1 : mask[b * T + t];
     }
-    const next = new Float64Array(B * H);
     gruStep(p, x, h, next, m);
     for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) hs[(b * T + t) * H + j] = next[b * H + j];
-    h = next;
+    [h, next] = [next, h];
   }
   return hs;
 }

@@ -10,3 +10,5 @@ export * as gaussianMlp from './gaussian-mlp';
 export * as condition from './condition';
 export * as navRollout from './nav-rollout';
 export * as softmaxTable from './softmax-table';
+export * as recurrentSoftmax from './recurrent-softmax';
+export * as trials from './trials';

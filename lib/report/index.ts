@@ -12,3 +12,4 @@ export * as hindsight from './hindsight';
 export * as diayn from './diayn';
 export * as pearl from './pearl';
 export * as bomrl from './bomrl';
+export * as rl2 from './rl2';
