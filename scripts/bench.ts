@@ -196,8 +196,8 @@ async function benchPearl(dataDir: string): Promise<void> {
     const mb = sampleMetaBatch(s, new Rng(12));
     const big = c.over.metaBatch === 16;
     const reps = quick ? 3 : big ? 5 : 21;
-    const wall = timeIt(() => pearlUpdate(s, mb), reps);
-    const cpu = cpuIt(() => pearlUpdate(s, mb), reps);
+    const wall = timeIt(() => pearlUpdate(s, mb, false), reps);
+    const cpu = cpuIt(() => pearlUpdate(s, mb, false), reps);
     line(`PEARL step, ${c.label}`, `${wall.toFixed(1)} ms wall (${cpu.toFixed(1)} ms CPU) = ${(1000 / wall).toFixed(0)} steps/s`);
     if (!big) {
       const auto = timeIt(() => pearlGradsAutodiff(s, mb), quick ? 3 : 11), expl = timeIt(() => pearlGrads(s, mb), quick ? 3 : 11);

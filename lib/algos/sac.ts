@@ -204,7 +204,8 @@ export interface SacGrads {
   v: TF.Tensor[];
   /** d(L_Q) / d[obsQ, a]  [1, N, obs + A] (PEARL's encoder takes its z columns), null unless asked */
   dQInput: TF.Tensor3D | null;
-  losses: SacLosses;
+  /** The losses, computed when called (a dozen small kernels: skip them on steps that report nothing). */
+  losses: () => SacLosses;
 }
 
 /**
@@ -263,16 +264,19 @@ export function sacGradsTf(nets: SacNets, w: Omit<SacWeights, 'q1Const' | 'q2Con
   if (cfg.policyStdReg > 0) dls = tf.add(dls, tf.mul(logStd, (2 * cfg.policyStdReg) / (N * A)));
   dls = tf.mul(dls, tf.cast(tf.equal(logStd, raw), 'float32'));
   const bp = mlpBackwardTf(nets.policy, w.policy, tp, tf.concat([dmu, dls], 2) as TF.Tensor3D, all);
-  // losses (for reporting)
-  const qLoss = tf.add(tf.mean(tf.square(e1)), tf.mean(tf.square(e2))) as TF.Scalar;
-  const vLoss = tf.mean(tf.square(ev)) as TF.Scalar;
-  let piLoss = tf.mean(tf.sub(logPi, m)) as TF.Scalar;
-  if (cfg.policyMeanReg > 0) piLoss = tf.add(piLoss, tf.mul(cfg.policyMeanReg, tf.mean(tf.square(mu))));
-  if (cfg.policyStdReg > 0) piLoss = tf.add(piLoss, tf.mul(cfg.policyStdReg, tf.mean(tf.square(logStd))));
+  // losses (for reporting, on demand)
+  const losses = (): SacLosses => {
+    const qLoss = tf.add(tf.mean(tf.square(e1)), tf.mean(tf.square(e2))) as TF.Scalar;
+    const vLoss = tf.mean(tf.square(ev)) as TF.Scalar;
+    let piLoss = tf.mean(tf.sub(logPi, m)) as TF.Scalar;
+    if (cfg.policyMeanReg > 0) piLoss = tf.add(piLoss, tf.mul(cfg.policyMeanReg, tf.mean(tf.square(mu))));
+    if (cfg.policyStdReg > 0) piLoss = tf.add(piLoss, tf.mul(cfg.policyStdReg, tf.mean(tf.square(logStd))));
+    return { qLoss, vLoss, piLoss, logPi: tf.mean(logPi) as TF.Scalar, qMean: tf.mean(t1.out) as TF.Scalar };
+  };
   return {
     policy: bp.dW!, q1: b1.dW!, q2: b2.dW!, v: bv.dW!,
     dQInput: wantQInput ? (tf.add(b1.dx!, b2.dx!) as TF.Tensor3D) : null,
-    losses: { qLoss, vLoss, piLoss, logPi: tf.mean(logPi) as TF.Scalar, qMean: tf.mean(t1.out) as TF.Scalar },
+    losses,
   };
 }
 
@@ -389,7 +393,7 @@ export function sacUpdate(s: SacState, batch: SacBatch, cfg: SacConfig, rng: Rng
       q2: uploadMlp(s.nets.q, s.q2.theta), v: uploadMlp(s.nets.v, s.v.theta), vTarget: uploadMlp(s.nets.v, s.vTarget),
     };
     const g = sacGradsTf(s.nets, w, x, cfg, false);
-    metrics = readScalars(g.losses);
+    metrics = readScalars(g.losses());
     applyGrads(learners, [g.policy, g.q1, g.q2, g.v], cfg.adam);
   });
   softUpdate(s.vTarget, s.v.theta, cfg.tau);

@@ -258,7 +258,7 @@ export function timeSteps(cfg: PearlExperimentConfig['pearl'], n: number): strin
   for (let i = 0; i <= n; i++) {
     const mb = sampleMetaBatch(s, rng);
     const t0 = performance.now();
-    pearlUpdate(s, mb);
+    pearlUpdate(s, mb, false);
     if (i > 0) ms.push(performance.now() - t0);
   }
   ms.sort((a, b) => a - b);
