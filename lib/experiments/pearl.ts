@@ -17,8 +17,9 @@
  * The MAML baseline of the sample-efficiency comparison (`mamlExperiment`, one unit = one
  * seed): Gaussian-policy MAML with one VPG inner step (algos/gaussian-maml.ts) meta-trained
  * on the same training goals; every `evalEvery` iterations, on each held-out goal, one
- * inner step from K episodes, then the sparse return of the adapted policy's mean action.
- * Table `curve` against the environment steps of meta-training.
+ * inner step from K episodes (with the dense and with the sparse reward), then the sparse
+ * return of the adapted policy's mean action. Table `curve` against the environment steps
+ * of meta-training, column `adaptation` = the inner step's reward.
  *
  * Thin wiring: config -> initPearl / pearlStep / metaTest (or gaussianMamlStep) -> rows.
  */
@@ -153,7 +154,7 @@ export const mamlSchema = section({
   maml: gaussianMamlSchema.default({}).describe('MAML settings (Gaussian MLP policy, one VPG inner step of size alpha, K episodes per inner and outer batch)'),
   hidden: int.positive().default(64).describe('hidden ReLU units of the Gaussian policy'),
   metaReward: reward.default('dense').describe('reward of the inner and outer batches during meta-training (dense, as PEARL\'s critic)'),
-  adaptReward: reward.default('dense').describe('reward of the inner step on a held-out goal (dense: more information than PEARL\'s encoder gets)'),
+  adaptRewards: z.array(reward).min(1).default(['dense', 'sparse']).describe('rewards of the inner step on a held-out goal, each evaluated (dense: more information than PEARL\'s encoder gets; sparse: the same)'),
   iterations: int.positive().default(150).describe('meta-updates'),
   evalEvery: int.positive().default(10).describe('meta-updates between evaluations on the held-out goals'),
 });
@@ -188,13 +189,13 @@ function meanActionReturns(theta: Float32Array, goals: Float32Array, env: PointN
 }
 
 /** Adapt to every held-out goal with one inner step; mean sparse return of the adapted mean actions. */
-function mamlEval(theta: Float32Array, cfg: MamlExperimentConfig, spec: GaussianSpec, test: Float32Array, rng: Rng): { pre: number; post: number; postDense: number } {
+function mamlEval(theta: Float32Array, cfg: MamlExperimentConfig, adaptReward: 'dense' | 'sparse', spec: GaussianSpec, test: Float32Array, rng: Rng): { pre: number; post: number; postDense: number } {
   const n = test.length / 2;
   const pre = meanActionReturns(theta, test, cfg.env, spec).sparse;
   let post = 0, postDense = 0;
   for (let i = 0; i < n; i++) {
     const goal = test.subarray(2 * i, 2 * i + 2);
-    const task: NavReward = goalReward(cfg.env, goal, cfg.adaptReward);
+    const task: NavReward = goalReward(cfg.env, goal, adaptReward);
     const batch = rolloutNavOne(theta, cfg.maml.K, cfg.env, spec, rng);
     let th = theta;
     for (let j = 0; j < cfg.maml.innerSteps; j++) th = gaussianSgdStep(th, navAdvantages(batch, navRewards(batch, () => task), cfg.maml.gamma), spec, cfg.maml.alpha);
@@ -216,8 +217,10 @@ export function mamlUnit(cfg: MamlExperimentConfig, seed: number): Tables {
   const perIteration = cfg.maml.metaBatch * cfg.maml.K * cfg.env.horizon * (cfg.maml.innerSteps + 1);
   const curve: Row[] = [];
   const record = (iteration: number) => {
-    const e = mamlEval(state.theta, cfg, spec, split.test, evalRng.split());
-    curve.push({ method: 'MAML', iteration, envSteps: iteration * perIteration, return: e.post, preReturn: e.pre, denseReturn: e.postDense });
+    for (const adaptation of cfg.adaptRewards) {
+      const e = mamlEval(state.theta, cfg, adaptation, spec, split.test, evalRng.split());
+      curve.push({ method: 'MAML', adaptation, iteration, envSteps: iteration * perIteration, return: e.post, preReturn: e.pre, denseReturn: e.postDense });
+    }
   };
   record(0);
   for (let it = 1; it <= cfg.iterations; it++) {

@@ -10,7 +10,10 @@ import { BandSeries, bandTraces, GROUP_COLORS, gridLayout, panelAxes, summaryBan
 import { formatInterval, formatNumber, seedsOf } from './format';
 import { Figure, Layout, Trace } from './plotly';
 
-export const METHOD_COLORS: Record<string, string> = { PEARL: '#1f77b4', 'deterministic context': '#d62728', MAML: '#2ca02c' };
+export const METHOD_COLORS: Record<string, string> = {
+  PEARL: '#1f77b4', 'deterministic context': '#d62728', MAML: '#2ca02c',
+  'MAML (dense-reward inner step)': '#2ca02c', 'MAML (sparse-reward inner step)': '#98df8a',
+};
 const colorOf = (m: string, i = 0) => METHOD_COLORS[m] ?? GROUP_COLORS[i % GROUP_COLORS.length];
 
 function circle(cx: number, cy: number, r: number, n = 64): { x: number[]; y: number[] } {
@@ -173,9 +176,16 @@ export function stepsToReach(curve: { x: number[]; y: number[] }, target: number
   return null;
 }
 
-/** The sample-efficiency rows: PEARL's last trajectory and MAML's adapted return, per seed and evaluation. */
-function efficiencyRows(pearlCurve: readonly Row[], mamlCurve: readonly Row[]): Row[] {
-  return [...lastTrajectory(pearlCurve.filter((r) => r.method === 'PEARL')), ...mamlCurve.map((r) => ({ ...r, method: 'MAML' }))];
+/** MAML's name in charts: the reward of its inner step on held-out goals. */
+const mamlName = (r: Row) => (r.adaptation === undefined ? 'MAML' : `MAML (${r.adaptation}-reward inner step)`);
+
+/**
+ * The sample-efficiency rows: PEARL's last trajectory and MAML's adapted return, per seed
+ * and evaluation. `adaptation` keeps MAML's rows with that inner-step reward only.
+ */
+function efficiencyRows(pearlCurve: readonly Row[], mamlCurve: readonly Row[], adaptation?: string): Row[] {
+  const maml = mamlCurve.filter((r) => adaptation === undefined || r.adaptation === undefined || r.adaptation === adaptation);
+  return [...lastTrajectory(pearlCurve.filter((r) => r.method === 'PEARL')), ...maml.map((r) => ({ ...r, method: adaptation === undefined ? mamlName(r) : 'MAML' }))];
 }
 
 /**
@@ -203,11 +213,22 @@ export function sampleEfficiencyFigure(pearlCurve: readonly Row[], mamlCurve: re
  * steps each method needs to first reach it (mean curves over seeds), and their ratio.
  */
 export function describeSampleEfficiency(pearlCurve: readonly Row[], mamlCurve: readonly Row[]): string {
-  const rows = efficiencyRows(pearlCurve, mamlCurve);
+  const adaptations = [...new Set(mamlCurve.map((r) => r.adaptation))].filter((a) => a !== undefined).map(String);
+  const main = adaptations.includes('dense') ? 'dense' : adaptations[0];
+  const text = describeEfficiencyFor(pearlCurve, mamlCurve, main);
+  const others = adaptations.filter((a) => a !== main).map((a) => {
+    const m = meanCurve(efficiencyRows(pearlCurve, mamlCurve, a).filter((r) => r.method === 'MAML'));
+    return `With a ${a}-reward inner step MAML reaches at best ${formatNumber(Math.max(...m.y))} (from ${formatNumber(m.y[0])}).`;
+  });
+  return [text, ...others].join(' ');
+}
+
+function describeEfficiencyFor(pearlCurve: readonly Row[], mamlCurve: readonly Row[], adaptation: string | undefined): string {
+  const rows = efficiencyRows(pearlCurve, mamlCurve, adaptation);
   const p = meanCurve(rows.filter((r) => r.method === 'PEARL')), m = meanCurve(rows.filter((r) => r.method === 'MAML'));
   if (p.x.length === 0 || m.x.length === 0) return 'Sample efficiency: no data.';
   const mBest = Math.max(...m.y), mStart = m.y[0], pBest = Math.max(...p.y);
-  const parts = [`MAML's held-out return after one inner step goes from ${formatNumber(mStart)} to at best ${formatNumber(mBest)} within ${formatNumber(m.x[m.x.length - 1])} environment steps; PEARL's (trajectory ${Math.max(...lastTrajectory(pearlCurve).map((r) => Number(r.k)))}) reaches at best ${formatNumber(pBest)} within ${formatNumber(p.x[p.x.length - 1])} steps.`];
+  const parts = [`MAML's held-out return after one ${adaptation ? `${adaptation}-reward ` : ''}inner step goes from ${formatNumber(mStart)} to at best ${formatNumber(mBest)} within ${formatNumber(m.x[m.x.length - 1])} environment steps; PEARL's (trajectory ${Math.max(...lastTrajectory(pearlCurve).map((r) => Number(r.k)))}) reaches at best ${formatNumber(pBest)} within ${formatNumber(p.x[p.x.length - 1])} steps.`];
   // the level both reach: MAML's best if PEARL gets there, else PEARL's best
   const target = Math.min(mBest, pBest);
   if (!(target > Math.max(mStart, p.y[0]) + 1e-9)) {
@@ -336,14 +357,15 @@ export function claimsTable(final: readonly Row[], pearlCurve: readonly Row[], m
       });
     }
   }
-  const rows = efficiencyRows(pearlCurve, mamlCurve);
+  const adaptations = [...new Set(mamlCurve.map((r) => r.adaptation))].filter((a) => a !== undefined).map(String);
+  const rows = efficiencyRows(pearlCurve, mamlCurve, adaptations.includes('dense') ? 'dense' : adaptations[0]);
   const pc = meanCurve(rows.filter((r) => r.method === 'PEARL')), mc = meanCurve(rows.filter((r) => r.method === 'MAML'));
   if (pc.x.length > 0 && mc.x.length > 0) {
     const target = Math.min(Math.max(...mc.y), Math.max(...pc.y));
     const sp = stepsToReach(pc, target), sm = stepsToReach(mc, target);
     const rises = target > Math.max(mc.y[0], pc.y[0]) + 1e-9;
     out.push({
-      claim: 'PEARL needs far fewer meta-training samples than on-policy meta-RL (MAML)',
+      claim: 'PEARL needs far fewer meta-training samples than on-policy meta-RL (MAML; its inner step with the dense reward)',
       paper: '20-100x fewer environment steps (dense-reward MuJoCo tasks, Fig. 3)',
       ours: rises && sp !== null && sm !== null ? `return ${formatNumber(target)}: PEARL ${formatNumber(Math.max(1, sp))} steps, MAML ${formatNumber(Math.max(1, sm))} steps (ratio ${formatNumber(sm / Math.max(1, sp))})` : `MAML best ${formatNumber(Math.max(...mc.y))} (from ${formatNumber(mc.y[0])}), PEARL best ${formatNumber(Math.max(...pc.y))}`,
       verdict: !rises ? 'no common return level above the start: no ratio' : sp !== null && sm !== null ? (sm / Math.max(1, sp) >= 20 ? 'reproduces (ratio >= 20)' : sm > sp ? 'PEARL more efficient, by less than 20x' : 'contradicted (MAML faster)') : 'no ratio',
