@@ -73,7 +73,7 @@ import { stopGradient } from '../core/stop-gradient';
 import { tf } from '../core/tf';
 import { GoalSplit, goalSplit, pointNavSchema, reset, step as envStep } from '../envs/point-nav';
 import { EncoderSpec, encoderLayout, klTf, posteriorTf, RunningPosterior, sampleZTf } from '../policies/context-encoder';
-import { initMlp, MlpLayout, mlpBackwardTf, mlpForwardTf, mm3, readFlat, uploadMlp } from '../policies/mlp';
+import { initMlp, MlpLayout, mlpBackwardTf, mlpForwardTf, mm3, readFlat, uploadMlp, uploadMlpT } from '../policies/mlp';
 import { emptyBatch, ReplayBuffer, sampleTasks, TransitionBatch } from './replay-buffer';
 import { adamInPlace } from '../core/adam';
 import { act, initSac, Learner, learner, readScalars, sacGradsTf, sacLossesTf, sacNets, sacSchema, SacState, softUpdate } from './sac';
@@ -407,6 +407,7 @@ export function pearlGrads(s: PearlState, mb: MetaBatch, out?: Float32Array, wit
     const x = uploadBatch(s, mb);
     const oh = taskOneHot(T, B);
     const [policy, q1, q2, v, phi] = learners.map((l) => uploadMlp(l.layout, l.theta));
+    const [policyT, q1T, q2T, vT, phiT] = learners.map((l) => uploadMlpT(l.layout, l.theta));
     const vTarget = uploadMlp(nets.v, s.sac.vTarget);
     const enc = s.encoder.layout;
     // l.13-14: posterior per task and z (rows [1, T*M, .]; per-task statistics [1, T, L])
@@ -426,7 +427,7 @@ export function pearlGrads(s: PearlState, mb: MetaBatch, out?: Float32Array, wit
     const zRows = mm3(tf.tensor3d(oh.m, [1, N, T]), zTask);
     const obsZ = tf.concat([x.obs, zRows], 2) as TF.Tensor3D;
     // l.15-16 and their gradients (pi, Q, V)
-    const g = sacGradsTf(nets, { policy, q1, q2, v, vTarget }, {
+    const g = sacGradsTf(nets, { policy, q1, q2, v, vTarget, policyT, q1T, q2T, vT }, {
       obs: obsZ, obsQ: obsZ, nextObs: tf.concat([x.next, zRows], 2) as TF.Tensor3D,
       action: x.action, reward: x.reward, notDone: x.notDone, eps: x.epsPi,
     }, cfg.sac, true);
@@ -451,7 +452,7 @@ export function pearlGrads(s: PearlState, mb: MetaBatch, out?: Float32Array, wit
     } else {
       dOut = tf.reshape(tf.tile(tf.reshape(tf.div(dz, M), [T, 1, L]), [1, M, 1]), [1, T * M, L]) as TF.Tensor3D;
     }
-    const be = mlpBackwardTf(enc, phi, te, dOut, { weights: true, input: false });
+    const be = mlpBackwardTf(enc, phi, te, dOut, { weights: true, input: false }, phiT);
     if (withMetrics) metrics = readScalars({ ...g.losses(), kl: kl() });
     readFlat([g.policy, g.q1, g.q2, g.v, be.dW!].flat(), grad);
   });
