@@ -205,12 +205,13 @@ async function benchPearl(dataDir: string): Promise<void> {
     }
   }
   const sp = pearlExperiment.sizes(quick ? 'quick' : 'paper');
+  const sm = pearlExperiment.mamlSizes(quick ? 'quick' : 'paper');
   const t = performance.now();
-  for (const probabilistic of [true, false]) {
-    await runExperiment(pearlExperiment.experiment, { ...sp.config, pearl: { ...(sp.config.pearl ?? {}), probabilistic } },
-      { seeds: sp.seeds, workers: 2, dataDir: path.join(dataDir, 'pearl'), log: () => undefined });
-  }
-  line(`PEARL notebook experiments, ${quick ? 'quick' : 'paper'} scale (PEARL + deterministic, ${sp.seeds} seeds each), 2 workers`, `${((performance.now() - t) / 1000).toFixed(1)} s`);
+  // as the notebook runs them: PEARL and the ablation side by side (2 workers each), then MAML
+  await Promise.all([true, false].map((probabilistic) => runExperiment(pearlExperiment.experiment, { ...sp.config, pearl: { ...(sp.config.pearl ?? {}), probabilistic } },
+    { seeds: sp.seeds, workers: 2, dataDir: path.join(dataDir, 'pearl'), log: () => undefined })));
+  await runExperiment(pearlExperiment.mamlExperiment, sm.config, { seeds: sm.seeds, workers: 2, dataDir: path.join(dataDir, 'pearl'), log: () => undefined });
+  line(`PEARL notebook experiments, ${quick ? 'quick' : 'paper'} scale (PEARL + deterministic ${sp.seeds} seeds each, MAML ${sm.seeds}), 2 cores`, `${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 
 main().catch((e) => {
