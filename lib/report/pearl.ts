@@ -52,7 +52,7 @@ export function environmentFigure(env: PointNavConfig): Figure {
   return {
     data: goalTraces(env, { x: 'x', y: 'y' }, true),
     layout: {
-      title: { text: `Sparse 2D navigation: ${env.nGoals} goals on the unit semicircle, reward only within ${env.goalRadius} of the goal` },
+      title: { text: `Sparse 2D navigation: ${env.nGoals} goals, reward within ${env.goalRadius} of the goal` },
       xaxis: { title: { text: 'x' }, range: [-1.35, 1.35], zeroline: false },
       yaxis: { title: { text: 'y' }, range: [-0.35, 1.35], scaleanchor: 'x', zeroline: false },
       height: 480,
@@ -84,10 +84,11 @@ export function curveFigure(curve: readonly Row[]): Figure {
   return {
     data: bandTraces(series),
     layout: {
-      title: { text: `Meta-training: held-out sparse return of adaptation trajectories 1 and ${K} (95% CI over ${n} seeds per method)` },
+      title: { text: `Meta-training: held-out return of adaptation trajectories 1 and ${K}` },
       xaxis: { title: { text: 'environment steps collected during meta-training' } },
-      yaxis: { title: { text: 'mean sparse return over held-out goals' } },
-      hovermode: 'closest', height: 450,
+      legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.25, yanchor: 'top' },
+      yaxis: { title: { text: `sparse return, mean over held-out goals (95% CI, ${n} seeds)` } },
+      hovermode: 'closest', height: 500,
     },
   };
 }
@@ -106,7 +107,7 @@ export function fig4Figure(final: readonly Row[]): Figure {
   const protocols = [...new Set(final.map((r) => String(r.protocol)))];
   const methods = [...new Set(final.map((r) => String(r.method)))];
   const rows = perSeedK(final);
-  const grid = gridLayout(protocols.length, protocols.map((p) => `meta-test: ${p}`), { title: 'Fig. 4 / Fig. 7: return of each adaptation trajectory on held-out goals (95% CI over seeds)', columns: protocols.length, panelHeight: 380 });
+  const grid = gridLayout(protocols.length, protocols.map((p) => `meta-test: ${p}`), { title: 'Fig. 4 / Fig. 7: return of each adaptation trajectory on held-out goals', columns: protocols.length, panelHeight: 380 });
   const data: Trace[] = [];
   protocols.forEach((p, j) => {
     const ax = panelAxes(j);
@@ -117,7 +118,7 @@ export function fig4Figure(final: readonly Row[]): Figure {
   protocols.forEach((_, j) => {
     const ax = panelAxes(j);
     layout[ax.xKey] = { ...(layout[ax.xKey] as object), title: { text: 'adaptation trajectory k' }, dtick: 1 };
-    layout[ax.yKey] = { ...(layout[ax.yKey] as object), title: { text: j === 0 ? 'mean sparse return' : '' } };
+    layout[ax.yKey] = { ...(layout[ax.yKey] as object), title: { text: j === 0 ? 'sparse return (95% CI over seeds)' : '' } };
   });
   return { data, layout };
 }
@@ -200,10 +201,11 @@ export function sampleEfficiencyFigure(pearlCurve: readonly Row[], mamlCurve: re
   return {
     data: bandTraces(series),
     layout: {
-      title: { text: 'Sample efficiency: held-out sparse return after adaptation vs meta-training environment steps (95% CI over seeds)' },
+      title: { text: 'Sample efficiency: held-out return after adaptation' },
       xaxis: { title: { text: 'environment steps collected during meta-training (log scale; 0 drawn at 1)' }, type: 'log' },
-      yaxis: { title: { text: 'mean sparse return over held-out goals' } },
-      hovermode: 'closest', height: 450,
+      yaxis: { title: { text: 'sparse return, mean over held-out goals (95% CI over seeds)' } },
+      legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.25, yanchor: 'top' },
+      hovermode: 'closest', height: 500,
     },
   };
 }
