@@ -22,6 +22,18 @@ import { testbed, testbedConfig } from '../lib/envs/testbed';
 import { initBackend, tf } from '../lib/core/tf';
 import { newLearner, vpgConfig, vpgUpdate } from '../lib/algos/vpg';
 import { resetState, step } from '../lib/envs/particle';
+import * as diaynExp from '../lib/experiments/diayn';
+import { diaynConfig, diaynNavInit, diaynNavStep } from '../lib/algos/diayn';
+import { gaussianMamlConfig, gaussianMamlInit, gaussianMamlStep } from '../lib/algos/gaussian-maml';
+import { goalRewards } from '../lib/envs/nav-tasks';
+import { goalSplit, pointNavConfig } from '../lib/envs/point-nav';
+import { initGaussian } from '../lib/policies/gaussian-mlp';
+import { initMql, mqlConfig, sampleEpisodes } from '../lib/algos/mql';
+import { td3Update } from '../lib/algos/td3';
+import { pointNavEnv } from '../lib/envs/meta-env';
+import { gruInit, gruSequenceTf, gruSpec } from '../lib/policies/gru';
+import { gruBackward, gruForwardTape } from '../lib/policies/gru-bptt';
+import { mqlExperiment, mqlSizes } from '../lib/experiments/mql';
 import * as pearlExperiment from '../lib/experiments/pearl';
 import { initPearl, pearlConfig, pearlGrads, pearlGradsAutodiff, pearlStep, pearlUpdate, sampleMetaBatch } from '../lib/algos/pearl';
 
@@ -143,7 +155,52 @@ async function main(): Promise<void> {
     line(`24x24 divergence matrix (Alg. 1, ${estimator}, S = 1000)`, `${divMs.toFixed(1)} ms`);
   }
 
-  // 7. Whole experiments at the paper's scale through the runner, recomputed in a scratch folder.
+  // 6b. Gaussian MAML on point navigation (the DIAYN notebook's sizes) and one DIAYN iteration.
+  const env = pointNavConfig();
+  const gspec = { obsDim: 2, hidden: 64, actDim: 2 };
+  const goalTasks = goalRewards(env, goalSplit(env).train, 'dense');
+  for (const order of ['second', 'first'] as const) {
+    const mcfg = gaussianMamlConfig({ order, metaBatch: quick ? 4 : 20 });
+    let st = gaussianMamlInit(initGaussian(gspec, new Rng(8)));
+    const r = new Rng(9);
+    const mMs = timeIt(() => {
+      st = gaussianMamlStep(st, goalTasks, mcfg, env, gspec, r).state;
+    }, quick ? 2 : 5);
+    line(`Gaussian MAML meta-update, ${order} order (${mcfg.metaBatch} tasks x ${mcfg.K} episodes x 20 steps)`, `${mMs.toFixed(0)} ms`);
+  }
+  const dcfg = diaynConfig();
+  let ds = diaynNavInit(dcfg, new Rng(10));
+  const dr = new Rng(11);
+  const dMs = timeIt(() => {
+    ds = diaynNavStep(ds, dcfg, env, dr).state;
+  }, quick ? 3 : 11);
+  line(`DIAYN iteration on point navigation (${dcfg.nSkills} skills x ${dcfg.episodesPerSkill} episodes)`, `${dMs.toFixed(1)} ms`);
+
+  // 7. Meta-Q-Learning: TD3 updates per second (8 whole episodes of point navigation, 160
+  //    transitions), with the GRU context and on the state alone; the GRU's BPTT in typed
+  //    arrays against tfjs autodiff through the same GRU (8 sequences of 20 steps, hidden 30).
+  {
+    const env = pointNavEnv(pointNavConfig());
+    for (const input of ['context', 'state'] as const) {
+      const cfg = mqlConfig({ td3: { input } });
+      const s = initMql(env, cfg, new Rng(1));
+      const rng = new Rng(2);
+      const batches = Array.from({ length: 8 }, () => sampleEpisodes(s, cfg.td3.batchEpisodes, rng));
+      let k = 0;
+      const ms = timeIt(() => { td3Update(s.td3, batches[k++ % batches.length], cfg.td3, rng); }, quick ? 6 : 40);
+      line(`TD3 update, ${input === 'context' ? 'GRU context (shared, H 30)' : 'state only'}, 8 episodes x 20 steps`, `${ms.toFixed(2)} ms = ${(1000 / ms).toFixed(0)} updates/s`);
+    }
+    const gspec = gruSpec({ inputSize: 5, hiddenSize: 30 });
+    const th = gruInit(gspec, new Rng(3));
+    const xs = Float32Array.from({ length: 8 * 20 * 5 }, (_, i) => Math.sin(i));
+    const typed = timeIt(() => { const tape = gruForwardTape(th, gspec, xs, 8, 20); gruBackward(th, gspec, tape, tape.hs); }, quick ? 5 : 21);
+    const thT = tf.tensor1d(th), xsT = tf.tensor3d(xs, [8, 20, 5]), h0 = tf.zeros([8, 30]) as TF.Tensor2D;
+    const auto = timeIt(() => tf.tidy(() => { tf.grad((t: TF.Tensor) => tf.sum(tf.square(gruSequenceTf(t as TF.Tensor1D, gspec, xsT, h0))))(thT).dataSync(); }), quick ? 3 : 11);
+    tf.dispose([thT, xsT, h0]);
+    line('GRU forward + BPTT, 8 x 20 steps: typed arrays / tfjs autodiff', `${typed.toFixed(2)} ms / ${auto.toFixed(2)} ms = ${(auto / typed).toFixed(1)}x`);
+  }
+
+  // 8. Whole experiments at the paper's scale through the runner, recomputed in a scratch folder.
   if (!quick) {
     const f4 = fig4.sizes('paper');
     const t4: Record<number, number> = {};
@@ -157,6 +214,22 @@ async function main(): Promise<void> {
     const t = performance.now();
     await runExperiment(fig1.experiment, f1.config, { seeds: f1.seeds, workers: 2, dataDir: path.join(dataDir, 'fig1'), log: () => undefined });
     line(`Figure 1 experiment, paper scale (all methods, ${f1.seeds} seeds), 2 workers`, `${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const tm = performance.now();
+    for (const env of ['point-nav', 'testbed'] as const) {
+      const m = mqlSizes('paper', env);
+      await runExperiment(mqlExperiment, m.config, { seeds: m.seeds, workers: 2, dataDir: path.join(dataDir, `mql-${env}`), log: () => undefined });
+    }
+    line('Meta-Q-Learning notebook experiments, paper scale (2 families x 5 seeds), 2 workers', `${((performance.now() - tm) / 1000).toFixed(1)} s`);
+  }
+  // The DIAYN notebook's two experiments (budget: 15 minutes at paper scale on 2 cores).
+  {
+    const dz = diaynExp.sizes(quick ? 'quick' : 'paper');
+    const t = performance.now();
+    await runExperiment(diaynExp.particleSkills, dz.particle, { seeds: dz.seeds, workers: 2, dataDir: path.join(dataDir, 'diayn'), log: () => undefined });
+    const tp = (performance.now() - t) / 1000;
+    await runExperiment(diaynExp.experiment, dz.uml, { seeds: dz.seeds, workers: 2, dataDir: path.join(dataDir, 'diayn'), log: () => undefined });
+    const tu = (performance.now() - t) / 1000 - tp;
+    line(`DIAYN notebook experiments, ${quick ? 'quick' : 'paper'} scale (${dz.seeds} seeds), 2 workers: particle + uml`, `${tp.toFixed(1)} s + ${tu.toFixed(1)} s = ${(tp + tu).toFixed(1)} s`);
   }
   await benchPearl(dataDir);
   fs.rmSync(dataDir, { recursive: true, force: true });
