@@ -30,6 +30,7 @@ import { goalReward, goalRewards, NavReward } from '../envs/nav-tasks';
 import { GaussianSpec, initGaussian, packedGaussianMean, packGaussian } from '../policies/gaussian-mlp';
 import { navRewards, rolloutNavOne } from '../policies/nav-rollout';
 import { goalSplit, pointNavSchema, reset, step as envStep, PointNavConfig } from '../envs/point-nav';
+import { Progress } from '../core/progress';
 import { Rng } from '../core/rng';
 import { Row } from '../core/row';
 import { Scale } from '../core/scale';
@@ -122,11 +123,21 @@ export function unit(cfg: PearlExperimentConfig, seed: number): Tables {
   const evalRng = rng.split();
   const curve: Row[] = [], losses: Row[] = [], final: Row[] = [], paths: Row[] = [];
   const t0 = Date.now();
+  // a unit runs for minutes: a progress line per minute (iterations, and the last held-out return of trajectory K)
   curve.push(...curveRows(s, evalRng.split(), method));
+  let lastReturn = curve[curve.length - 1].return as number;
+  const progress = new Progress({
+    label: `pearl-sparse-navigation ${method} seed ${seed}`, total: cfg.iterations, everyMs: 60_000,
+    write: (line) => console.log(`${line} | held-out return of trajectory ${cfg.pearl.eval.trajectories}: ${lastReturn.toFixed(2)}`),
+  });
   for (let it = 1; it <= cfg.iterations; it++) {
     const info = pearlStep(s);
     losses.push({ method, iteration: it, envSteps: info.envSteps, gradSteps: info.gradSteps, ...info.metrics, seconds: (Date.now() - t0) / 1000 });
-    if (it % cfg.evalEvery === 0 || it === cfg.iterations) curve.push(...curveRows(s, evalRng.split(), method));
+    if (it % cfg.evalEvery === 0 || it === cfg.iterations) {
+      curve.push(...curveRows(s, evalRng.split(), method));
+      lastReturn = curve[curve.length - 1].return as number;
+    }
+    progress.tick(1, 'iterations');
   }
   const protocols: [string, number][] = [['Alg. 2 (posterior from trajectory 2)', 1], [`authors (prior for ${cfg.authorsPriorTrajectories} trajectories)`, cfg.authorsPriorTrajectories]];
   for (const [protocol, prior] of protocols) {
