@@ -72,8 +72,8 @@ import { int, num, Resolved, resolver, section, withDefaults, z } from '../core/
 import { stopGradient } from '../core/stop-gradient';
 import { tf } from '../core/tf';
 import { GoalSplit, goalSplit, pointNavSchema, reset, step as envStep } from '../envs/point-nav';
-import { EncoderSpec, encoderLayout, klTf, posteriorTf, RunningPosterior, sampleZTf } from '../policies/context-encoder';
-import { initMlp, MlpLayout, mlpBackwardTf, mlpForwardTf, mm3, readFlat, uploadMlp, uploadMlpT } from '../policies/mlp';
+import { EncoderSpec, encoderLayout, klTf, MIN_VAR, posteriorTf, RunningPosterior, sampleZTf } from '../policies/context-encoder';
+import { initMlp, mlpBackwardTf, mlpForwardTf, mm3, readFlat, uploadMlp, uploadMlpT } from '../policies/mlp';
 import { emptyBatch, ReplayBuffer, sampleTasks, TransitionBatch } from './replay-buffer';
 import { adamInPlace } from '../core/adam';
 import { act, initSac, Learner, learner, readScalars, sacGradsTf, sacLossesTf, sacNets, sacSchema, SacState, softUpdate } from './sac';
@@ -416,7 +416,7 @@ export function pearlGrads(s: PearlState, mb: MetaBatch, out?: Float32Array, wit
     let muN: TF.Tensor | null = null, raw: TF.Tensor | null = null, prec: TF.Tensor | null = null, sd: TF.Tensor | null = null;
     if (cfg.probabilistic) {
       [muN, raw] = tf.split(te.out, 2, 2);
-      prec = tf.reciprocal(tf.maximum(tf.softplus(raw), MIN_VAR_TF));
+      prec = tf.reciprocal(tf.maximum(tf.softplus(raw), MIN_VAR));
       v2 = tf.reciprocal(tf.reshape(tf.sum(tf.reshape(prec, [T, M, L]), 1), [1, T, L])) as TF.Tensor3D;
       mu = tf.mul(v2, tf.reshape(tf.sum(tf.reshape(tf.mul(muN, prec), [T, M, L]), 1), [1, T, L])) as TF.Tensor3D;
       sd = tf.sqrt(v2);
@@ -459,7 +459,6 @@ export function pearlGrads(s: PearlState, mb: MetaBatch, out?: Float32Array, wit
   return { grad, metrics };
 }
 
-const MIN_VAR_TF = 1e-7;
 
 /**
  * Alg. 1, l.13-21: one gradient step of the encoder (critic loss + KL), policy, critics
@@ -568,9 +567,4 @@ export function metaTest(s: PearlState, rng: Rng, goals: Float32Array = s.goals.
     }
   }
   return { sparse, dense, positions, n, K, H };
-}
-
-/** The encoder layout of a state (for callers that inspect z). */
-export function encoderOf(s: PearlState): { layout: MlpLayout; theta: Float32Array; spec: EncoderSpec } {
-  return { layout: s.encoder.layout, theta: s.encoder.theta, spec: s.encoderSpec };
 }
