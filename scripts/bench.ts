@@ -343,8 +343,8 @@ async function benchPearl(dataDir: string): Promise<void> {
     const mb = sampleMetaBatch(s, new Rng(12));
     const big = c.over.metaBatch === 16;
     const reps = quick ? 3 : big ? 5 : 21;
-    const wall = timeIt(() => pearlUpdate(s, mb), reps);
-    const cpu = cpuIt(() => pearlUpdate(s, mb), reps);
+    const wall = timeIt(() => pearlUpdate(s, mb, false), reps);
+    const cpu = cpuIt(() => pearlUpdate(s, mb, false), reps);
     line(`PEARL step, ${c.label}`, `${wall.toFixed(1)} ms wall (${cpu.toFixed(1)} ms CPU) = ${(1000 / wall).toFixed(0)} steps/s`);
     if (!big) {
       const auto = timeIt(() => pearlGradsAutodiff(s, mb), quick ? 3 : 11), expl = timeIt(() => pearlGrads(s, mb), quick ? 3 : 11);
@@ -352,12 +352,13 @@ async function benchPearl(dataDir: string): Promise<void> {
     }
   }
   const sp = pearlExperiment.sizes(quick ? 'quick' : 'paper');
+  const sm = pearlExperiment.mamlSizes(quick ? 'quick' : 'paper');
   const t = performance.now();
-  for (const probabilistic of [true, false]) {
-    await runExperiment(pearlExperiment.experiment, { ...sp.config, pearl: { ...(sp.config.pearl ?? {}), probabilistic } },
-      { seeds: sp.seeds, workers: 2, dataDir: path.join(dataDir, 'pearl'), log: () => undefined });
-  }
-  line(`PEARL notebook experiments, ${quick ? 'quick' : 'paper'} scale (PEARL + deterministic, ${sp.seeds} seeds each), 2 workers`, `${((performance.now() - t) / 1000).toFixed(1)} s`);
+  // as the notebook runs them: PEARL and the ablation side by side (2 workers each), then MAML
+  await Promise.all([true, false].map((probabilistic) => runExperiment(pearlExperiment.experiment, { ...sp.config, pearl: { ...(sp.config.pearl ?? {}), probabilistic } },
+    { seeds: sp.seeds, workers: 2, dataDir: path.join(dataDir, 'pearl'), log: () => undefined })));
+  await runExperiment(pearlExperiment.mamlExperiment, sm.config, { seeds: sm.seeds, workers: 2, dataDir: path.join(dataDir, 'pearl'), log: () => undefined });
+  line(`PEARL notebook experiments, ${quick ? 'quick' : 'paper'} scale (PEARL + deterministic ${sp.seeds} seeds each, MAML ${sm.seeds}), 2 cores`, `${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 
 main().catch((e) => {

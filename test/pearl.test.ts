@@ -76,7 +76,8 @@ describe('PEARL (Alg. 1, Alg. 2)', () => {
         if (name === 'encoder') assert.ok(scale > 0, 'the encoder gets a gradient');
         o += l.theta.length;
       }
-      for (const k of Object.keys(a.metrics) as (keyof typeof a.metrics)[]) assert.ok(Math.abs(a.metrics[k] - b.metrics[k]) <= 1e-3 * (1 + Math.abs(b.metrics[k])), k);
+      const am = a.metrics!;
+      for (const k of Object.keys(am) as (keyof typeof am)[]) assert.ok(Math.abs(am[k] - b.metrics[k]) <= 1e-3 * (1 + Math.abs(b.metrics[k])), k);
     });
   }
 

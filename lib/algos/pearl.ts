@@ -72,8 +72,8 @@ import { int, num, Resolved, resolver, section, withDefaults, z } from '../core/
 import { stopGradient } from '../core/stop-gradient';
 import { tf } from '../core/tf';
 import { GoalSplit, goalSplit, pointNavSchema, reset, step as envStep } from '../envs/point-nav';
-import { EncoderSpec, encoderLayout, klTf, posteriorTf, RunningPosterior, sampleZTf } from '../policies/context-encoder';
-import { initMlp, MlpLayout, mlpBackwardTf, mlpForwardTf, mm3, readFlat, uploadMlp } from '../policies/mlp';
+import { EncoderSpec, encoderLayout, klTf, MIN_VAR, posteriorTf, RunningPosterior, sampleZTf } from '../policies/context-encoder';
+import { initMlp, mlpBackwardTf, mlpForwardTf, mm3, readFlat, uploadMlp, uploadMlpT } from '../policies/mlp';
 import { emptyBatch, ReplayBuffer, sampleTasks, TransitionBatch } from './replay-buffer';
 import { adamInPlace } from '../core/adam';
 import { act, initSac, Learner, learner, readScalars, sacGradsTf, sacLossesTf, sacNets, sacSchema, SacState, softUpdate } from './sac';
@@ -398,7 +398,7 @@ export function pearlGradsAutodiff(s: PearlState, mb: MetaBatch): { grad: Float3
  *   per factor: dmu_n = dS / var_n,  dvar_n = -(dP + mu_n dS) / var_n^2,  draw_n = dvar_n sigmoid(raw_n)
  *   deterministic: z = mean_n f(c_n), df(c_n) = dz / M.
  */
-export function pearlGrads(s: PearlState, mb: MetaBatch, out?: Float32Array): { grad: Float32Array; metrics: PearlMetrics } {
+export function pearlGrads(s: PearlState, mb: MetaBatch, out?: Float32Array, withMetrics = true): { grad: Float32Array; metrics: PearlMetrics | null } {
   const { cfg } = s, { T, B, M } = mb, N = T * B, L = cfg.latent, nets = s.sac.nets, beta = cfg.klWeight;
   const learners = learnersOf(s);
   const grad = out ?? new Float32Array(learners.reduce((n, l) => n + l.theta.length, 0));
@@ -407,6 +407,7 @@ export function pearlGrads(s: PearlState, mb: MetaBatch, out?: Float32Array): { 
     const x = uploadBatch(s, mb);
     const oh = taskOneHot(T, B);
     const [policy, q1, q2, v, phi] = learners.map((l) => uploadMlp(l.layout, l.theta));
+    const [policyT, q1T, q2T, vT, phiT] = learners.map((l) => uploadMlpT(l.layout, l.theta));
     const vTarget = uploadMlp(nets.v, s.sac.vTarget);
     const enc = s.encoder.layout;
     // l.13-14: posterior per task and z (rows [1, T*M, .]; per-task statistics [1, T, L])
@@ -415,7 +416,7 @@ export function pearlGrads(s: PearlState, mb: MetaBatch, out?: Float32Array): { 
     let muN: TF.Tensor | null = null, raw: TF.Tensor | null = null, prec: TF.Tensor | null = null, sd: TF.Tensor | null = null;
     if (cfg.probabilistic) {
       [muN, raw] = tf.split(te.out, 2, 2);
-      prec = tf.reciprocal(tf.maximum(tf.softplus(raw), MIN_VAR_TF));
+      prec = tf.reciprocal(tf.maximum(tf.softplus(raw), MIN_VAR));
       v2 = tf.reciprocal(tf.reshape(tf.sum(tf.reshape(prec, [T, M, L]), 1), [1, T, L])) as TF.Tensor3D;
       mu = tf.mul(v2, tf.reshape(tf.sum(tf.reshape(tf.mul(muN, prec), [T, M, L]), 1), [1, T, L])) as TF.Tensor3D;
       sd = tf.sqrt(v2);
@@ -426,14 +427,15 @@ export function pearlGrads(s: PearlState, mb: MetaBatch, out?: Float32Array): { 
     const zRows = mm3(tf.tensor3d(oh.m, [1, N, T]), zTask);
     const obsZ = tf.concat([x.obs, zRows], 2) as TF.Tensor3D;
     // l.15-16 and their gradients (pi, Q, V)
-    const g = sacGradsTf(nets, { policy, q1, q2, v, vTarget }, {
+    const g = sacGradsTf(nets, { policy, q1, q2, v, vTarget, policyT, q1T, q2T, vT }, {
       obs: obsZ, obsQ: obsZ, nextObs: tf.concat([x.next, zRows], 2) as TF.Tensor3D,
       action: x.action, reward: x.reward, notDone: x.notDone, eps: x.epsPi,
     }, cfg.sac, true);
     // l.19: back into the encoder through z's columns of the critics' input, plus the KL
     const dzRows = tf.slice(g.dQInput!, [0, 0, 2], [1, N, L]);
     const dz = mm3(tf.tensor3d(oh.mT, [1, T, N]), dzRows);
-    let dOut: TF.Tensor3D, kl: TF.Scalar;
+    let dOut: TF.Tensor3D;
+    let kl = (): TF.Scalar => tf.scalar(0);
     if (cfg.probabilistic) {
       const dmu = beta > 0 ? tf.add(dz, tf.mul(mu!, beta)) : dz;
       let dvar = tf.div(tf.mul(dz, x.epsZ), tf.mul(sd!, 2));
@@ -446,29 +448,27 @@ export function pearlGrads(s: PearlState, mb: MetaBatch, out?: Float32Array): { 
       const dvarN = tf.neg(tf.mul(tf.square(prec3), tf.add(dP3, tf.mul(muN3, dS3))));
       const draw = tf.mul(tf.reshape(dvarN, [1, T * M, L]), tf.sigmoid(raw!));
       dOut = tf.concat([dmuN, draw], 2) as TF.Tensor3D;
-      kl = tf.mul(0.5, tf.sum(tf.sub(tf.add(v2!, tf.square(mu!)), tf.add(1, tf.log(v2!))))) as TF.Scalar;
+      kl = () => tf.mul(0.5, tf.sum(tf.sub(tf.add(v2!, tf.square(mu!)), tf.add(1, tf.log(v2!))))) as TF.Scalar;
     } else {
       dOut = tf.reshape(tf.tile(tf.reshape(tf.div(dz, M), [T, 1, L]), [1, M, 1]), [1, T * M, L]) as TF.Tensor3D;
-      kl = tf.scalar(0);
     }
-    const be = mlpBackwardTf(enc, phi, te, dOut, { weights: true, input: false });
-    metrics = readScalars({ ...g.losses, kl });
+    const be = mlpBackwardTf(enc, phi, te, dOut, { weights: true, input: false }, phiT);
+    if (withMetrics) metrics = readScalars({ ...g.losses(), kl: kl() });
     readFlat([g.policy, g.q1, g.q2, g.v, be.dW!].flat(), grad);
   });
-  return { grad, metrics: metrics! };
+  return { grad, metrics };
 }
 
-const MIN_VAR_TF = 1e-7;
 
 /**
  * Alg. 1, l.13-21: one gradient step of the encoder (critic loss + KL), policy, critics
  * and V on a meta-batch, then V_bar's soft update. Mutates `s`.
  */
-export function pearlUpdate(s: PearlState, mb: MetaBatch): PearlMetrics {
+export function pearlUpdate(s: PearlState, mb: MetaBatch, withMetrics = true): PearlMetrics | null {
   const learners = learnersOf(s);
   const scratch = gradScratch.get(s) ?? new Float32Array(learners.reduce((n, l) => n + l.theta.length, 0));
   gradScratch.set(s, scratch);
-  const { grad, metrics } = pearlGrads(s, mb, scratch);
+  const { grad, metrics } = pearlGrads(s, mb, scratch, withMetrics);
   let o = 0;
   for (const l of learners) {
     adamInPlace(l.theta, grad.subarray(o, o + l.theta.length), l.adam, s.cfg.sac.adam, l.lr);
@@ -480,12 +480,14 @@ export function pearlUpdate(s: PearlState, mb: MetaBatch): PearlMetrics {
 }
 const gradScratch = new WeakMap<PearlState, Float32Array>();
 
+const METRICS_EVERY = 10;
+
 /** What one meta-training iteration reports. */
 export interface PearlStepInfo {
   iteration: number;
   envSteps: number;
   gradSteps: number;
-  /** losses averaged over the iteration's gradient steps */
+  /** losses averaged over every 10th gradient step of the iteration (and its last) */
   metrics: PearlMetrics;
 }
 
@@ -503,12 +505,19 @@ export function pearlStep(s: PearlState, onGradStep?: (k: number) => void): Pear
   collect(s, tasks, cfg.stepsPrior, 'prior', true);
   collect(s, tasks, cfg.stepsPosterior, 'posterior', true);
   collect(s, tasks, cfg.stepsExtraPosterior, 'posterior', false);
+  // losses are read on every METRICS_EVERY-th step (and the last) and averaged: reading costs a dozen kernels
   const sum: PearlMetrics = { qLoss: 0, vLoss: 0, piLoss: 0, logPi: 0, qMean: 0, kl: 0 };
+  let read = 0;
   for (let k = 0; k < cfg.trainSteps; k++) {
-    const m = pearlUpdate(s, sampleMetaBatch(s, s.rng.train));
-    for (const key of Object.keys(sum) as (keyof PearlMetrics)[]) sum[key] += m[key] / cfg.trainSteps;
+    const want = k % METRICS_EVERY === 0 || k === cfg.trainSteps - 1;
+    const m = pearlUpdate(s, sampleMetaBatch(s, s.rng.train), want);
+    if (m) {
+      for (const key of Object.keys(sum) as (keyof PearlMetrics)[]) sum[key] += m[key];
+      read++;
+    }
     onGradStep?.(k);
   }
+  for (const key of Object.keys(sum) as (keyof PearlMetrics)[]) sum[key] /= read;
   s.iteration++;
   return { iteration: s.iteration, envSteps: s.envSteps, gradSteps: s.gradSteps, metrics: sum };
 }
@@ -558,9 +567,4 @@ export function metaTest(s: PearlState, rng: Rng, goals: Float32Array = s.goals.
     }
   }
   return { sparse, dense, positions, n, K, H };
-}
-
-/** The encoder layout of a state (for callers that inspect z). */
-export function encoderOf(s: PearlState): { layout: MlpLayout; theta: Float32Array; spec: EncoderSpec } {
-  return { layout: s.encoder.layout, theta: s.encoder.theta, spec: s.encoderSpec };
 }

@@ -35,7 +35,7 @@ import { Rng } from '../core/rng';
 import { int, num, Resolved, resolver, section, z } from '../core/schema';
 import { stopGradient } from '../core/stop-gradient';
 import { tf } from '../core/tf';
-import { initMlp, MlpLayout, mlpBackwardTf, mlpForward, mlpForwardTf, mlpLayout, mlpSpec, mlpTf, readFlat, uploadMlp } from '../policies/mlp';
+import { initMlp, MlpLayout, mlpBackwardTf, mlpForward, mlpForwardTf, mlpLayout, mlpSpec, mlpTf, readFlat, t3, uploadMlp, uploadMlpT } from '../policies/mlp';
 import { RLKIT_LOG_STD, tanhGaussianAct, tanhGaussianTf } from '../policies/tanh-gaussian';
 
 export const sacSchema = section({
@@ -196,6 +196,21 @@ export function sacLossesTf(nets: SacNets, w: SacWeights, x: SacInputs, cfg: Sac
   return { qLoss, vLoss, piLoss, logPi: tf.mean(logPi) as TF.Scalar, qMean: tf.mean(q1) as TF.Scalar };
 }
 
+/** Transposed weights (uploadMlpT) for the explicit backward passes; optional. */
+export interface SacWeightsT {
+  policyT: TF.Tensor[];
+  q1T: TF.Tensor[];
+  q2T: TF.Tensor[];
+  vT: TF.Tensor[];
+}
+
+/** W^T of every layer by Transpose kernels (when the caller did not upload them). */
+function transposedOf(w: readonly TF.Tensor[]): TF.Tensor[] {
+  const out: TF.Tensor[] = [];
+  for (let i = 0; i < w.length; i += 2) out.push(t3(w[i]));
+  return out;
+}
+
 /** Gradients of L_Q + L_V + L_pi from `sacGradsTf`, per network in layout order. */
 export interface SacGrads {
   policy: TF.Tensor[];
@@ -204,7 +219,8 @@ export interface SacGrads {
   v: TF.Tensor[];
   /** d(L_Q) / d[obsQ, a]  [1, N, obs + A] (PEARL's encoder takes its z columns), null unless asked */
   dQInput: TF.Tensor3D | null;
-  losses: SacLosses;
+  /** The losses, computed when called (a dozen small kernels: skip them on steps that report nothing). */
+  losses: () => SacLosses;
 }
 
 /**
@@ -222,17 +238,19 @@ export interface SacGrads {
  * @param w the learned weights and vTarget (the *Const fields are not needed)
  * @param wantQInput also return d(L_Q)/d[obsQ, a]
  */
-export function sacGradsTf(nets: SacNets, w: Omit<SacWeights, 'q1Const' | 'q2Const'>, x: SacInputs, cfg: SacConfig, wantQInput: boolean): SacGrads {
+export function sacGradsTf(nets: SacNets, w: Omit<SacWeights, 'q1Const' | 'q2Const'> & Partial<SacWeightsT>, x: SacInputs, cfg: SacConfig, wantQInput: boolean): SacGrads {
   const N = x.obs.shape[1], A = nets.A;
   const all = { weights: true, input: false };
+  // transposed weights, shared by the critics' two backward passes (uploaded when given, else one Transpose each)
+  const q1T = w.q1T ?? transposedOf(w.q1), q2T = w.q2T ?? transposedOf(w.q2);
   // Q target and critic errors
   const vNext = mlpForwardTf(nets.v, w.vTarget, x.nextObs).out;
   const y = tf.add(tf.mul(x.reward, cfg.rewardScale), tf.mul(tf.mul(x.notDone, cfg.discount), vNext));
   const qIn = tf.concat([x.obsQ, x.action], 2) as TF.Tensor3D;
   const t1 = mlpForwardTf(nets.q, w.q1, qIn), t2 = mlpForwardTf(nets.q, w.q2, qIn);
   const e1 = tf.sub(t1.out, y) as TF.Tensor3D, e2 = tf.sub(t2.out, y) as TF.Tensor3D;
-  const b1 = mlpBackwardTf(nets.q, w.q1, t1, tf.mul(e1, 2 / N), { weights: true, input: wantQInput });
-  const b2 = mlpBackwardTf(nets.q, w.q2, t2, tf.mul(e2, 2 / N), { weights: true, input: wantQInput });
+  const b1 = mlpBackwardTf(nets.q, w.q1, t1, tf.mul(e1, 2 / N), { weights: true, input: wantQInput }, q1T);
+  const b2 = mlpBackwardTf(nets.q, w.q2, t2, tf.mul(e2, 2 / N), { weights: true, input: wantQInput }, q2T);
   // policy sample and log-probability
   const tp = mlpForwardTf(nets.policy, w.policy, x.obs);
   const [mu, raw] = tf.split(tp.out, 2, 2) as [TF.Tensor3D, TF.Tensor3D];
@@ -251,28 +269,31 @@ export function sacGradsTf(nets: SacNets, w: Omit<SacWeights, 'q1Const' | 'q2Con
   // V
   const tv = mlpForwardTf(nets.v, w.v, x.obs);
   const ev = tf.sub(tv.out, tf.sub(m, logPi)) as TF.Tensor3D;
-  const bv = mlpBackwardTf(nets.v, w.v, tv, tf.mul(ev, 2 / N), all);
+  const bv = mlpBackwardTf(nets.v, w.v, tv, tf.mul(ev, 2 / N), all, w.vT);
   // policy gradient through min Q and log pi
   const dm = -1 / N;
-  const c1 = mlpBackwardTf(nets.q, w.q1, n1, tf.mul(first, dm), { weights: false, input: true });
-  const c2 = mlpBackwardTf(nets.q, w.q2, n2, tf.mul(tf.sub(1, first), dm), { weights: false, input: true });
+  const c1 = mlpBackwardTf(nets.q, w.q1, n1, tf.mul(first, dm), { weights: false, input: true }, q1T);
+  const c2 = mlpBackwardTf(nets.q, w.q2, n2, tf.mul(tf.sub(1, first), dm), { weights: false, input: true }, q2T);
   const da = tf.slice(tf.add(c1.dx!, c2.dx!), [0, 0, nets.obs], [1, N, A]);
   const du = tf.add(tf.mul(da, tf.sub(1, tf.square(a))), tf.mul(a, 2 / N));
   const dmu = cfg.policyMeanReg > 0 ? tf.add(du, tf.mul(mu, (2 * cfg.policyMeanReg) / (N * A))) : du;
   let dls = tf.sub(tf.mul(du, sigEps), 1 / N);
   if (cfg.policyStdReg > 0) dls = tf.add(dls, tf.mul(logStd, (2 * cfg.policyStdReg) / (N * A)));
   dls = tf.mul(dls, tf.cast(tf.equal(logStd, raw), 'float32'));
-  const bp = mlpBackwardTf(nets.policy, w.policy, tp, tf.concat([dmu, dls], 2) as TF.Tensor3D, all);
-  // losses (for reporting)
-  const qLoss = tf.add(tf.mean(tf.square(e1)), tf.mean(tf.square(e2))) as TF.Scalar;
-  const vLoss = tf.mean(tf.square(ev)) as TF.Scalar;
-  let piLoss = tf.mean(tf.sub(logPi, m)) as TF.Scalar;
-  if (cfg.policyMeanReg > 0) piLoss = tf.add(piLoss, tf.mul(cfg.policyMeanReg, tf.mean(tf.square(mu))));
-  if (cfg.policyStdReg > 0) piLoss = tf.add(piLoss, tf.mul(cfg.policyStdReg, tf.mean(tf.square(logStd))));
+  const bp = mlpBackwardTf(nets.policy, w.policy, tp, tf.concat([dmu, dls], 2) as TF.Tensor3D, all, w.policyT);
+  // losses (for reporting, on demand)
+  const losses = (): SacLosses => {
+    const qLoss = tf.add(tf.mean(tf.square(e1)), tf.mean(tf.square(e2))) as TF.Scalar;
+    const vLoss = tf.mean(tf.square(ev)) as TF.Scalar;
+    let piLoss = tf.mean(tf.sub(logPi, m)) as TF.Scalar;
+    if (cfg.policyMeanReg > 0) piLoss = tf.add(piLoss, tf.mul(cfg.policyMeanReg, tf.mean(tf.square(mu))));
+    if (cfg.policyStdReg > 0) piLoss = tf.add(piLoss, tf.mul(cfg.policyStdReg, tf.mean(tf.square(logStd))));
+    return { qLoss, vLoss, piLoss, logPi: tf.mean(logPi) as TF.Scalar, qMean: tf.mean(t1.out) as TF.Scalar };
+  };
   return {
     policy: bp.dW!, q1: b1.dW!, q2: b2.dW!, v: bv.dW!,
     dQInput: wantQInput ? (tf.add(b1.dx!, b2.dx!) as TF.Tensor3D) : null,
-    losses: { qLoss, vLoss, piLoss, logPi: tf.mean(logPi) as TF.Scalar, qMean: tf.mean(t1.out) as TF.Scalar },
+    losses,
   };
 }
 
@@ -387,9 +408,11 @@ export function sacUpdate(s: SacState, batch: SacBatch, cfg: SacConfig, rng: Rng
     const w = {
       policy: uploadMlp(s.nets.policy, s.policy.theta), q1: uploadMlp(s.nets.q, s.q1.theta),
       q2: uploadMlp(s.nets.q, s.q2.theta), v: uploadMlp(s.nets.v, s.v.theta), vTarget: uploadMlp(s.nets.v, s.vTarget),
+      policyT: uploadMlpT(s.nets.policy, s.policy.theta), q1T: uploadMlpT(s.nets.q, s.q1.theta),
+      q2T: uploadMlpT(s.nets.q, s.q2.theta), vT: uploadMlpT(s.nets.v, s.v.theta),
     };
     const g = sacGradsTf(s.nets, w, x, cfg, false);
-    metrics = readScalars(g.losses);
+    metrics = readScalars(g.losses());
     applyGrads(learners, [g.policy, g.q1, g.q2, g.v], cfg.adam);
   });
   softUpdate(s.vTarget, s.v.theta, cfg.tau);

@@ -17,8 +17,9 @@
  * The MAML baseline of the sample-efficiency comparison (`mamlExperiment`, one unit = one
  * seed): Gaussian-policy MAML with one VPG inner step (algos/gaussian-maml.ts) meta-trained
  * on the same training goals; every `evalEvery` iterations, on each held-out goal, one
- * inner step from K episodes, then the sparse return of the adapted policy's mean action.
- * Table `curve` against the environment steps of meta-training.
+ * inner step from K episodes (with the dense and with the sparse reward), then the sparse
+ * return of the adapted policy's mean action. Table `curve` against the environment steps
+ * of meta-training, column `adaptation` = the inner step's reward.
  *
  * Thin wiring: config -> initPearl / pearlStep / metaTest (or gaussianMamlStep) -> rows.
  */
@@ -29,6 +30,7 @@ import { goalReward, goalRewards, NavReward } from '../envs/nav-tasks';
 import { GaussianSpec, initGaussian, packedGaussianMean, packGaussian } from '../policies/gaussian-mlp';
 import { navRewards, rolloutNavOne } from '../policies/nav-rollout';
 import { goalSplit, pointNavSchema, reset, step as envStep, PointNavConfig } from '../envs/point-nav';
+import { Progress } from '../core/progress';
 import { Rng } from '../core/rng';
 import { Scale } from '../core/scale';
 import { int, Overrides, Resolved, resolver, section, withDefaults, z } from '../core/schema';
@@ -37,14 +39,16 @@ import { SavedRows, TablesOf } from './tables';
 
 /**
  * The notebook's reduced PEARL (the paper's settings are in the notebook's table): 2 x 32
- * networks and encoder, meta-batches of 8 tasks x 64 transitions with 64 context
- * transitions, 200 gradient steps and 10 tasks x 200 new transitions per iteration.
+ * networks and encoder, meta-batches of 8 tasks x 32 transitions with 64 context
+ * transitions per task, Adam step size 1e-3 for every network (the authors: 3e-4), 200
+ * gradient steps and 10 tasks x 200 new transitions per iteration.
  */
 export const REDUCED = {
   encoderHidden: [32, 32],
-  sac: { hidden: [32, 32] },
+  contextLr: 1e-3,
+  sac: { hidden: [32, 32], policyLr: 1e-3, qLr: 1e-3, vLr: 1e-3 },
   metaBatch: 8,
-  batchSize: 64,
+  batchSize: 32,
   contextBatch: 64,
   initialSteps: 200,
   tasksPerIteration: 10,
@@ -56,7 +60,7 @@ export const REDUCED = {
 
 export const schema = section({
   pearl: withDefaults(pearlSchema, REDUCED).default({}).describe('PEARL settings (algos/pearl.ts), here with the notebook\'s reduced sizes as defaults'),
-  iterations: int.positive().default(250).describe('meta-training iterations (passes of Alg. 1\'s while loop)'),
+  iterations: int.positive().default(500).describe('meta-training iterations (passes of Alg. 1\'s while loop)'),
   evalEvery: int.positive().default(25).describe('iterations between meta-tests on the held-out goals'),
   finalRepeats: int.positive().default(3).describe('meta-tests of every held-out goal after training (fresh z draws each time)'),
   authorsPriorTrajectories: int.positive().default(5).describe('the authors\' sparse-navigation protocol: trajectories with z from the prior before the posterior (num_exp_traj_eval = 5)'),
@@ -76,12 +80,13 @@ export function methodName(cfg: PearlExperimentConfig): string {
 
 /**
  * Sizes per scale. Quick: a smoke run of a few seconds. Paper: the notebook's reduced
- * setting (see REDUCED; 250 iterations = 50,000 gradient steps), 4 seeds per variant:
- * 8 units on 2 workers, sized for the issue's 40 minutes on 2 cores with the MAML
- * baseline (bench: "PEARL notebook experiments").
+ * setting (see REDUCED; 500 iterations = 100,000 gradient steps, the order the issue
+ * names for held-out returns to rise), 3 seeds per variant: 6 units on 2 workers, sized
+ * for the issue's 40 minutes on 2 cores with the MAML baseline (bench: "PEARL notebook
+ * experiments").
  */
 export function sizes(s: Scale): { config: Overrides<typeof schema>; seeds: number } {
-  if (s === 'paper') return { config: {}, seeds: 4 };
+  if (s === 'paper') return { config: {}, seeds: 3 };
   return {
     config: {
       pearl: {
@@ -110,7 +115,7 @@ export const TABLES = {
 type Tables = TablesOf<typeof TABLES>;
 /** The table of the MAML baseline. */
 export const MAML_TABLES = {
-  curve: { method: 'string', iteration: 'int', envSteps: 'int', return: 'float', preReturn: 'float', denseReturn: 'float' },
+  curve: { method: 'string', adaptation: 'string', iteration: 'int', envSteps: 'int', return: 'float', preReturn: 'float', denseReturn: 'float' },
 } as const;
 /** Rows of a run's tables (with `seed`), as report/pearl.ts takes them. */
 export type Saved = SavedRows<typeof TABLES>;
@@ -139,11 +144,21 @@ export function unit(cfg: PearlExperimentConfig, seed: number): Tables {
   const evalRng = rng.split();
   const curve: Tables['curve'] = [], losses: Tables['losses'] = [], final: Tables['final'] = [], paths: Tables['paths'] = [];
   const t0 = Date.now();
+  // a unit runs for minutes: a progress line per minute (iterations, and the last held-out return of trajectory K)
   curve.push(...curveRows(s, evalRng.split(), method));
+  let lastReturn = curve[curve.length - 1].return as number;
+  const progress = new Progress({
+    label: `pearl-sparse-navigation ${method} seed ${seed}`, total: cfg.iterations, everyMs: 60_000,
+    write: (line) => console.log(`${line} | held-out return of trajectory ${cfg.pearl.eval.trajectories}: ${lastReturn.toFixed(2)}`),
+  });
   for (let it = 1; it <= cfg.iterations; it++) {
     const info = pearlStep(s);
     losses.push({ method, iteration: it, envSteps: info.envSteps, gradSteps: info.gradSteps, ...info.metrics, seconds: (Date.now() - t0) / 1000 });
-    if (it % cfg.evalEvery === 0 || it === cfg.iterations) curve.push(...curveRows(s, evalRng.split(), method));
+    if (it % cfg.evalEvery === 0 || it === cfg.iterations) {
+      curve.push(...curveRows(s, evalRng.split(), method));
+      lastReturn = curve[curve.length - 1].return as number;
+    }
+    progress.tick(1, 'iterations');
   }
   const protocols: [string, number][] = [['Alg. 2 (posterior from trajectory 2)', 1], [`authors (prior for ${cfg.authorsPriorTrajectories} trajectories)`, cfg.authorsPriorTrajectories]];
   for (const [protocol, prior] of protocols) {
@@ -174,7 +189,7 @@ export const mamlSchema = section({
   maml: gaussianMamlSchema.default({}).describe('MAML settings (Gaussian MLP policy, one VPG inner step of size alpha, K episodes per inner and outer batch)'),
   hidden: int.positive().default(64).describe('hidden ReLU units of the Gaussian policy'),
   metaReward: reward.default('dense').describe('reward of the inner and outer batches during meta-training (dense, as PEARL\'s critic)'),
-  adaptReward: reward.default('dense').describe('reward of the inner step on a held-out goal (dense: more information than PEARL\'s encoder gets)'),
+  adaptRewards: z.array(reward).min(1).default(['dense', 'sparse']).describe('rewards of the inner step on a held-out goal, each evaluated (dense: more information than PEARL\'s encoder gets; sparse: the same)'),
   iterations: int.positive().default(150).describe('meta-updates'),
   evalEvery: int.positive().default(10).describe('meta-updates between evaluations on the held-out goals'),
 });
@@ -209,13 +224,13 @@ function meanActionReturns(theta: Float32Array, goals: Float32Array, env: PointN
 }
 
 /** Adapt to every held-out goal with one inner step; mean sparse return of the adapted mean actions. */
-function mamlEval(theta: Float32Array, cfg: MamlExperimentConfig, spec: GaussianSpec, test: Float32Array, rng: Rng): { pre: number; post: number; postDense: number } {
+function mamlEval(theta: Float32Array, cfg: MamlExperimentConfig, adaptReward: 'dense' | 'sparse', spec: GaussianSpec, test: Float32Array, rng: Rng): { pre: number; post: number; postDense: number } {
   const n = test.length / 2;
   const pre = meanActionReturns(theta, test, cfg.env, spec).sparse;
   let post = 0, postDense = 0;
   for (let i = 0; i < n; i++) {
     const goal = test.subarray(2 * i, 2 * i + 2);
-    const task: NavReward = goalReward(cfg.env, goal, cfg.adaptReward);
+    const task: NavReward = goalReward(cfg.env, goal, adaptReward);
     const batch = rolloutNavOne(theta, cfg.maml.K, cfg.env, spec, rng);
     let th = theta;
     for (let j = 0; j < cfg.maml.innerSteps; j++) th = gaussianSgdStep(th, navAdvantages(batch, navRewards(batch, () => task), cfg.maml.gamma), spec, cfg.maml.alpha);
@@ -237,8 +252,10 @@ export function mamlUnit(cfg: MamlExperimentConfig, seed: number): TablesOf<type
   const perIteration = cfg.maml.metaBatch * cfg.maml.K * cfg.env.horizon * (cfg.maml.innerSteps + 1);
   const curve: TablesOf<typeof MAML_TABLES>['curve'] = [];
   const record = (iteration: number) => {
-    const e = mamlEval(state.theta, cfg, spec, split.test, evalRng.split());
-    curve.push({ method: 'MAML', iteration, envSteps: iteration * perIteration, return: e.post, preReturn: e.pre, denseReturn: e.postDense });
+    for (const adaptation of cfg.adaptRewards) {
+      const e = mamlEval(state.theta, cfg, adaptation, spec, split.test, evalRng.split());
+      curve.push({ method: 'MAML', adaptation, iteration, envSteps: iteration * perIteration, return: e.post, preReturn: e.pre, denseReturn: e.postDense });
+    }
   };
   record(0);
   for (let it = 1; it <= cfg.iterations; it++) {
@@ -277,7 +294,7 @@ export function timeSteps(cfg: PearlExperimentConfig['pearl'], n: number): strin
   for (let i = 0; i <= n; i++) {
     const mb = sampleMetaBatch(s, rng);
     const t0 = performance.now();
-    pearlUpdate(s, mb);
+    pearlUpdate(s, mb, false);
     if (i > 0) ms.push(performance.now() - t0);
   }
   ms.sort((a, b) => a - b);

@@ -122,6 +122,23 @@ export function uploadMlp(layout: MlpLayout, theta: Float32Array): TF.Tensor[] {
   return layout.blocks.map((b) => tf.tensor(theta.subarray(b.offset, b.offset + b.size), b.shape.length === 2 ? [1, ...b.shape] : b.shape, 'float32'));
 }
 
+/**
+ * The transposed weights W_l^T as [1, out, in] tensors (transposed in plain JS, then
+ * uploaded), for `mlpBackwardTf`'s input gradients: an upload costs less than a Transpose
+ * kernel. Biases are not included (index l holds layer l + 1's W^T).
+ */
+export function uploadMlpT(layout: MlpLayout, theta: Float32Array): TF.Tensor[] {
+  checkTheta(layout, theta, 'uploadMlpT');
+  const out: TF.Tensor[] = [];
+  for (const b of layout.blocks) {
+    if (b.shape.length !== 2) continue;
+    const [I, O] = b.shape, t = new Float32Array(I * O);
+    for (let i = 0; i < I; i++) for (let j = 0; j < O; j++) t[j * I + i] = theta[b.offset + i * O + j];
+    out.push(tf.tensor(t, [1, O, I], 'float32'));
+  }
+  return out;
+}
+
 const engine = () => tf.engine();
 
 /** a [1, n, k] x b [1, k, m] -> [1, n, m]: the MatMul kernel itself (no op wrapper, no reshapes). */
@@ -245,11 +262,12 @@ export function mlpForwardTf(layout: MlpLayout, w: readonly TF.Tensor[], x: TF.T
  * slow generic path (10-30x slower at 512 x 64 x 64). Bias gradients are a row of ones
  * times dpre (6x faster there than a sum over rows, which transposes first).
  * `weights: false` skips dW, db (a network read through frozen weights); `input: false`
- * skips the first layer's da_in.
+ * skips the first layer's da_in. `wT` (from `uploadMlpT`) replaces the Transpose kernels
+ * of the weights.
  */
 export function mlpBackwardTf(
   layout: MlpLayout, w: readonly TF.Tensor[], tape: MlpTape, dOut: TF.Tensor3D,
-  want: { weights: boolean; input: boolean },
+  want: { weights: boolean; input: boolean }, wT?: readonly TF.Tensor[],
 ): { dW: TF.Tensor[] | null; dx: TF.Tensor3D | null } {
   const L = layout.sizes.length - 1;
   const dW: TF.Tensor[] = new Array(2 * L);
@@ -263,7 +281,7 @@ export function mlpBackwardTf(
       dW[2 * l + 1] = mm3(ones, dpre);
     }
     if (l > 0 || want.input) {
-      const da = mm3(dpre, t3(w[2 * l]));
+      const da = mm3(dpre, wT ? wT[l] : t3(w[2 * l]));
       if (l === 0) dx = da;
       else dpre = tf.mul(da, tf.step(tape.h[l - 1])) as TF.Tensor3D;
     }

@@ -18,7 +18,10 @@ import { BandSeries, bandTraces, GROUP_COLORS, gridLayout, panelAxes, summaryBan
 import { formatInterval, formatNumber, seedsOf } from './format';
 import { Figure, Layout, Trace } from './plotly';
 
-export const METHOD_COLORS: Record<string, string> = { PEARL: '#1f77b4', 'deterministic context': '#d62728', MAML: '#2ca02c' };
+export const METHOD_COLORS: Record<string, string> = {
+  PEARL: '#1f77b4', 'deterministic context': '#d62728', MAML: '#2ca02c',
+  'MAML (dense-reward inner step)': '#2ca02c', 'MAML (sparse-reward inner step)': '#98df8a',
+};
 const colorOf = (m: string, i = 0) => METHOD_COLORS[m] ?? GROUP_COLORS[i % GROUP_COLORS.length];
 
 function circle(cx: number, cy: number, r: number, n = 64): { x: number[]; y: number[] } {
@@ -57,7 +60,7 @@ export function environmentFigure(env: PointNavConfig): Figure {
   return {
     data: goalTraces(env, { x: 'x', y: 'y' }, true),
     layout: {
-      title: { text: `Sparse 2D navigation: ${env.nGoals} goals on the unit semicircle, reward only within ${env.goalRadius} of the goal` },
+      title: { text: `Sparse 2D navigation: ${env.nGoals} goals, reward within ${env.goalRadius} of the goal` },
       xaxis: { title: { text: 'x' }, range: [-1.35, 1.35], zeroline: false },
       yaxis: { title: { text: 'y' }, range: [-0.35, 1.35], scaleanchor: 'x', zeroline: false },
       height: 480,
@@ -89,10 +92,11 @@ export function curveFigure(curve: readonly CurveRow[]): Figure {
   return {
     data: bandTraces(series),
     layout: {
-      title: { text: `Meta-training: held-out sparse return of adaptation trajectories 1 and ${K} (95% CI over ${n} seeds per method)` },
+      title: { text: `Meta-training: held-out return of adaptation trajectories 1 and ${K}` },
       xaxis: { title: { text: 'environment steps collected during meta-training' } },
-      yaxis: { title: { text: 'mean sparse return over held-out goals' } },
-      hovermode: 'closest', height: 450,
+      legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.25, yanchor: 'top' },
+      yaxis: { title: { text: `sparse return, mean over held-out goals (95% CI, ${n} seeds)` } },
+      hovermode: 'closest', height: 500,
     },
   };
 }
@@ -111,7 +115,7 @@ export function fig4Figure(final: readonly FinalRow[]): Figure {
   const protocols = [...new Set(final.map((r) => r.protocol))];
   const methods = [...new Set(final.map((r) => r.method))];
   const rows = perSeedK(final);
-  const grid = gridLayout(protocols.length, protocols.map((p) => `meta-test: ${p}`), { title: 'Fig. 4 / Fig. 7: return of each adaptation trajectory on held-out goals (95% CI over seeds)', columns: protocols.length, panelHeight: 380 });
+  const grid = gridLayout(protocols.length, protocols.map((p) => `meta-test: ${p}`), { title: 'Fig. 4 / Fig. 7: return of each adaptation trajectory on held-out goals', columns: protocols.length, panelHeight: 380 });
   const data: Trace[] = [];
   protocols.forEach((p, j) => {
     const ax = panelAxes(j);
@@ -122,7 +126,7 @@ export function fig4Figure(final: readonly FinalRow[]): Figure {
   protocols.forEach((_, j) => {
     const ax = panelAxes(j);
     layout[ax.xKey] = { ...(layout[ax.xKey] as object), title: { text: 'adaptation trajectory k' }, dtick: 1 };
-    layout[ax.yKey] = { ...(layout[ax.yKey] as object), title: { text: j === 0 ? 'mean sparse return' : '' } };
+    layout[ax.yKey] = { ...(layout[ax.yKey] as object), title: { text: j === 0 ? 'sparse return (95% CI over seeds)' : '' } };
   });
   return { data, layout };
 }
@@ -140,8 +144,8 @@ export function pathsFigure(paths: readonly PathRow[], env: PointNavConfig): Fig
     const ax = panelAxes(j);
     data.push(...goalTraces(env, { x: ax.x, y: ax.y }, j === 0, goal));
     const rows = paths.filter((r) => r.method === m);
-    const seed = Math.min(...rows.map((r) => r.seed ?? 0));
-    const mine = rows.filter((r) => r.seed ?? 0 === seed);
+    const seed = Math.min(...rows.map((r) => r.seed));
+    const mine = rows.filter((r) => r.seed === seed);
     const K = Math.max(...mine.map((r) => r.k));
     for (let k = 1; k <= K; k++) {
       const pts = mine.filter((r) => r.k === k).sort((a, b) => a.t - b.t);
@@ -181,9 +185,16 @@ export function stepsToReach(curve: { x: number[]; y: number[] }, target: number
   return null;
 }
 
-/** The sample-efficiency rows: PEARL's last trajectory and MAML's adapted return, per seed and evaluation. */
-function efficiencyRows(pearlCurve: readonly CurveRow[], mamlCurve: readonly SavedMaml['curve'][]): EfficiencyRow[] {
-  return [...lastTrajectory(pearlCurve.filter((r) => r.method === 'PEARL')), ...mamlCurve.map((r) => ({ ...r, method: 'MAML' }))];
+/** MAML's name in charts: the reward of its inner step on held-out goals. */
+const mamlName = (r: SavedMaml['curve']) => (r.adaptation === undefined ? 'MAML' : `MAML (${r.adaptation}-reward inner step)`);
+
+/**
+ * The sample-efficiency rows: PEARL's last trajectory and MAML's adapted return, per seed
+ * and evaluation. `adaptation` keeps MAML's rows with that inner-step reward only.
+ */
+function efficiencyRows(pearlCurve: readonly CurveRow[], mamlCurve: readonly SavedMaml['curve'][], adaptation?: string): EfficiencyRow[] {
+  const maml = mamlCurve.filter((r) => adaptation === undefined || r.adaptation === undefined || r.adaptation === adaptation);
+  return [...lastTrajectory(pearlCurve.filter((r) => r.method === 'PEARL')), ...maml.map((r) => ({ ...r, method: adaptation === undefined ? mamlName(r) : 'MAML' }))];
 }
 
 /**
@@ -198,10 +209,11 @@ export function sampleEfficiencyFigure(pearlCurve: readonly CurveRow[], mamlCurv
   return {
     data: bandTraces(series),
     layout: {
-      title: { text: 'Sample efficiency: held-out sparse return after adaptation vs meta-training environment steps (95% CI over seeds)' },
+      title: { text: 'Sample efficiency: held-out return after adaptation' },
       xaxis: { title: { text: 'environment steps collected during meta-training (log scale; 0 drawn at 1)' }, type: 'log' },
-      yaxis: { title: { text: 'mean sparse return over held-out goals' } },
-      hovermode: 'closest', height: 450,
+      yaxis: { title: { text: 'sparse return, mean over held-out goals (95% CI over seeds)' } },
+      legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.25, yanchor: 'top' },
+      hovermode: 'closest', height: 500,
     },
   };
 }
@@ -211,11 +223,22 @@ export function sampleEfficiencyFigure(pearlCurve: readonly CurveRow[], mamlCurv
  * steps each method needs to first reach it (mean curves over seeds), and their ratio.
  */
 export function describeSampleEfficiency(pearlCurve: readonly CurveRow[], mamlCurve: readonly SavedMaml['curve'][]): string {
-  const rows = efficiencyRows(pearlCurve, mamlCurve);
+  const adaptations = [...new Set(mamlCurve.map((r) => r.adaptation))].filter((a) => a !== undefined).map(String);
+  const main = adaptations.includes('dense') ? 'dense' : adaptations[0];
+  const text = describeEfficiencyFor(pearlCurve, mamlCurve, main);
+  const others = adaptations.filter((a) => a !== main).map((a) => {
+    const m = meanCurve(efficiencyRows(pearlCurve, mamlCurve, a).filter((r) => r.method === 'MAML'));
+    return `With a ${a}-reward inner step MAML reaches at best ${formatNumber(Math.max(...m.y))} (from ${formatNumber(m.y[0])}).`;
+  });
+  return [text, ...others].join(' ');
+}
+
+function describeEfficiencyFor(pearlCurve: readonly CurveRow[], mamlCurve: readonly SavedMaml['curve'][], adaptation: string | undefined): string {
+  const rows = efficiencyRows(pearlCurve, mamlCurve, adaptation);
   const p = meanCurve(rows.filter((r) => r.method === 'PEARL')), m = meanCurve(rows.filter((r) => r.method === 'MAML'));
   if (p.x.length === 0 || m.x.length === 0) return 'Sample efficiency: no data.';
   const mBest = Math.max(...m.y), mStart = m.y[0], pBest = Math.max(...p.y);
-  const parts = [`MAML's held-out return after one inner step goes from ${formatNumber(mStart)} to at best ${formatNumber(mBest)} within ${formatNumber(m.x[m.x.length - 1])} environment steps; PEARL's (trajectory ${Math.max(...lastTrajectory(pearlCurve).map((r) => r.k))}) reaches at best ${formatNumber(pBest)} within ${formatNumber(p.x[p.x.length - 1])} steps.`];
+  const parts = [`MAML's held-out return after one ${adaptation ? `${adaptation}-reward ` : ''}inner step goes from ${formatNumber(mStart)} to at best ${formatNumber(mBest)} within ${formatNumber(m.x[m.x.length - 1])} environment steps; PEARL's (trajectory ${Math.max(...lastTrajectory(pearlCurve).map((r) => Number(r.k)))}) reaches at best ${formatNumber(pBest)} within ${formatNumber(p.x[p.x.length - 1])} steps.`];
   // the level both reach: MAML's best if PEARL gets there, else PEARL's best
   const target = Math.min(mBest, pBest);
   if (!(target > Math.max(mStart, p.y[0]) + 1e-9)) {
@@ -290,7 +313,7 @@ export function describeTime(losses: readonly LossRow[]): string {
 }
 
 /** A settings table: the paper's (authors' code) values, ours, and why they differ. */
-export function settingsTable(pearl: { sac: { hidden: number[]; rewardScale: number; discount: number }; encoderHidden: number[]; metaBatch: number; batchSize: number; contextBatch: number; trainSteps: number; tasksPerIteration: number; stepsPrior: number; stepsPosterior: number; initialSteps: number; klWeight: number; latent: number; eval: { trajectories: number; priorTrajectories: number } },
+export function settingsTable(pearl: { sac: { hidden: number[]; rewardScale: number; discount: number; policyLr: number; qLr: number; vLr: number }; contextLr: number; encoderHidden: number[]; metaBatch: number; batchSize: number; contextBatch: number; trainSteps: number; tasksPerIteration: number; stepsPrior: number; stepsPosterior: number; initialSteps: number; klWeight: number; latent: number; eval: { trajectories: number; priorTrajectories: number } },
   iterations: number, seeds: number, maml: { iterations: number; metaBatch: number; K: number; hidden: number }): Row[] {
   const join = (h: number[]) => `${h.length} x ${h[0]}`;
   return [
@@ -298,6 +321,7 @@ export function settingsTable(pearl: { sac: { hidden: number[]; rewardScale: num
     { setting: 'context encoder', paper: '3 x 200', ours: join(pearl.encoderHidden), why: 'as above' },
     { setting: 'latent size, KL weight', paper: '5, 1', ours: `${pearl.latent}, ${pearl.klWeight}`, why: 'same' },
     { setting: 'reward scale, discount', paper: '100, 0.9', ours: `${pearl.sac.rewardScale}, ${pearl.sac.discount}`, why: 'same' },
+    { setting: 'Adam step sizes (policy, Q, V, encoder)', paper: '3e-4 each', ours: [pearl.sac.policyLr, pearl.sac.qLr, pearl.sac.vLr, pearl.contextLr].map((v) => v.toExponential(0)).join(', '), why: 'fewer gradient steps in our budget; SAC commonly uses 1e-3' },
     { setting: 'meta-batch (tasks x RL transitions)', paper: '16 x 256', ours: `${pearl.metaBatch} x ${pearl.batchSize}`, why: 'cost per step is nearly linear in rows here (bench)' },
     { setting: 'context batch per task', paper: '1024', ours: String(pearl.contextBatch), why: 'as above' },
     { setting: 'gradient steps per iteration x iterations', paper: '1000 x 500 = 500,000', ours: `${pearl.trainSteps} x ${iterations} = ${pearl.trainSteps * iterations}`, why: 'the 40-minute budget on 2 cores' },
@@ -344,14 +368,15 @@ export function claimsTable(final: readonly FinalRow[], pearlCurve: readonly Cur
       });
     }
   }
-  const rows = efficiencyRows(pearlCurve, mamlCurve);
+  const adaptations = [...new Set(mamlCurve.map((r) => r.adaptation))].filter((a) => a !== undefined).map(String);
+  const rows = efficiencyRows(pearlCurve, mamlCurve, adaptations.includes('dense') ? 'dense' : adaptations[0]);
   const pc = meanCurve(rows.filter((r) => r.method === 'PEARL')), mc = meanCurve(rows.filter((r) => r.method === 'MAML'));
   if (pc.x.length > 0 && mc.x.length > 0) {
     const target = Math.min(Math.max(...mc.y), Math.max(...pc.y));
     const sp = stepsToReach(pc, target), sm = stepsToReach(mc, target);
     const rises = target > Math.max(mc.y[0], pc.y[0]) + 1e-9;
     out.push({
-      claim: 'PEARL needs far fewer meta-training samples than on-policy meta-RL (MAML)',
+      claim: 'PEARL needs far fewer meta-training samples than on-policy meta-RL (MAML; its inner step with the dense reward)',
       paper: '20-100x fewer environment steps (dense-reward MuJoCo tasks, Fig. 3)',
       ours: rises && sp !== null && sm !== null ? `return ${formatNumber(target)}: PEARL ${formatNumber(Math.max(1, sp))} steps, MAML ${formatNumber(Math.max(1, sm))} steps (ratio ${formatNumber(sm / Math.max(1, sp))})` : `MAML best ${formatNumber(Math.max(...mc.y))} (from ${formatNumber(mc.y[0])}), PEARL best ${formatNumber(Math.max(...pc.y))}`,
       verdict: !rises ? 'no common return level above the start: no ratio' : sp !== null && sm !== null ? (sm / Math.max(1, sp) >= 20 ? 'reproduces (ratio >= 20)' : sm > sp ? 'PEARL more efficient, by less than 20x' : 'contradicted (MAML faster)') : 'no ratio',
