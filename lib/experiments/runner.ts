@@ -334,7 +334,7 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, overri
     const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     const fromEnv = process.env.LAB_WORKERS;
     if (fromEnv !== undefined && fromEnv !== '' && !(Number.isInteger(Number(fromEnv)) && Number(fromEnv) >= 1)) {
-      throw new ConfigError('environment', 'LAB_WORKERS', `must be a positive integer, got ${JSON.stringify(fromEnv)}`);
+      throw new ConfigError('environment', 'LAB_WORKERS', `must be an integer > 0, got ${JSON.stringify(fromEnv)}`);
     }
     const workers = Math.max(1, Math.min(opts.workers ?? (fromEnv ? Number(fromEnv) : cores), todo.length));
     log(`[${exp.name}] computing ${todo.length} seed(s) on ${workers === 1 ? 'this thread' : `${workers} worker threads`} (${info.name})`);
