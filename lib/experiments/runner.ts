@@ -22,7 +22,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { ConfigError, DeepPartial } from '../core/config';
 import { Progress } from '../core/progress';
-import { csvToRows, removeStaleTemps, Row, rowsToCsv, sha256, writeFileAtomic } from './results';
+import { csvToRows, Frame, removeStaleTemps, Row, rowsToCsv, sha256, tableFrame, writeFileAtomic } from './results';
 import { backendInfo, BackendName, initBackend } from '../core/tf';
 
 /** Named tidy tables of one unit, e.g. { eval: [...], medoids: [...] }. */
@@ -89,6 +89,12 @@ export interface RunResult<C> {
   tables: Tables;
   /** The table "rows" (single-table experiments), else the first table. */
   rows: Row[];
+  /**
+   * One table over all seeds as a danfojs DataFrame with typed columns (int32, float32,
+   * string, boolean), for exploring: `run.frame("eval").groupby(["method"]).col(["return"]).mean()`.
+   * Default: the table of `rows`. Throws listing the run's tables for an unknown name.
+   */
+  frame(table?: string): Frame;
   /** Seeds computed in this call and seeds read from disk. */
   computed: number[];
   cached: number[];
@@ -380,5 +386,7 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, overri
     units: provenance.map((p) => ({ seed: p.seed, createdAt: p.createdAt, durationMs: p.durationMs, backend: p.backend, gitCommit: p.gitCommit })),
   }, null, 2) + '\n');
   const rows = tables.rows ?? tables[Object.keys(tables)[0]] ?? [];
-  return { experiment: exp.name, config, hash, dir, tables, rows, computed: todo, cached, provenance };
+  const rowsTable = tables.rows ? 'rows' : Object.keys(tables)[0];
+  const frame = (table: string = rowsTable) => tableFrame(tables, table, `${exp.name} run ${hash}`);
+  return { experiment: exp.name, config, hash, dir, tables, rows, frame, computed: todo, cached, provenance };
 }
