@@ -120,10 +120,11 @@ elif ! venv_matches; then
   pins=$(grep -v '^#' "$REQUIREMENTS" | grep . | tr '\n' ' ')
   say "installing the Jupyter environment into .venv with pip: $pins"
   t0=$(date +%s)
-  log="$VENV/pip-install.log"
+  log="${TMPDIR:-/tmp}/metarl-lab-pip-install.$$.log"
   # --timeout 5 --retries 0: an unreachable index fails in seconds instead of minutes.
   if "$VPY" -m pip install --disable-pip-version-check --no-input --timeout 5 --retries 0 -r "$REQUIREMENTS" >"$log" 2>&1; then
     say "Jupyter environment installed in $(( $(date +%s) - t0 ))s"
+    rm -f "$log"
   else
     why=$(grep -E '^ERROR' "$log" | tail -n 1 || true)
     say "pip could not install the Jupyter environment (${why:-see $log}); falling back to Debian's jupyter-notebook and python3-nbconvert (classic Notebook, no JupyterLab)"
