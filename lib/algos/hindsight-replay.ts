@@ -57,19 +57,21 @@
  * critic as in off-policy actor-critic); (4) clipping and self-normalisation trade bias
  * for variance.
  *
- * References: ../shared/papers/001_6f2392f5f97a041c.txt (Sec. II; Algorithm 1 l.2, 8-10).
+ * References: A. Zahed, "Policy Metrics for Hindsight MAML" (idea note) (Sec. II; Algorithm 1 l.2, 8-10).
  * D. Precup, R. Sutton, S. Singh, "Eligibility traces for off-policy policy evaluation",
  * ICML 2000. A. Kong, "A note on importance sampling using standardized weights", 1992.
  * E. Ionides, "Truncated importance sampling", JCGS 17(2), 2008. L. Espeholt et al.,
  * "IMPALA", ICML 2018 (truncated ratios). J. Oh et al., "Self-imitation learning", ICML 2018.
  */
 import { adamStep } from '../core/adam';
-import { check, DeepPartial, mergeConfig } from '../core/config';
+import { check } from '../core/config';
+import { int, num, Resolved, resolver, section } from '../core/schema';
 import { actionProbs, PolicySpec } from '../policies/softmax-mlp';
 import { Rng } from '../core/rng';
 import { meanReturn, TrajectoryBatch } from '../policies/rollout';
 import { SiameseFeatureConfig, SIAMESE_FEATURE_DEFAULTS, siameseScoreMatrix, SiameseSpec, transitionFeatures } from '../divergence/siamese';
-import { advantages, Learner, UpdateStats, vpgConfig, VpgConfig, VPG_DEFAULTS, vpgGradient } from './vpg';
+import { importanceSchema, ImportanceWeights, importanceWeights } from './importance';
+import { advantages, Learner, UpdateStats, vpgGradient, vpgSchema } from './vpg';
 
 // ---------------------------------------------------------------------------------------
 // Batches and log-probabilities
@@ -130,21 +132,13 @@ export function adaptedLoss(batch: TrajectoryBatch): number {
 // The buffer R (Alg. 1, l.2, 9-10)
 // ---------------------------------------------------------------------------------------
 
-export interface ReplayConfig {
-  /** delta of Alg. 1, l.9: a batch enters R when its loss (negative mean return) is below delta. */
-  delta: number;
-  /** Most entries (batches) kept; when full, the oldest entry is dropped first. */
-  capacity: number;
-}
-
-export const REPLAY_DEFAULTS: ReplayConfig = { delta: 60, capacity: 512 };
-
-export function replayConfig(overrides?: DeepPartial<ReplayConfig>, where = 'replay config'): ReplayConfig {
-  const c = mergeConfig(where, REPLAY_DEFAULTS, overrides);
-  check.finite(where, 'delta', c.delta);
-  check.positiveInt(where, 'capacity', c.capacity);
-  return c;
-}
+export const replaySchema = section({
+  delta: num.default(60).describe('delta of Alg. 1, l.9: a batch enters R when its loss (negative mean return) is below delta'),
+  capacity: int.positive().default(512).describe('most entries (batches) kept; when full, the oldest entry is dropped first'),
+});
+export type ReplayConfig = Resolved<typeof replaySchema>;
+export const replayConfig = resolver('replay config', replaySchema);
+export const REPLAY_DEFAULTS: ReplayConfig = replayConfig();
 
 /**
  * One element (tau', T_i) of R.
@@ -274,146 +268,17 @@ function rowOf(batch: TrajectoryBatch, b: number): TrajectoryBatch {
 }
 
 // ---------------------------------------------------------------------------------------
-// Importance weights and the effective sample size
-// ---------------------------------------------------------------------------------------
-
-export type RatioKind = 'trajectory' | 'perDecision';
-export type Weighting = 'clipped' | 'selfNormalized';
-
-export interface ImportanceConfig {
-  /** 'trajectory': w = prod of rho over the whole row; 'perDecision': w_t = prod of rho up to step t. */
-  ratio: RatioKind;
-  /** 'clipped': w <- min(w, clip); 'selfNormalized': w <- w / mean over the rows running at t. */
-  weighting: Weighting;
-  /** The cap c of min(w, c); used when weighting = 'clipped'. */
-  clip: number;
-}
-
-export const IMPORTANCE_DEFAULTS: ImportanceConfig = { ratio: 'perDecision', weighting: 'selfNormalized', clip: 1 };
-
-export function importanceConfig(overrides?: DeepPartial<ImportanceConfig>, where = 'importance config'): ImportanceConfig {
-  const c = mergeConfig(where, IMPORTANCE_DEFAULTS, overrides);
-  check.oneOf(where, 'ratio', c.ratio, ['trajectory', 'perDecision'] as const);
-  check.oneOf(where, 'weighting', c.weighting, ['clipped', 'selfNormalized'] as const);
-  check.positive(where, 'clip', c.clip);
-  return c;
-}
-
-/**
- * ESS / n = (sum w)^2 / (n sum w^2), in [1/n, 1] for non-negative weights that are not all
- * 0 (1 when all are equal, 1/n when one carries everything); 0 when all weights are 0.
- */
-export function effectiveSampleSize(w: ArrayLike<number>): number {
-  const n = w.length;
-  if (n === 0) throw new RangeError('effectiveSampleSize: no weights');
-  let s = 0, s2 = 0;
-  for (let i = 0; i < n; i++) {
-    if (!(w[i] >= 0) || !Number.isFinite(w[i])) throw new RangeError(`effectiveSampleSize: weight ${i} is ${w[i]}, expected a finite number >= 0`);
-    s += w[i];
-    s2 += w[i] * w[i];
-  }
-  return s2 > 0 ? Math.min(1, (s * s) / (n * s2)) : 0;
-}
-
-/** Importance weights of buffered steps and their diagnostics. */
-export interface ImportanceWeights {
-  /** w_{b,t} as used by the update, [B, T]; 0 where mask = 0. */
-  w: Float64Array;
-  /** Number n of weighted (mask = 1) steps. */
-  n: number;
-  /** ESS / n of the n weights used (`effectiveSampleSize`). */
-  ess: number;
-  /** Largest weight used. */
-  maxWeight: number;
-  /** Mean of ln rho_t over the n steps: ~0 when target and behaviour agree on the data. */
-  meanLogRatio: number;
-}
-
-/**
- * Importance weights for buffered trajectories (see the module comment for the kinds).
- * Products are taken in log space; self-normalisation subtracts the per-step maximum
- * before exponentiating, so long horizons do not overflow.
- * @param logTarget [B, T] ln pi(a_t | s_t) under the target (current) policy
- * @param logBehaviour [B, T] ln beta(a_t | s_t) stored with the trajectories
- * @param mask [B, T]
- */
-export function importanceWeights(logTarget: ArrayLike<number>, logBehaviour: ArrayLike<number>, mask: ArrayLike<number>, B: number, T: number,
-  cfg: ImportanceConfig): ImportanceWeights {
-  if (logTarget.length !== B * T || logBehaviour.length !== B * T || mask.length !== B * T) {
-    throw new RangeError(`importanceWeights: logTarget, logBehaviour and mask must be [B, T] = ${B * T}, got ${logTarget.length}, ${logBehaviour.length}, ${mask.length}`);
-  }
-  // ln w_{b,t}: cumulative sums of ln rho (perDecision) or the row total (trajectory).
-  const lw = new Float64Array(B * T);
-  let n = 0, sumLogRatio = 0;
-  for (let b = 0; b < B; b++) {
-    let acc = 0;
-    for (let t = 0; t < T; t++) {
-      const k = b * T + t;
-      if (!mask[k]) continue;
-      const lr = logTarget[k] - logBehaviour[k];
-      acc += lr;
-      lw[k] = acc;
-      sumLogRatio += lr;
-      n++;
-    }
-    if (cfg.ratio === 'trajectory') for (let t = 0; t < T; t++) if (mask[b * T + t]) lw[b * T + t] = acc;
-  }
-  const w = new Float64Array(B * T);
-  if (cfg.weighting === 'clipped') {
-    const lc = Math.log(cfg.clip);
-    for (let k = 0; k < B * T; k++) if (mask[k]) w[k] = Math.exp(Math.min(lw[k], lc));
-  } else {
-    for (let t = 0; t < T; t++) {
-      let hi = -Infinity, count = 0;
-      for (let b = 0; b < B; b++) {
-        if (mask[b * T + t]) {
-          hi = Math.max(hi, lw[b * T + t]);
-          count++;
-        }
-      }
-      if (count === 0) continue;
-      let sum = 0;
-      for (let b = 0; b < B; b++) if (mask[b * T + t]) sum += (w[b * T + t] = Math.exp(lw[b * T + t] - hi));
-      for (let b = 0; b < B; b++) if (mask[b * T + t]) w[b * T + t] *= count / sum;
-    }
-  }
-  const used: number[] = [];
-  let maxWeight = 0;
-  for (let k = 0; k < B * T; k++) {
-    if (!mask[k]) continue;
-    used.push(w[k]);
-    maxWeight = Math.max(maxWeight, w[k]);
-  }
-  return { w, n, ess: n > 0 ? effectiveSampleSize(used) : 0, maxWeight, meanLogRatio: n > 0 ? sumLogRatio / n : 0 };
-}
-
-// ---------------------------------------------------------------------------------------
 // The importance-weighted VPG update
 // ---------------------------------------------------------------------------------------
 
-export interface ReplayVpgConfig {
-  /** Discount and Adam settings, as for plain VPG. */
-  vpg: VpgConfig;
-  /** How buffered steps are weighted. */
-  importance: ImportanceConfig;
-  /**
-   * lambda: multiplies every buffered step's weight in the pooled loss. With 0 the buffered
-   * steps leave the gradient but still enter the baseline, the advantage normalisation and
-   * N; for a no-replay arm pass replay = null instead.
-   */
-  replayWeight: number;
-}
-
-export const REPLAY_VPG_DEFAULTS: ReplayVpgConfig = { vpg: VPG_DEFAULTS, importance: IMPORTANCE_DEFAULTS, replayWeight: 1 };
-
-export function replayVpgConfig(overrides?: DeepPartial<ReplayVpgConfig>, where = 'replay vpg config'): ReplayVpgConfig {
-  const c = mergeConfig(where, REPLAY_VPG_DEFAULTS, overrides);
-  return {
-    vpg: vpgConfig(c.vpg, `${where} vpg`),
-    importance: importanceConfig(c.importance, `${where} importance`),
-    replayWeight: check.nonNegative(where, 'replayWeight', c.replayWeight),
-  };
-}
+export const replayVpgSchema = section({
+  vpg: vpgSchema.default({}).describe('discount and Adam settings, as for plain VPG'),
+  importance: importanceSchema.default({}).describe('how buffered steps are weighted'),
+  replayWeight: num.min(0).default(1).describe("lambda: multiplies every buffered step's weight in the pooled loss; with 0 the buffered steps leave the gradient but still enter the baseline, the advantage normalisation and N (for a no-replay arm pass replay = null instead)"),
+});
+export type ReplayVpgConfig = Resolved<typeof replayVpgSchema>;
+export const replayVpgConfig = resolver('replay vpg config', replayVpgSchema);
+export const REPLAY_VPG_DEFAULTS: ReplayVpgConfig = replayVpgConfig();
 
 /** What an importance-weighted update reports. */
 export interface ReplayUpdateStats extends UpdateStats {

@@ -1,7 +1,8 @@
 /**
  * MAML for policy gradients (Finn, Abbeel & Levine 2017), with k inner VPG steps, as
- * written in the survey slides (../shared/papers/002_35993c20a6738c00.txt, "Model-Agnostic
- * Meta-Learning", k inner gradient steps). Paper 000 names MAML as future work (Sec. 5).
+ * written in the survey slides of N. Kan, "Transfer & Meta Reinforcement Learning"
+ * (Shanghai Jiao Tong University, 2020; section "Model-Agnostic Meta-Learning", k inner
+ * gradient steps). Paper 000 names MAML as future work (Sec. 5).
  *
  *   theta_0 = theta_meta                                                     (l.1)
  *   theta_i = theta_{i-1} - alpha grad L^(0)(theta_{i-1}),   i = 1..k         (l.2, inner VPG steps)
@@ -19,7 +20,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import { adamInit, adamSchema, adamStep, AdamState } from '../core/adam';
 import { check } from '../core/config';
-import { int, num, Resolved, resolver, section, z } from '../core/schema';
+import { int, num, Resolved, resolver, section, z, withDefaults } from '../core/schema';
 import { Dynamics } from '../envs/particle';
 import { logProbsTwiceTf, PolicySpec } from '../policies/softmax-mlp';
 import { Rng } from '../core/rng';
@@ -38,7 +39,7 @@ export const mamlSchema = section({
   metaBatch: int.positive().default(1).describe('tasks (entity types) per meta-update'),
   K: int.positive().default(10).describe('trajectories per inner and outer batch'),
   gamma: num.min(0).max(1).default(0.99).describe('discount of the VPG surrogate'),
-  adam: adamSchema.default({ lr: 0.01 }).describe('outer (meta) optimizer'),
+  adam: withDefaults(adamSchema, { lr: 0.01 }).default({}).describe('outer (meta) optimizer'),
 });
 export type MamlConfig = Resolved<typeof mamlSchema>;
 export const mamlConfig = resolver('maml config', mamlSchema);

@@ -35,35 +35,29 @@
  * | w4     | [headHidden]          | head output                               |
  * | b4     | [1]                   |                                           |
  *
- * References: ../shared/papers/001_6f2392f5f97a041c.txt (Sec. II; Algorithm 1 l.3, 11-16).
+ * References: A. Zahed, "Policy Metrics for Hindsight MAML" (idea note) (Sec. II; Algorithm 1 l.3, 11-16).
  * M. Zaheer et al., "Deep Sets", NeurIPS 2017 (sum/mean pooling for set inputs).
  */
 import type * as TF from '@tensorflow/tfjs';
-import { AdamConfig, adamInit, AdamState, adamStep, checkAdam } from '../core/adam';
-import { check, DeepPartial, mergeConfig } from '../core/config';
+import { adamInit, adamSchema, AdamState, adamStep } from '../core/adam';
+import { check } from '../core/config';
+import { int, num, Resolved, resolver, section, withDefaults } from '../core/schema';
 import { Rng } from '../core/rng';
 import { TrajectoryBatch } from '../policies/rollout';
 import { tf } from '../core/tf';
+import { accuracyAt } from './classification';
 
 // ---------------------------------------------------------------------------------------
 // Transition features of a task
 // ---------------------------------------------------------------------------------------
 
-export interface SiameseFeatureConfig {
-  /** Number of discrete actions, the width of the one-hot block (4 for the particle). */
-  nActions: number;
-  /** Multiplies s' - s so that one move is of order 1: 1/stepSize, 20 for the default particle. */
-  deltaScale: number;
-}
-
-export const SIAMESE_FEATURE_DEFAULTS: SiameseFeatureConfig = { nActions: 4, deltaScale: 20 };
-
-export function siameseFeatureConfig(overrides?: DeepPartial<SiameseFeatureConfig>, where = 'siamese feature config'): SiameseFeatureConfig {
-  const c = mergeConfig(where, SIAMESE_FEATURE_DEFAULTS, overrides);
-  check.positiveInt(where, 'nActions', c.nActions);
-  check.positive(where, 'deltaScale', c.deltaScale);
-  return c;
-}
+export const siameseFeatureSchema = section({
+  nActions: int.positive().default(4).describe('number of discrete actions, the width of the one-hot block (4 for the particle)'),
+  deltaScale: num.positive().default(20).describe("multiplies s' - s so that one move is of order 1: 1/stepSize, 20 for the default particle"),
+});
+export type SiameseFeatureConfig = Resolved<typeof siameseFeatureSchema>;
+export const siameseFeatureConfig = resolver('siamese feature config', siameseFeatureSchema);
+export const SIAMESE_FEATURE_DEFAULTS: SiameseFeatureConfig = siameseFeatureConfig();
 
 /** Width of one transition's features: 2 (s) + nActions (one-hot a) + 2 (s' - s). */
 export function siameseFeatureDim(cfg: SiameseFeatureConfig): number {
@@ -102,27 +96,15 @@ export function transitionFeatures(batch: TrajectoryBatch, cfg: SiameseFeatureCo
 // The network
 // ---------------------------------------------------------------------------------------
 
-export interface SiameseSpec {
-  /** Features per transition (`siameseFeatureDim`: 8 for the particle). */
-  inDim: number;
-  /** Hidden units of the transition MLP. */
-  hidden: number;
-  /** Size E of a task embedding e(T). */
-  embed: number;
-  /** Hidden units of the symmetric head. */
-  headHidden: number;
-}
-
-export const SIAMESE_SPEC_DEFAULTS: SiameseSpec = { inDim: 8, hidden: 64, embed: 16, headHidden: 16 };
-
-export function siameseSpec(overrides?: DeepPartial<SiameseSpec>, where = 'siamese spec'): SiameseSpec {
-  const c = mergeConfig(where, SIAMESE_SPEC_DEFAULTS, overrides);
-  check.positiveInt(where, 'inDim', c.inDim);
-  check.positiveInt(where, 'hidden', c.hidden);
-  check.positiveInt(where, 'embed', c.embed);
-  check.positiveInt(where, 'headHidden', c.headHidden);
-  return c;
-}
+export const siameseSpecSchema = section({
+  inDim: int.positive().default(8).describe('features per transition (`siameseFeatureDim`: 8 for the particle)'),
+  hidden: int.positive().default(64).describe('hidden units of the transition MLP'),
+  embed: int.positive().default(16).describe('size E of a task embedding e(T)'),
+  headHidden: int.positive().default(16).describe('hidden units of the symmetric head'),
+});
+export type SiameseSpec = Resolved<typeof siameseSpecSchema>;
+export const siameseSpec = resolver('siamese spec', siameseSpecSchema);
+export const SIAMESE_SPEC_DEFAULTS: SiameseSpec = siameseSpec();
 
 function offsets(s: SiameseSpec) {
   const W1 = 0, b1 = W1 + s.inDim * s.hidden, W2 = b1 + s.hidden, b2 = W2 + s.hidden * s.embed;
@@ -298,28 +280,14 @@ export function labelledPairs(labels: ArrayLike<number>, M: number, tasks: reado
 // Training (Alg. 1, l.16): init + step
 // ---------------------------------------------------------------------------------------
 
-export interface SiameseTrainConfig {
-  /** Adam settings of the phi update (beta of Alg. 1, l.16 is adam.lr). */
-  adam: AdamConfig;
-  /** Transitions drawn per task (with replacement) for each step's embeddings. */
-  transitionsPerTask: number;
-  /** Threshold on f for the accuracies reported by a step. */
-  threshold: number;
-}
-
-export const SIAMESE_TRAIN_DEFAULTS: SiameseTrainConfig = {
-  adam: { lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-  transitionsPerTask: 128,
-  threshold: 0.5,
-};
-
-export function siameseTrainConfig(overrides?: DeepPartial<SiameseTrainConfig>, where = 'siamese training config'): SiameseTrainConfig {
-  const c = mergeConfig(where, SIAMESE_TRAIN_DEFAULTS, overrides);
-  checkAdam(where, c.adam, 'adam.');
-  check.positiveInt(where, 'transitionsPerTask', c.transitionsPerTask);
-  check.inRange(where, 'threshold', c.threshold, 0, 1, true);
-  return c;
-}
+export const siameseTrainSchema = section({
+  adam: withDefaults(adamSchema, { lr: 3e-3 }).default({}).describe('Adam settings of the phi update (beta of Alg. 1, l.16 is adam.lr)'),
+  transitionsPerTask: int.positive().default(128).describe("transitions drawn per task (with replacement) for each step's embeddings"),
+  threshold: num.gt(0).lt(1).default(0.5).describe('threshold on f for the accuracies reported by a step'),
+});
+export type SiameseTrainConfig = Resolved<typeof siameseTrainSchema>;
+export const siameseTrainConfig = resolver('siamese training config', siameseTrainSchema);
+export const SIAMESE_TRAIN_DEFAULTS: SiameseTrainConfig = siameseTrainConfig();
 
 /** The Siamese net being trained: its parameters, optimizer state and step count. */
 export interface SiameseTraining {
@@ -423,84 +391,4 @@ export function siameseStep(s: SiameseTraining, tasks: readonly Float32Array[], 
     state: { phi: next.theta, adam: next.state, step: s.step + 1 },
     metrics: { step: s.step + 1, loss, accuracy: acc.accuracy, balancedAccuracy: acc.balancedAccuracy },
   };
-}
-
-// ---------------------------------------------------------------------------------------
-// Evaluation: accuracy at a threshold, ROC curve and AUC
-// ---------------------------------------------------------------------------------------
-
-/** Confusion counts and accuracies of the rule "score >= threshold means same class". */
-export interface ThresholdAccuracy {
-  tp: number;
-  fp: number;
-  tn: number;
-  fn: number;
-  /** (tp + tn) / n. */
-  accuracy: number;
-  /** (tp / (tp + fn) + tn / (tn + fp)) / 2; the available rate alone if one class is absent. */
-  balancedAccuracy: number;
-}
-
-function checkScored(scores: ArrayLike<number>, labels: ArrayLike<number>, where: string): void {
-  if (scores.length !== labels.length || scores.length === 0) {
-    throw new RangeError(`${where}: need as many labels as scores (and at least one), got ${labels.length} and ${scores.length}`);
-  }
-  for (let k = 0; k < scores.length; k++) {
-    if (Number.isNaN(scores[k])) throw new RangeError(`${where}: score ${k} is NaN`);
-  }
-}
-
-/** Accuracy of the rule score >= threshold on labelled pairs. @param scores [P] @param labels [P] 0/1 */
-export function accuracyAt(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: number): ThresholdAccuracy {
-  checkScored(scores, labels, 'accuracyAt');
-  let tp = 0, fp = 0, tn = 0, fn = 0;
-  for (let k = 0; k < scores.length; k++) {
-    const predicted = scores[k] >= threshold, actual = labels[k] !== 0;
-    if (predicted && actual) tp++;
-    else if (predicted) fp++;
-    else if (actual) fn++;
-    else tn++;
-  }
-  const rates: number[] = [];
-  if (tp + fn > 0) rates.push(tp / (tp + fn));
-  if (tn + fp > 0) rates.push(tn / (tn + fp));
-  return { tp, fp, tn, fn, accuracy: (tp + tn) / scores.length, balancedAccuracy: rates.reduce((a, b) => a + b, 0) / rates.length };
-}
-
-/** Points of a ROC curve, from (0, 0) to (1, 1), and the area under it. */
-export interface RocCurve {
-  /** False-positive rate at each threshold. */
-  fpr: number[];
-  /** True-positive rate at each threshold. */
-  tpr: number[];
-  /** The thresholds: score >= threshold counts as positive; the first is +Infinity. */
-  thresholds: number[];
-  /** Area under the curve (trapezoids; = P(score_pos > score_neg) + 1/2 P(tie)). */
-  auc: number;
-}
-
-/** The ROC curve of scores against 0/1 labels, one point per distinct score. Needs both classes. */
-export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number>): RocCurve {
-  checkScored(scores, labels, 'rocCurve');
-  let pos = 0;
-  for (let k = 0; k < labels.length; k++) pos += labels[k] !== 0 ? 1 : 0;
-  const neg = labels.length - pos;
-  if (pos === 0 || neg === 0) throw new RangeError(`rocCurve: needs both positive and negative labels, got ${pos} positive and ${neg} negative`);
-  const order = [...Array(scores.length).keys()].sort((a, b) => scores[b] - scores[a]);
-  const fpr = [0], tpr = [0], thresholds = [Infinity];
-  let tp = 0, fp = 0, auc = 0;
-  for (let k = 0; k < order.length;) {
-    const s = scores[order[k]];
-    // All pairs tied at score s cross the threshold together.
-    for (; k < order.length && scores[order[k]] === s; k++) {
-      if (labels[order[k]] !== 0) tp++;
-      else fp++;
-    }
-    const x = fp / neg, yv = tp / pos;
-    auc += (x - fpr[fpr.length - 1]) * (yv + tpr[tpr.length - 1]) / 2;
-    fpr.push(x);
-    tpr.push(yv);
-    thresholds.push(s);
-  }
-  return { fpr, tpr, thresholds, auc };
 }

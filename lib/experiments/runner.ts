@@ -20,7 +20,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { ConfigError, DeepPartial } from '../core/config';
+import { ConfigError } from '../core/config';
 import { Progress } from '../core/progress';
 import { csvToRows, Frame, removeStaleTemps, Row, rowsToCsv, sha256, tableFrame, writeFileAtomic } from './results';
 import { backendInfo, BackendName, initBackend } from '../core/tf';
@@ -32,7 +32,7 @@ export type Tables = Record<string, Row[]>;
 export type UnitResult = Row[] | Tables;
 
 /** An experiment: a pure function of (config, seed) to tidy tables, plus how to find it from a worker. */
-export interface Experiment<C extends object> {
+export interface Experiment<C extends object, In = unknown> {
   /** Folder name under data/. */
   name: string;
   /** Bump when the code changes what a config produces; part of the hash. */
@@ -41,8 +41,8 @@ export interface Experiment<C extends object> {
   module: string;
   /** Name of the export in that module. */
   exportName: string;
-  /** Merge overrides over the defaults and validate (throws ConfigError naming the field). */
-  resolve(overrides?: DeepPartial<C>): C;
+  /** Check overrides and fill in the defaults (throws ConfigError naming the field): the config's schema resolver. */
+  resolve(overrides?: In): C;
   /** Run one seed. Must depend on nothing but (config, seed). */
   unit(config: C, seed: number): UnitResult | Promise<UnitResult>;
 }
@@ -245,7 +245,7 @@ interface WorkerReply {
   error?: string;
 }
 
-async function runInWorkers(exp: Experiment<object>, config: object, seeds: number[], workers: number, backend: BackendName,
+async function runInWorkers(exp: Experiment<object, never>, config: object, seeds: number[], workers: number, backend: BackendName,
   onDone: (seed: number, result: UnitResult, ms: number) => void): Promise<void> {
   const queue = seeds.slice();
   const script = path.join(__dirname, 'worker.js');
@@ -302,7 +302,7 @@ async function runInWorkers(exp: Experiment<object>, config: object, seeds: numb
  * Run (or load) every seed of an experiment.
  * @param overrides config overrides, merged over the experiment's defaults
  */
-export async function runExperiment<C extends object>(exp: Experiment<C>, overrides: DeepPartial<C> | undefined, opts: RunOptions): Promise<RunResult<C>> {
+export async function runExperiment<C extends object, In>(exp: Experiment<C, In>, overrides: In | undefined, opts: RunOptions): Promise<RunResult<C>> {
   const config = exp.resolve(overrides);
   const seeds = seedList(opts.seeds);
   const hash = configHash(exp.name, exp.version, config);

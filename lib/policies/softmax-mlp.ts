@@ -21,6 +21,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { check } from '../core/config';
+import { num, Resolved, resolver, section } from '../core/schema';
 import { Rng } from '../core/rng';
 import { tf } from '../core/tf';
 
@@ -46,10 +47,12 @@ function offsets(spec: PolicySpec) {
   return { w1, b1, w2, b2, end: b2 + spec.nActions };
 }
 
-export interface InitConfig {
-  /** Scale of the output layer's initial weights; small values give a near-uniform first policy. */
-  outputScale: number;
-}
+/** How fresh parameters are drawn (`initParams`). */
+export const initSchema = section({
+  outputScale: num.positive().default(0.01).describe("scale of the output layer's initial weights; small values give a near-uniform first policy"),
+});
+export type InitConfig = Resolved<typeof initSchema>;
+export const initConfig = resolver('policy init config', initSchema);
 
 /**
  * Fresh parameters: W1, b1 ~ U(-1/sqrt(obsDim), 1/sqrt(obsDim)) (the usual fan-in rule),
@@ -229,9 +232,10 @@ type CustomGradFn = Parameters<typeof tf.customGrad>[0];
 
 /**
  * exp whose gradient is itself differentiable: tfjs' own exp gradient reuses the saved
- * output, which cuts the tape for second derivatives (tfjs#3252).
+ * output, which cuts the tape for second derivatives (tfjs#3252). Also used by the
+ * Gaussian policy's precision exp(-2 log sigma).
  */
-const expTwice = tf.customGrad(((x: TF.Tensor, save: Save) => {
+export const expTwice = tf.customGrad(((x: TF.Tensor, save: Save) => {
   save([x]);
   return { value: tf.exp(x), gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => tf.mul(dy, expTwice(saved[0])) };
 }) as unknown as CustomGradFn) as unknown as (x: TF.Tensor) => TF.Tensor;
