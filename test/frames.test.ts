@@ -40,6 +40,11 @@ describe('results as DataFrames', function () {
     const gap = df.column('gap').values as number[];
     assert.ok(gap[0] === 1 && Number.isNaN(gap[1]), 'a missing number is NaN');
     assert.strictEqual(columnDtype([undefined, 'a'], 'c'), 'string');
+    // Non-finite numbers come back from CSV as strings: among numbers they are numbers again.
+    const csv = toFrame([{ ess: 0 }, { ess: 'NaN' }, { ess: 'Infinity' }, { ess: 2 }]);
+    assert.deepStrictEqual(csv.dtypes, ['float32']);
+    assert.deepStrictEqual(csv.column('ess').values, [0, NaN, Infinity, 2]);
+    assert.deepStrictEqual(toFrame([{ s: 'NaN' }, { s: 'x' }]).dtypes, ['string'], 'a string column keeps the string "NaN"');
   });
 
   it('refuses a column that mixes kinds, naming the column and the row', () => {

@@ -78,6 +78,18 @@ function chartIdsInOutputs(nb: { cells: { cell_type: string; outputs?: { data?: 
   return ids;
 }
 
+/** DataFrame tables (lab.showFrame) in a notebook's outputs. */
+function frameCount(nb: { cells: { outputs?: { data?: Record<string, unknown> }[] }[] }): number {
+  let n = 0;
+  for (const c of nb.cells) {
+    for (const o of c.outputs ?? []) {
+      const html = o.data?.['text/html'];
+      if (html !== undefined) n += (joinText(html as string | string[]).match(/<table class="metarl-table" data-metarl-frame=/g) ?? []).length;
+    }
+  }
+  return n;
+}
+
 describe('notebooks in JupyterLab @notebooks', function () {
   this.timeout(30 * 60 * 1000);
   const dirs = quickReportDirs();
@@ -189,9 +201,13 @@ describe('notebooks in JupyterLab @notebooks', function () {
           assert.strictEqual(c.traces, c.expected, `chart ${c.id}: the plot's data length vs data-traces`);
           assert.ok(!c.fallbackLeft, `chart ${c.id}: the interactive plot replaced the picture fallback`);
         }
+        const frames = frameCount(readNotebook(path.join(dirs.out, `${name}.ipynb`)));
+        assert.ok(frames > 0, 'the notebook shows a DataFrame table');
+        assert.strictEqual(await page!.evaluate(() => window.jupyterapp.shell.currentWidget.node.querySelectorAll('table.metarl-table[data-metarl-frame]').length), frames,
+          'every DataFrame table is shown');
         assert.deepStrictEqual(pageErrors.slice(errorsBefore), [], 'page errors');
         assert.deepStrictEqual(blocked, [], 'requests outside the JupyterLab server');
-        console.log(`      ${charts.length} charts drawn in JupyterLab (opened in ${tOpen - t0} ms, drawn and checked in ${Date.now() - tOpen} ms)`);
+        console.log(`      ${charts.length} charts and ${frames} DataFrame table${frames === 1 ? '' : 's'} in JupyterLab (opened in ${tOpen - t0} ms, drawn and checked in ${Date.now() - tOpen} ms)`);
       } finally {
         const tClose = Date.now();
         await close();
@@ -244,6 +260,10 @@ describe('notebooks in JupyterLab @notebooks', function () {
         assert.ok(c.rendered, `chart ${c.id} holds a rendered Plotly plot`);
         assert.strictEqual(c.traces, c.expected, `chart ${c.id}: the plot's data length vs data-traces`);
       }
+      const frames = frameCount(nb);
+      assert.strictEqual(frames, frameCount(readNotebook(path.join(dirs.out, `${RUN_ALL}.ipynb`))), "as many DataFrame tables as in the job's run");
+      assert.strictEqual(await page!.evaluate(() => window.jupyterapp.shell.currentWidget.node.querySelectorAll('table.metarl-table[data-metarl-frame]').length), frames,
+        'every DataFrame table is shown');
       assert.deepStrictEqual(pageErrors.slice(errorsBefore), [], 'page errors');
       assert.deepStrictEqual(blocked, [], 'requests outside the JupyterLab server');
       await page!.screenshot({ path: path.join(dirs.out, `${RUN_ALL}-jupyterlab.png`) });

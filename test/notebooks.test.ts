@@ -134,6 +134,7 @@ describe('notebooks @notebooks', function () {
       assert.ok(code.every((c: { execution_count: number | null }) => c.execution_count !== null), 'every code cell ran');
       const html = fs.readFileSync(path.join(out, `${name}.html`), 'utf8');
       assert.ok(html.includes('class="metarl-plot"'), 'the report has charts');
+      assert.ok(/<table class="metarl-table" data-metarl-frame="\d+x\d+"/.test(html), 'the report shows a DataFrame table (lab.showFrame)');
       assert.ok(!/<script[^>]+src="https?:/.test(html), 'no script is fetched from the network');
     });
 

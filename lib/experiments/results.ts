@@ -133,15 +133,27 @@ export type FrameDtype = 'int32' | 'float32' | 'string' | 'boolean';
 const INT32_MAX = 2 ** 31 - 1;
 
 /**
+ * How a CSV file writes non-finite numbers; read back they are strings. In a column of
+ * numbers they are those numbers again.
+ */
+const NON_FINITE = new Map<string, number>([['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity]]);
+
+/**
  * The danfojs type of a column, from its values: booleans, strings, or numbers (int32 when
- * every value is an integer that fits, else float32; a missing number is NaN). Throws
- * naming the column and row when a column mixes kinds.
+ * every value is an integer that fits, else float32; a missing number is NaN, and the
+ * strings "NaN", "Infinity", "-Infinity" among numbers are those numbers, as CSV files
+ * hold them). Throws naming the column and row when a column mixes kinds.
  */
 export function columnDtype(values: readonly unknown[], column: string, where = 'toFrame'): FrameDtype {
   let kind: 'number' | 'string' | 'boolean' | null = null;
   let integer = true;
+  const numeric = values.some((v) => typeof v === 'number');
   values.forEach((v, i) => {
     if (v === undefined || v === null) return;
+    if (numeric && typeof v === 'string' && NON_FINITE.has(v)) {
+      integer = false;
+      return;
+    }
     const k = typeof v;
     if (k !== 'number' && k !== 'string' && k !== 'boolean') throw new Error(`${where}: column "${column}", row ${i + 1}: ${k} is not a table value`);
     if (kind !== null && k !== kind) {
@@ -180,7 +192,7 @@ export function toFrame(rows: readonly Row[], where = 'toFrame'): DanfoFrame {
     if (dtype === 'boolean' && values.some((v) => v === undefined || v === null)) {
       throw new Error(`${where}: column "${c}" is boolean with missing values; a boolean column must be complete`);
     }
-    data[c] = values.map((v) => (v === undefined || v === null ? missing : v));
+    data[c] = values.map((v) => (v === undefined || v === null ? missing : dtype !== 'string' && typeof v === 'string' && NON_FINITE.has(v) ? NON_FINITE.get(v) : v));
     dtypes.push(dtype);
   }
   return new (danfo().DataFrame)(data, { columns, dtypes });
