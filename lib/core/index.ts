@@ -8,4 +8,6 @@ export * from './progress';
 export * from './scale';
 export * from './row';
 export * from './schema';
+export * from './logistic-regression';
+export * from './stop-gradient';
 export * from './pairs';

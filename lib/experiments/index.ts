@@ -6,3 +6,5 @@ export * as fig3 from './fig3';
 export * as fig4 from './fig4';
 export * as hindsight from './hindsight';
 export * as diayn from './diayn';
+export * as mql from './mql';
+export * as pearl from './pearl';

@@ -2,6 +2,7 @@
 export * as plotly from './plotly';
 export * as charts from './charts';
 export * as tables from './tables';
+export * as mql from './mql';
 export * as format from './format';
 export * as fig1 from './fig1';
 export * as fig3 from './fig3';
@@ -9,3 +10,4 @@ export * as fig4 from './fig4';
 export * as hindsightMetrics from './hindsight-metrics';
 export * as hindsight from './hindsight';
 export * as diayn from './diayn';
+export * as pearl from './pearl';
