@@ -36,6 +36,11 @@ import { gruBackward, gruForwardTape } from '../lib/policies/gru-bptt';
 import { mqlExperiment, mqlSizes } from '../lib/experiments/mql';
 import * as pearlExperiment from '../lib/experiments/pearl';
 import { initPearl, pearlConfig, pearlGrads, pearlGradsAutodiff, pearlStep, pearlUpdate, sampleMetaBatch } from '../lib/algos/pearl';
+import { lakeConfig, lakeMdp } from '../lib/envs/lake';
+import { randomTable } from '../lib/policies/softmax-table';
+import { adapt, DISTANCES, metaGradient } from '../lib/algos/bo-mrl';
+import { exactEstimator } from '../lib/algos/tabular-estimates';
+import * as bomrl from '../lib/experiments/bomrl';
 
 const quick = process.argv.includes('--quick');
 const spec = PAPER_POLICY;
@@ -231,6 +236,25 @@ async function main(): Promise<void> {
     const tu = (performance.now() - t) / 1000 - tp;
     line(`DIAYN notebook experiments, ${quick ? 'quick' : 'paper'} scale (${dz.seeds} seeds), 2 workers: particle + uml`, `${tp.toFixed(1)} s + ${tu.toFixed(1)} s = ${(tp + tu).toFixed(1)} s`);
   }
+
+  // BO-MRL on the 4x4 lake: one exact meta-gradient (policy evaluation, Alg, implicit
+  // differentiation) per distance, against a finite-difference gradient of the same
+  // objective (2 x 64 evaluations of J(Alg(pi_phi))); then the whole experiment.
+  const lake = lakeMdp(['SFFF', 'FHFH', 'FFFH', 'HFFG'], lakeConfig());
+  const phi = randomTable(16, 4, new Rng(8), 0.5);
+  for (const distance of DISTANCES) {
+    const alg = { distance, lambda: 1, inner: { steps: 0, lr: 1 } };
+    const mgMs = timeIt(() => metaGradient(lake, phi, alg, exactEstimator), quick ? 50 : 501);
+    const fdMs = timeIt(() => {
+      for (let k = 0; k < 128; k++) exactEstimator(lake, adapt(phi, exactEstimator(lake, phi), alg, 4).theta);
+    }, quick ? 3 : 21);
+    line(`BO-MRL exact meta-gradient, ${distance} distance (16 x 4 table)`, `${(mgMs * 1000).toFixed(0)} us (finite differences: ${fdMs.toFixed(2)} ms, ${(fdMs / mgMs).toFixed(0)}x)`);
+  }
+  const bs = bomrl.sizes(quick ? 'quick' : 'paper');
+  const tb = performance.now();
+  await runExperiment(bomrl.experiment, bs.config, { seeds: bs.seeds, workers: 2, dataDir: path.join(dataDir, 'bomrl'), log: () => undefined });
+  line(`BO-MRL optimality-gap experiment, ${quick ? 'quick' : 'paper'} scale (${bs.seeds} seeds), 2 workers`, `${((performance.now() - tb) / 1000).toFixed(1)} s`);
+
   await benchPearl(dataDir);
   fs.rmSync(dataDir, { recursive: true, force: true });
 }

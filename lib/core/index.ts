@@ -11,3 +11,4 @@ export * from './schema';
 export * from './logistic-regression';
 export * from './stop-gradient';
 export * from './pairs';
+export * as linalg from './linalg';

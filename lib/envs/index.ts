@@ -5,3 +5,4 @@ export * as pointNav from './point-nav';
 export * as particleContinuous from './particle-continuous';
 export * as metaEnv from './meta-env';
 export * as navTasks from './nav-tasks';
+export * as lake from './lake';

@@ -14,6 +14,9 @@
  *   reptile         (4) Reptile (reptile.ts)
  *   random          (5) random initialization
  *   maml, maml-fo   MAML with the second-order meta-gradient / its first-order approximation (maml.ts)
+ *   bomrl           BO-MRL with the KL (PPO-like) adaptation and the first-order meta-gradient
+ *                   (bo-mrl-ppo.ts); adapts by Alg on the K episodes of the initialization
+ *                   period, then fine-tunes like every method
  *
  * Thin wiring: one unit = one seed, returning tidy tables "eval", "training", "medoids";
  * the figures, tables and sentences are in report/fig1.ts.
@@ -22,6 +25,7 @@
  * Learning" (Sec. 4.1, Fig. 1, Fig. 2, App. 6.4).
  */
 import { adaptationSchema, adaptToType } from '../algos/adaptation';
+import { boMrlPpoInit, boMrlPpoSchema, boMrlPpoStep, ppoAdaptBatch } from '../algos/bo-mrl-ppo';
 import { camlInit, camlSchema, camlStep } from '../algos/caml';
 import { jointIteration } from '../algos/joint';
 import { MamlConfig, mamlInit, mamlSchema, mamlStep } from '../algos/maml';
@@ -34,9 +38,10 @@ import { Scale } from '../core/scale';
 import { int, Overrides, Resolved, resolver, section, z } from '../core/schema';
 import { DEFAULT_QUERY_TYPES, Testbed, testbed, testbedSchema } from '../envs/testbed';
 import { initParams, initSchema, PAPER_POLICY } from '../policies/softmax-mlp';
+import { rolloutOne } from '../policies/rollout';
 import { Experiment, Tables } from './runner';
 
-export const METHODS = ['caml', 'joint', 'pretrain-same', 'pretrain-other', 'reptile', 'random', 'maml', 'maml-fo'] as const;
+export const METHODS = ['caml', 'joint', 'pretrain-same', 'pretrain-other', 'reptile', 'random', 'maml', 'maml-fo', 'bomrl'] as const;
 export type MethodName = (typeof METHODS)[number];
 
 export const schema = section({
@@ -49,6 +54,7 @@ export const schema = section({
   caml: camlSchema.default({}).describe('CAML (Algorithm 2) settings'),
   reptile: reptileSchema.default({}).describe('Reptile settings'),
   maml: mamlSchema.default({}).describe('MAML settings'),
+  bomrl: boMrlPpoSchema.default({}).describe('BO-MRL (KL distance, first-order meta-gradient) settings: lambda, inner.steps, inner.lr are its tuning knobs'),
   adaptation: adaptationSchema.default({}).describe('the evaluation protocol (algos/adaptation.ts)'),
   init: initSchema.default({}).describe('policy initialization, shared by all methods within a seed'),
 }).superRefine((c, ctx) => {
@@ -84,6 +90,8 @@ type Inits = (query: number) => Float32Array[];
 
 interface TrainOut {
   inits: Inits;
+  /** Episodes of the query type that each call of `inits` spends (BO-MRL's one-time data). */
+  initEpisodes?: number;
   training: Row[];
   medoids: Row[];
 }
@@ -139,6 +147,17 @@ function trainMethod(method: MethodName, cfg: Fig1Config, bed: Testbed, theta0: 
       }
       return { inits: () => [s.theta], training, medoids };
     }
+    case 'bomrl': {
+      let s = boMrlPpoInit(theta0);
+      for (let it = 1; it <= cfg.iterations; it++) {
+        const r = boMrlPpoStep(s, support, cfg.bomrl, dyn, spec, rng);
+        s = r.state;
+        training.push({ method, iteration: it, type: r.info.types[0], return: r.info.postReturn });
+      }
+      const phi = s.theta, K = cfg.adaptation.initEpisodes;
+      // Alg on the initialization period's K episodes of pi_phi on the query type
+      return { inits: (q) => [ppoAdaptBatch(phi, rolloutOne(phi, [q], K, dyn, spec, rng), cfg.bomrl, spec).theta], initEpisodes: K, training, medoids };
+    }
     case 'caml': {
       let s = camlInit(theta0);
       for (let it = 1; it <= cfg.iterations; it++) {
@@ -172,7 +191,7 @@ export function unit(cfg: Fig1Config, seed: number): Tables {
       const res = adaptToType(t.inits(q), q, cfg.adaptation, bed.dyn, PAPER_POLICY, rng);
       for (const p of res.points) {
         p.returns.forEach((ret, e) => evalRows.push({
-          method, query: q, queryLatent: bed.types[q].latent, init: res.choice, update: p.update, episodesUsed: p.episodesUsed,
+          method, query: q, queryLatent: bed.types[q].latent, init: res.choice, update: p.update, episodesUsed: p.episodesUsed + (t.initEpisodes ?? 0),
           episode: e, return: ret, endX: p.ends[2 * e], endY: p.ends[2 * e + 1],
         }));
       }

@@ -8,3 +8,4 @@ export * as hindsight from './hindsight';
 export * as diayn from './diayn';
 export * as mql from './mql';
 export * as pearl from './pearl';
+export * as bomrl from './bomrl';

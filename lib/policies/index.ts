@@ -9,3 +9,4 @@ export * as contextEncoder from './context-encoder';
 export * as gaussianMlp from './gaussian-mlp';
 export * as condition from './condition';
 export * as navRollout from './nav-rollout';
+export * as softmaxTable from './softmax-table';

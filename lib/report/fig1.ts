@@ -21,6 +21,7 @@ export const METHOD_LABELS: Record<MethodName, string> = {
   random: 'random init',
   maml: 'MAML',
   'maml-fo': 'first-order MAML',
+  bomrl: 'BO-MRL (KL, first-order)',
 };
 
 /** Mean evaluation return per (seed, method, query, update): one number per seed. */
@@ -56,7 +57,7 @@ export function fig1Figure(evalRows: readonly Row[], bed: Testbed, methods: read
 
 /** Colours of the methods (CAML stands out). */
 export const METHOD_COLORS: Partial<Record<MethodName, string>> = {
-  caml: '#d62728', joint: '#1f77b4', 'pretrain-same': '#2ca02c', 'pretrain-other': '#8c564b', reptile: '#9467bd', random: '#7f7f7f', maml: '#e6ab02', 'maml-fo': '#17becf',
+  caml: '#d62728', joint: '#1f77b4', 'pretrain-same': '#2ca02c', 'pretrain-other': '#8c564b', reptile: '#9467bd', random: '#7f7f7f', maml: '#e6ab02', 'maml-fo': '#17becf', bomrl: '#ff7f0e',
 };
 
 /**

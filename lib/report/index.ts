@@ -11,3 +11,4 @@ export * as hindsightMetrics from './hindsight-metrics';
 export * as hindsight from './hindsight';
 export * as diayn from './diayn';
 export * as pearl from './pearl';
+export * as bomrl from './bomrl';
