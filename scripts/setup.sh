@@ -42,17 +42,21 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 # The Python that makes .venv: the first of LAB_PYTHON, python3, /usr/bin/python3 that is
 # 3.10 or newer (JupyterLab 4.6 needs 3.10), as its real path (not a pyenv shim).
 base_python() {
-  local p
+  local p exe
   for p in "${LAB_PYTHON:-}" python3 /usr/bin/python3; do
     [ -n "$p" ] && command -v "$p" >/dev/null 2>&1 || continue
-    if "$p" -c 'import sys; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1; then
-      "$p" -c 'import sys; print(sys.executable)'
+    exe=$("$p" -c 'import sys; print(sys.executable if sys.version_info >= (3, 10) else "")' 2>/dev/null || true)
+    if [ -n "$exe" ] && [ -x "$exe" ]; then
+      echo "$exe"
       return 0
     fi
-    [ "$p" = "${LAB_PYTHON:-}" ] && die "LAB_PYTHON=$p is not Python 3.10 or newer"
+    [ "$p" = "${LAB_PYTHON:-}" ] && return 2
   done
   return 1
 }
+if [ -n "${LAB_PYTHON:-}" ] && ! command -v "$LAB_PYTHON" >/dev/null 2>&1; then
+  die "LAB_PYTHON=$LAB_PYTHON is not an executable (set it to a Python 3.10 or newer, or unset it)"
+fi
 
 # The venv is up to date when its Python runs and has every pinned version.
 venv_matches() {
@@ -90,7 +94,9 @@ PYBASE=""
 if [ -e "$FALLBACK_MARK" ]; then
   :  # the Debian fallback: its venv needs no pip (see 3.)
 elif ! venv_matches; then
-  PYBASE=$(base_python) || die "no Python 3.10 or newer found (tried python3 and /usr/bin/python3; LAB_PYTHON names another): install python3 (Debian: apt-get install -y python3 python3-venv)"
+  rc=0; PYBASE=$(base_python) || rc=$?
+  [ "$rc" = 2 ] && die "LAB_PYTHON=$LAB_PYTHON is not Python 3.10 or newer (JupyterLab 4.6 needs 3.10)"
+  [ "$rc" = 0 ] || die "no Python 3.10 or newer found (tried python3 and /usr/bin/python3; LAB_PYTHON names another): install python3 (Debian: apt-get install -y python3 python3-venv)"
   # Debian ships venv's pip bootstrap (ensurepip) in a separate package.
   if ! "$PYBASE" -c 'import venv, ensurepip; ensurepip.version()' >/dev/null 2>&1; then
     case "$PYBASE" in
