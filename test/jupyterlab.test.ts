@@ -27,7 +27,7 @@ import { findCharts } from '../scripts/images';
 import { joinText, readNotebook } from '../scripts/ipynb';
 import { listNotebooks, VENV_PYTHON } from '../scripts/main';
 import { hasJupyterLab, LabServer, startJupyterLab } from './jupyterlab-server';
-import { quickReportDirs, quickReportEnv, runQuickReports } from './quick-reports';
+import { QuickReportDirs, quickReportDirs, quickReportEnv, runQuickReports } from './quick-reports';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -92,7 +92,7 @@ function frameCount(nb: { cells: { outputs?: { data?: Record<string, unknown> }[
 
 describe('notebooks in JupyterLab @notebooks', function () {
   this.timeout(30 * 60 * 1000);
-  const dirs = quickReportDirs();
+  let dirs: QuickReportDirs;
   let server: LabServer | null = null;
   let browser: Browser | null = null;
   let context: BrowserContext | null = null;
@@ -107,6 +107,7 @@ describe('notebooks in JupyterLab @notebooks', function () {
       console.log(`      skipped: ${why}`);
       this.skip();
     }
+    dirs = quickReportDirs();
     assert.strictEqual(runQuickReports(), 0, 'the main job ran every notebook at the quick scale');
     // The source notebook runs from a copy in <base>/notebooks, next to links to this
     // checkout's dist/ and node_modules/, as in the repository: `../dist/lib` and `tslab`
@@ -143,7 +144,7 @@ describe('notebooks in JupyterLab @notebooks', function () {
   });
 
   after(async () => {
-    if (page && !page.isClosed() && server) await page.screenshot({ path: path.join(dirs.out, 'jupyterlab-last.png') }).catch(() => undefined);
+    if (page && !page.isClosed() && server && dirs) await page.screenshot({ path: path.join(dirs.out, 'jupyterlab-last.png') }).catch(() => undefined);
     await browser?.close();
     await server?.stop();
   });

@@ -115,10 +115,11 @@ function hoverTargets(gd: any): { x: number; y: number; trace: number }[] {
 describe('notebooks @notebooks', function () {
   this.timeout(30 * 60 * 1000);
   // The main job's run is shared with test/jupyterlab.test.ts (whichever runs first runs it).
-  const { out } = quickReportDirs();
+  let out = '';
   let status: number | null = null;
 
   before(() => {
+    out = quickReportDirs().out;
     status = runQuickReports();
   });
 
