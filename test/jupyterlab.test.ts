@@ -108,7 +108,9 @@ describe('notebooks in JupyterLab @notebooks', function () {
       this.skip();
     }
     dirs = quickReportDirs();
-    assert.strictEqual(runQuickReports(), 0, 'the main job ran every notebook at the quick scale');
+    // Its exit status is test/notebooks.test.ts' business; a notebook that failed still
+    // has its partly executed file here, whose charts must render too.
+    runQuickReports();
     // The source notebook runs from a copy in <base>/notebooks, next to links to this
     // checkout's dist/ and node_modules/, as in the repository: `../dist/lib` and `tslab`
     // resolve the same way, and nothing in notebooks/ is touched.
