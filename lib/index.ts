@@ -27,4 +27,6 @@ export { scale } from './core/scale';
 export { Rng } from './core/rng';
 export { runExperiment } from './experiments/runner';
 export { show } from './report/plotly';
-export { showTable, showRun } from './report/tables';
+export { showTable, showRun, showFrame } from './report/tables';
+/** A danfojs DataFrame (`run.frame("eval")`); notebooks annotate with it: `const df: lab.Frame = ...`. */
+export type { Frame } from './experiments/results';

@@ -72,13 +72,19 @@ export function parseArgs(argv: string[]): MainOptions {
   return opts;
 }
 
-/** Debian's python3 with nbclient and nbconvert (what scripts/setup.sh installs). */
-export function findPython(): string {
-  for (const p of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(p, ['-c', 'import nbclient, nbconvert'], { stdio: 'ignore' });
-    if (r.status === 0) return p;
-  }
-  throw new Error('no python3 with nbclient and nbconvert found: run "npm run setup" (on Debian: apt-get install -y jupyter-notebook python3-nbconvert)');
+/** The Python of this checkout's Jupyter environment (made by scripts/setup.sh). */
+export const VENV_PYTHON = path.join(ROOT, '.venv', 'bin', 'python');
+
+/**
+ * The Python that runs the executor: this checkout's .venv, which has nbclient and
+ * nbconvert (pinned, from pip; or Debian's, in the fallback) and this checkout's tslab
+ * kernel spec. Checked without importing them (that costs seconds).
+ */
+export function findPython(python = VENV_PYTHON): string {
+  const r = spawnSync(python, ['-c', 'import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in ("nbclient", "nbconvert")))'], { stdio: 'ignore' });
+  if (r.status === 0) return python;
+  const why = r.error ? `${python} does not run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})` : `${python} has no nbclient and nbconvert`;
+  throw new Error(`no Jupyter environment: ${why}; run "npm run setup" (it makes .venv with JupyterLab, nbclient and nbconvert)`);
 }
 
 export function listNotebooks(only: string[] = [], dir = path.join(ROOT, 'notebooks')): string[] {

@@ -2,8 +2,10 @@
 """Execute notebooks headlessly with Jupyter's own executor, and export them to
 self-contained offline HTML.
 
-Runs under Debian's python3 (the one that has nbclient and nbconvert); called by
-scripts/main.ts, which orchestrates the whole report.
+Runs under the Python of this checkout's Jupyter environment (.venv/bin/python, made by
+scripts/setup.sh); called by scripts/main.ts, which orchestrates the whole report. Kernels
+come from that environment first (JUPYTER_PREFER_ENV_PATH=1), so `tslab` is this
+checkout's kernel spec, running this checkout's tslab.
 
   notebooks.py [--parent-pid PID] execute IN.ipynb OUT.ipynb [--timeout S]
       Executes every cell with the notebook's kernel (tslab), cwd = the notebook's
@@ -12,11 +14,13 @@ scripts/main.ts, which orchestrates the whole report.
       writes the partly executed notebook to OUT, prints which notebook and which cell
       failed with the error, and exits 1.
 
-  notebooks.py trust IN.ipynb
+  notebooks.py trust IN.ipynb [--trust-dir DIR]
       Validates the executed notebook (after the main job added its chart images) and
-      signs it in this machine's Jupyter trust database, so JupyterLab and the classic
-      Notebook run its chart scripts here; elsewhere it opens untrusted and shows the
-      charts' picture fallbacks until the user trusts it.
+      signs it in this checkout's trust database (DIR: LAB_TRUST_DIR, else
+      .venv/share/jupyter/trust; never the user's global one). `npm run lab` reads the
+      same database (scripts/jupyter_config.py), so JupyterLab runs the chart scripts;
+      any other Jupyter opens the notebook untrusted and shows the charts' picture
+      fallbacks until the user trusts it.
 
 Stopping: SIGINT, SIGTERM and SIGHUP stop the kernel's whole process group (SIGTERM, then
 SIGKILL after a grace period), remove this process's temporary file, print one line and
@@ -42,6 +46,13 @@ import socket
 import sys
 import threading
 import time
+
+# jsonschema (imported by nbformat) loads rfc3987_syntax when it is installed, which
+# builds three Earley parsers at import: about 3 s of CPU in every process. Nothing here
+# checks IRI formats (nbformat validates without format checkers), so skip it.
+sys.modules.setdefault("rfc3987_syntax", None)
+# This checkout's kernel specs (in .venv) before the user's and the machine's.
+os.environ["JUPYTER_PREFER_ENV_PATH"] = "1"
 
 import nbformat
 from nbclient import NotebookClient
@@ -331,7 +342,12 @@ def html(src, dst, katex_dir, meta_html):
     return 0
 
 
-def trust(src):
+def default_trust_dir():
+    """This checkout's trust database: LAB_TRUST_DIR, else .venv/share/jupyter/trust (as in scripts/jupyter_config.py)."""
+    return os.environ.get("LAB_TRUST_DIR") or os.path.join(sys.prefix, "share", "jupyter", "trust")
+
+
+def trust(src, trust_dir):
     from nbformat.sign import NotebookNotary
 
     label = os.path.splitext(os.path.basename(src))[0]
@@ -341,12 +357,17 @@ def trust(src):
     except nbformat.ValidationError as e:
         print(f"{src}: not a valid nbformat 4 notebook: {e.message}", file=sys.stderr, flush=True)
         return 1
+    notary = None
     try:
-        notary = NotebookNotary()
+        os.makedirs(trust_dir, mode=0o700, exist_ok=True)
+        notary = NotebookNotary(db_file=os.path.join(trust_dir, "nbsignatures.db"), secret_file=os.path.join(trust_dir, "notebook_secret"))
         notary.sign(nb)
-        print(f"[{label}] trusted on this machine ({notary.db_file})", flush=True)
-    except Exception as e:  # a read-only home: the notebook stays untrusted, which is not an error
+        print(f"[{label}] trusted in this checkout's Jupyter ({notary.db_file})", flush=True)
+    except Exception as e:  # a read-only folder: the notebook stays untrusted, which is not an error
         print(f"[{label}] could not sign the notebook ({e}); it opens untrusted and shows the chart pictures", flush=True)
+    finally:
+        if notary is not None and hasattr(notary, "close"):
+            notary.close()
     return 0
 
 
@@ -360,6 +381,7 @@ def main():
     e.add_argument("--timeout", type=int, default=4 * 3600)
     t = sub.add_parser("trust")
     t.add_argument("src")
+    t.add_argument("--trust-dir", default=default_trust_dir())
     h = sub.add_parser("html")
     h.add_argument("src")
     h.add_argument("dst")
@@ -370,7 +392,7 @@ def main():
     if a.cmd == "execute":
         return execute(a.src, a.dst, a.timeout)
     if a.cmd == "trust":
-        return trust(a.src)
+        return trust(a.src, a.trust_dir)
     return html(a.src, a.dst, a.katex, a.meta)
 
 

@@ -7,6 +7,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { findPython } from '../scripts/main';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -32,7 +33,7 @@ describe('notebook executor @notebooks', function () {
     };
     const src = path.join(dir, 'nb.ipynb'), out = path.join(dir, 'out.ipynb');
     fs.writeFileSync(src, JSON.stringify(nb));
-    const r = spawnSync('/usr/bin/python3', [path.join(ROOT, 'scripts', 'notebooks.py'), 'execute', src, out], {
+    const r = spawnSync(findPython(), [path.join(ROOT, 'scripts', 'notebooks.py'), 'execute', src, out], {
       encoding: 'utf8',
       env: { ...process.env, JUPYTER_PATH: path.join(dir, 'jupyter') },
     });

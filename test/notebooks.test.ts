@@ -1,6 +1,7 @@
 /**
  * @notebooks: the test command executes every notebook at the quick scale through the
- * same pipeline as the main job, so a broken notebook fails CI; then it opens every report
+ * same pipeline as the main job (test/quick-reports.ts, shared with the JupyterLab test),
+ * so a broken notebook fails CI; then it opens every report
  * in headless Chromium (Debian's, through playwright-core) with the network blocked and
  * checks that the charts render, count their traces, and answer a hover.
  *
@@ -21,6 +22,7 @@ import { findCharts, FILE_SCALE, pngSize, renderInPage, THUMBNAIL_WIDTH, withFal
 import { Notebook, readNotebook, joinText } from '../scripts/ipynb';
 import { listNotebooks } from '../scripts/main';
 import { withReportStamp, writeIndex } from '../scripts/report';
+import { quickReportDirs, runQuickReports } from './quick-reports';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -112,16 +114,13 @@ function hoverTargets(gd: any): { x: number; y: number; trace: number }[] {
 
 describe('notebooks @notebooks', function () {
   this.timeout(30 * 60 * 1000);
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'metarl-reports-'));
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'metarl-data-'));
+  // The main job's run is shared with test/jupyterlab.test.ts (whichever runs first runs it).
+  let out = '';
   let status: number | null = null;
 
   before(() => {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'scripts', 'main.js'), '--scale', 'quick', '--out', out], {
-      stdio: 'inherit',
-      env: { ...process.env, LAB_DATA_DIR: dataDir },
-    });
-    status = r.status;
+    out = quickReportDirs().out;
+    status = runQuickReports();
   });
 
   it('the main job runs every notebook at the quick scale and exits 0', () => {
@@ -136,6 +135,7 @@ describe('notebooks @notebooks', function () {
       assert.ok(code.every((c: { execution_count: number | null }) => c.execution_count !== null), 'every code cell ran');
       const html = fs.readFileSync(path.join(out, `${name}.html`), 'utf8');
       assert.ok(html.includes('class="metarl-plot"'), 'the report has charts');
+      assert.ok(/<table class="metarl-table" data-metarl-frame="\d+x\d+"/.test(html), 'the report shows a DataFrame table (lab.showFrame)');
       assert.ok(!/<script[^>]+src="https?:/.test(html), 'no script is fetched from the network');
     });
 
@@ -179,7 +179,8 @@ describe('notebooks @notebooks', function () {
       nbformat_minor: 5,
     };
     fs.writeFileSync(path.join(dir, 'broken.ipynb'), JSON.stringify(nb));
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'scripts', 'main.js'), '--scale', 'quick', '--dir', dir, '--out', path.join(dir, 'out')], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'scripts', 'main.js'), '--scale', 'quick', '--dir', dir, '--out', path.join(dir, 'out')],
+      { encoding: 'utf8', env: { ...process.env, LAB_TRUST_DIR: path.join(dir, 'trust') } });
     assert.strictEqual(r.status, 1);
     assert.match(r.stderr, /FAILED: .*broken\.ipynb: cell 3 \(code cell 2\), starting `throw new Error\("deliberate failure " \+ x\);`/);
     assert.match(r.stderr, /deliberate failure 1/);

@@ -128,10 +128,86 @@ function danfo(): typeof import('danfojs-node') {
   return require('danfojs-node');
 }
 
-/** Rows as a danfojs DataFrame. */
-export function toFrame(rows: readonly Row[]): DanfoFrame {
-  if (rows.length === 0) throw new Error('toFrame: no rows');
-  return new (danfo().DataFrame)(rows as Row[]);
+/** danfojs' column types (it has no others; values stay JavaScript numbers in memory). */
+export type FrameDtype = 'int32' | 'float32' | 'string' | 'boolean';
+
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * How a CSV file writes non-finite numbers; read back they are strings. In a column of
+ * numbers they are those numbers again.
+ */
+const NON_FINITE = new Map<string, number>([['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity]]);
+
+/**
+ * The danfojs type of a column, from its values: booleans, strings, or numbers (int32 when
+ * every value is an integer that fits, else float32; a missing number is NaN, and the
+ * strings "NaN", "Infinity", "-Infinity" among numbers are those numbers, as CSV files
+ * hold them). Throws naming the column and row when a column mixes kinds.
+ */
+export function columnDtype(values: readonly unknown[], column: string, where = 'toFrame'): FrameDtype {
+  let kind: 'number' | 'string' | 'boolean' | null = null;
+  let integer = true;
+  const numeric = values.some((v) => typeof v === 'number');
+  values.forEach((v, i) => {
+    if (v === undefined || v === null) return;
+    if (numeric && typeof v === 'string' && NON_FINITE.has(v)) {
+      integer = false;
+      return;
+    }
+    const k = typeof v;
+    if (k !== 'number' && k !== 'string' && k !== 'boolean') throw new Error(`${where}: column "${column}", row ${i + 1}: ${k} is not a table value`);
+    if (kind !== null && k !== kind) {
+      throw new Error(`${where}: column "${column}" mixes ${kind} and ${k} values (row ${i + 1}: ${JSON.stringify(v)}); a column has one type`);
+    }
+    kind = k as typeof kind;
+    if (k === 'number' && !(Number.isInteger(v) && Math.abs(v as number) <= INT32_MAX)) integer = false;
+  });
+  if (kind === 'string') return 'string';
+  if (kind === 'boolean') return 'boolean';
+  return integer && kind === 'number' ? 'int32' : 'float32';
+}
+
+/**
+ * Rows as a danfojs DataFrame with typed columns (first-seen column order; see
+ * `columnDtype`). A missing value is NaN in a number column, "" in a string column.
+ */
+export function toFrame(rows: readonly Row[], where = 'toFrame'): DanfoFrame {
+  if (rows.length === 0) throw new Error(`${where}: no rows`);
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  for (const r of rows) {
+    for (const k of Object.keys(r)) {
+      if (!seen.has(k)) {
+        seen.add(k);
+        columns.push(k);
+      }
+    }
+  }
+  const data: Record<string, unknown[]> = {};
+  const dtypes: FrameDtype[] = [];
+  for (const c of columns) {
+    const values = rows.map((r) => r[c]);
+    const dtype = columnDtype(values, c, where);
+    const missing = dtype === 'string' ? '' : dtype === 'boolean' ? false : NaN;
+    if (dtype === 'boolean' && values.some((v) => v === undefined || v === null)) {
+      throw new Error(`${where}: column "${c}" is boolean with missing values; a boolean column must be complete`);
+    }
+    data[c] = values.map((v) => (v === undefined || v === null ? missing : dtype !== 'string' && typeof v === 'string' && NON_FINITE.has(v) ? NON_FINITE.get(v) : v));
+    dtypes.push(dtype);
+  }
+  return new (danfo().DataFrame)(data, { columns, dtypes });
+}
+
+/**
+ * One named table of a run's tables as a DataFrame (`run.frame("eval")`); the error for
+ * an unknown name lists the tables there are.
+ */
+export function tableFrame(tables: Record<string, readonly Row[]>, table: string, where: string): DanfoFrame {
+  if (!Object.prototype.hasOwnProperty.call(tables, table)) {
+    throw new Error(`${where}: no table ${JSON.stringify(table)}; its tables are ${Object.keys(tables).map((t) => JSON.stringify(t)).join(', ') || '(none)'}`);
+  }
+  return toFrame(tables[table], `${where}, table "${table}"`);
 }
 
 /** A danfojs DataFrame as rows. */

@@ -29,6 +29,7 @@ import { ConfigError } from '../core/config';
 import { checkFolder, labEnv } from '../core/env';
 import { Progress } from '../core/progress';
 import { Row } from '../core/row';
+import { Frame, tableFrame } from './results';
 import { backendInfo, BackendName, initBackend } from '../core/tf';
 import { AnyExperiment, checkExperiment, Experiment, runIdentity } from './experiment';
 import { isRegistered, registeredModules } from './registry';
@@ -102,6 +103,12 @@ export interface RunResult<C, T extends TablesSchema = TablesSchema> {
   tables: SeededTablesOf<T>;
   /** The table "rows" (single-table experiments), else the first declared table. */
   rows: T extends { rows: TableSchema } ? SavedRow<T['rows']>[] : Row[];
+  /**
+   * One table over all seeds as a danfojs DataFrame with typed columns (int32, float32,
+   * string, boolean), for exploring: `run.frame("eval").groupby(["method"]).col(["return"]).mean()`.
+   * Default: the table of `rows`. Throws listing the run's tables for an unknown name.
+   */
+  frame(table?: keyof T & string): Frame;
   /** Seeds computed in this call and seeds read from disk. */
   computed: number[];
   cached: number[];
@@ -276,6 +283,7 @@ export async function runExperiment<C extends object, In, T extends TablesSchema
     log(`${tag} note: these seeds were computed at ${commits.length} commits (${commits.map((c) => c.slice(0, 12)).join(', ')}); if the code between them changed what a unit computes, bump ${exp.name}'s version`);
   }
   const first = Object.keys(exp.tables)[0];
+  const rowsTable = tables.rows ? 'rows' : first;
   return {
     experiment: exp.name,
     config,
@@ -284,6 +292,7 @@ export async function runExperiment<C extends object, In, T extends TablesSchema
     dir: store.dir,
     tables: tables as unknown as SeededTablesOf<T>,
     rows: (tables.rows ?? tables[first]) as RunResult<C, T>['rows'],
+    frame: (table: string = rowsTable) => tableFrame(tables, table, `${exp.name} run ${id.hash}`),
     computed: computed.sort((a, b) => a - b),
     cached: seeds.filter((s) => !computed.includes(s)),
     provenance,
