@@ -4,9 +4,10 @@
  * - One typed config + one seed per unit. The resolved config is hashed; results live in
  *   data/<experiment>/<hash>/, so an unchanged config re-renders from disk at once and a
  *   changed one recomputes. `force` (or LAB_RECOMPUTE=1) recomputes anyway.
- * - Seeds run in parallel on worker threads (Node's worker_threads), one unit per
- *   worker at a time; `workers: 1` runs them in this thread. A unit's result depends
- *   only on (config, seed), so parallel and serial runs give identical rows.
+ * - Seeds run on an executor (executors/): worker threads of this process by default,
+ *   one unit per thread at a time (`workers: 1` runs them in this thread), or a BullMQ
+ *   queue on Redis served by workers on many machines when LAB_QUEUE=redis://host:port.
+ *   A unit's result depends only on (config, seed), so every executor gives identical rows.
  * - Resumable: each finished unit is written atomically the moment it is done
  *   (one CSV per table, seed-<s>.<table>.csv, then its provenance record seed-<s>.json,
  *   which names each CSV's sha256). A killed run loses only unfinished units. A unit whose files are missing a
@@ -17,13 +18,12 @@
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { Worker } from 'worker_threads';
 import { ConfigError, DeepPartial } from '../core/config';
-import { Progress } from '../core/progress';
+import type { Executor, UnitJob } from './executors/executor';
+import { localWorkers, openExecutor } from './executors/open';
 import { csvToRows, removeStaleTemps, Row, rowsToCsv, sha256, writeFileAtomic } from './results';
-import { backendInfo, BackendName, initBackend } from '../core/tf';
+import { backendInfo, initBackend } from '../core/tf';
 
 /** Named tidy tables of one unit, e.g. { eval: [...], medoids: [...] }. */
 export type Tables = Record<string, Row[]>;
@@ -60,6 +60,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Minimum ms between progress lines. */
   progressEveryMs?: number;
+  /** Run units on this executor (a sweep shares one across configs; the caller closes it). Default: see executors/open.ts. */
+  executor?: Executor;
 }
 
 /** What every unit records about how it was produced. */
@@ -232,66 +234,6 @@ function saveUnit(dir: string, exp: Experiment<object>, config: object, hash: st
   return prov;
 }
 
-interface WorkerReply {
-  seed: number;
-  rows?: UnitResult;
-  ms?: number;
-  error?: string;
-}
-
-async function runInWorkers(exp: Experiment<object>, config: object, seeds: number[], workers: number, backend: BackendName,
-  onDone: (seed: number, result: UnitResult, ms: number) => void): Promise<void> {
-  const queue = seeds.slice();
-  const script = path.join(__dirname, 'worker.js');
-  const pool: Worker[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let running = 0;
-      let failed = false;
-      const feed = (w: Worker) => {
-        const seed = queue.shift();
-        if (seed === undefined) {
-          if (running === 0) resolve();
-          return;
-        }
-        running++;
-        w.postMessage({ module: exp.module, exportName: exp.exportName, config, seed });
-      };
-      for (let i = 0; i < Math.min(workers, seeds.length); i++) {
-        const w = new Worker(script, { workerData: { backend } });
-        pool.push(w);
-        w.on('message', (m: WorkerReply) => {
-          running--;
-          if (failed) return;
-          if (m.error !== undefined) {
-            failed = true;
-            reject(new Error(`${exp.name} seed ${m.seed} failed in a worker: ${m.error}`));
-            return;
-          }
-          try {
-            onDone(m.seed, m.rows ?? [], m.ms ?? 0);
-          } catch (e) {
-            failed = true;
-            reject(e);
-            return;
-          }
-          feed(w);
-          if (running === 0 && queue.length === 0) resolve();
-        });
-        w.on('error', (e) => {
-          if (!failed) {
-            failed = true;
-            reject(new Error(`${exp.name}: worker crashed: ${e.message}`));
-          }
-        });
-        feed(w);
-      }
-    });
-  } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
-  }
-}
-
 /**
  * Run (or load) every seed of an experiment.
  * @param overrides config overrides, merged over the experiment's defaults
@@ -331,29 +273,21 @@ export async function runExperiment<C extends object>(exp: Experiment<C>, overri
 
   if (todo.length > 0) {
     const info = backendInfo() ?? (await initBackend());
-    const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-    const fromEnv = process.env.LAB_WORKERS;
-    if (fromEnv !== undefined && fromEnv !== '' && !(Number.isInteger(Number(fromEnv)) && Number(fromEnv) >= 1)) {
-      throw new ConfigError('environment', 'LAB_WORKERS', `must be a positive integer, got ${JSON.stringify(fromEnv)}`);
-    }
-    const workers = Math.max(1, Math.min(opts.workers ?? (fromEnv ? Number(fromEnv) : cores), todo.length));
-    log(`[${exp.name}] computing ${todo.length} seed(s) on ${workers === 1 ? 'this thread' : `${workers} worker threads`} (${info.name})`);
-    const progress = new Progress({ label: exp.name, total: todo.length, everyMs: opts.progressEveryMs ?? 2000, write: log });
-    const onDone = (seed: number, result: UnitResult, ms: number) => {
-      saveUnit(dir, exp as Experiment<object>, config, hash, seed, result, ms);
-      // Read back what was written, so cached and fresh runs return identical values.
-      results.set(seed, loadUnit(dir, seed, hash)!);
-      progress.tick(1, 'seeds');
-    };
-    if (workers === 1) {
-      for (const seed of todo) {
-        const t0 = performance.now();
-        const rows = await exp.unit(config, seed);
-        onDone(seed, rows, performance.now() - t0);
-        await new Promise((r) => setImmediate(r));
-      }
-    } else {
-      await runInWorkers(exp as Experiment<object>, config, todo, workers, info.name, onDone);
+    // The executor: the caller's (a sweep shares one), else LAB_QUEUE's Redis queue, else worker threads.
+    const executor = opts.executor ?? await openExecutor({
+      label: exp.name, log, progressEveryMs: opts.progressEveryMs, backend: info.name,
+      workers: localWorkers(opts.workers, todo.length), find: () => exp as Experiment<object>,
+    });
+    log(`[${exp.name}] computing ${todo.length} seed(s) on ${executor.description} (${info.name})`);
+    const jobs = todo.map((seed): UnitJob => ({ experiment: exp.name, version: exp.version, config, hash, seed, backend: info.name }));
+    try {
+      await executor.run(jobs, ({ job, result, ms }) => {
+        saveUnit(dir, exp as Experiment<object>, config, hash, job.seed, result, ms);
+        // Read back what was written, so cached and fresh runs return identical values.
+        results.set(job.seed, loadUnit(dir, job.seed, hash)!);
+      });
+    } finally {
+      if (!opts.executor) await executor.close();
     }
   }
 

@@ -2,3 +2,4 @@
 export * as plotly from './plotly';
 export * as charts from './charts';
 export * as tables from './tables';
+export * as sweep from './sweep';
