@@ -44,6 +44,12 @@ export function currentBuild(): Build {
   return cached;
 }
 
+/** "1a2b3c4d5e6f" or "1a2b3c4d5e6f+dirty.0123abcd4567", for log lines. */
+export function shortBuild(b: Build): string {
+  const [head, dirty] = b.commit.split('+');
+  return dirty ? `${head.slice(0, 12)}+${dirty}` : head.slice(0, 12);
+}
+
 /** Eight hex digits naming a build, for job ids. */
 export function buildTag(b: Build): string {
   return sha256(`${b.commit}\n${b.packageVersion}`).slice(0, 8);

@@ -20,7 +20,7 @@ import { formatDuration } from '../../core/progress';
 import type { BackendName } from '../../core/tf';
 import { configHash } from '../runner';
 import { sha256 } from '../results';
-import { Build, buildMismatch, currentBuild } from './build';
+import { Build, buildMismatch, currentBuild, shortBuild } from './build';
 import { experimentByName } from './by-name';
 import { encodeResult, UnitOutcome } from './executor';
 import { LocalExecutor } from './local';
@@ -129,7 +129,7 @@ export async function serveQueue(url: string, opts: ServeOptions): Promise<Queue
   worker.on('error', (e) => say(`queue error: ${e.message}`));
   worker.on('stalled', (id) => say(`unit ${id} stalled (its worker stopped); back in the queue`));
   await worker.waitUntilReady();
-  say(`serving ${url} on ${opts.threads} thread(s); build ${build.commit.slice(0, 12)}, package ${build.packageVersion}; lock ${formatDuration(opts.lockMs ?? 30000)}`);
+  say(`serving ${url} on ${opts.threads} thread(s); build ${shortBuild(build)}, package ${build.packageVersion}; lock ${formatDuration(opts.lockMs ?? 30000)}`);
 
   let closed = false;
   return {

@@ -25,7 +25,7 @@ import type { Job as BullJob, Queue as BullQueue, QueueEvents as BullQueueEvents
 import type IORedis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { sha256 } from '../results';
-import { Build, buildTag, currentBuild } from './build';
+import { Build, buildTag, currentBuild, shortBuild } from './build';
 import { decodeResult, Executor, ExecutorOptions, OnResult, UnitJob, UnitProgress } from './executor';
 import { checkQueueUrl } from './open';
 
@@ -335,6 +335,6 @@ export class RedisExecutor implements Executor {
     if (this.pending.size === 0 || performance.now() - this.lastWorkerWarning < 60000) return;
     if ((await this.queue.getWorkersCount()) > 0) return;
     this.lastWorkerWarning = performance.now();
-    this.log(`[${this.opts.label}] no worker is serving ${this.url} yet: on each machine (same commit ${this.build.commit.slice(0, 12)}), run  npm run worker -- --queue ${this.url}`);
+    this.log(`[${this.opts.label}] no worker is serving ${this.url} yet: on each machine (same build: ${shortBuild(this.build)}), run  npm run worker -- --queue ${this.url}`);
   }
 }
