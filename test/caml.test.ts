@@ -63,7 +63,7 @@ describe('CAML (Algorithm 2)', () => {
 
   it('rejects k > n and K = 0 with a clear error', () => {
     assert.throws(() => camlConfig({ k: 5, n: 3 }), /caml config: "k" must be at most n .* got k = 5 > n = 3/);
-    assert.throws(() => camlConfig({ K: 0 }), /caml config: "K" must be a positive integer, got 0/);
+    assert.throws(() => camlConfig({ K: 0 }), /caml config: "K" must be an integer > 0, got 0/);
   });
 });
 

@@ -16,8 +16,8 @@ describe('config', () => {
   });
 
   it('field checks name the config and the field and say what was expected', () => {
-    assert.throws(() => check.positive('particle config', 'stepSize', -1), /particle config: "stepSize" must be a positive finite number, got -1/);
-    assert.throws(() => check.positiveInt('x', 'horizon', 0), /"horizon" must be a positive integer, got 0/);
+    assert.throws(() => check.positive('particle config', 'stepSize', -1), /particle config: "stepSize" must be a finite number > 0, got -1/);
+    assert.throws(() => check.positiveInt('x', 'horizon', 0), /"horizon" must be an integer > 0, got 0/);
     assert.throws(() => check.oneOf('x', 'method', 'camel', ['caml', 'maml']), /"method" must be one of "caml", "maml", got "camel"/);
     assert.strictEqual(check.inRange('x', 'gamma', 0.99, 0, 1), 0.99);
   });

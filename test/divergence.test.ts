@@ -111,7 +111,7 @@ describe('Policy divergence (Algorithm 1)', () => {
   });
 
   it("'literal' equals the paper's sum computed plainly with jensen.ts", () => {
-    const sample = divergenceSample([A, A, B], states, { samples: 80 }, spec, new Rng(4));
+    const sample = divergenceSample([A, A, B], states, divergenceConfig({ samples: 80 }), spec, new Rng(4));
     const D = divergenceMatrix(sample, 'literal');
     const q = density(sample.pooled, sample.states);
     const qi = sample.kdes.map((k) => density(k, sample.states));
@@ -129,7 +129,7 @@ describe('Policy divergence (Algorithm 1)', () => {
   it("'policy' is paper 001's d_P: the mean of sqrt JS of the action distributions, a metric", () => {
     const thetas = [A, B, initParams(spec, new Rng(7), { outputScale: 1 }), initParams(spec, new Rng(8), { outputScale: 1 })];
     const st = [states[0], states[2], states[1], states[2]];
-    const sample = divergenceSample(thetas, st, { samples: 60 }, spec, new Rng(5));
+    const sample = divergenceSample(thetas, st, divergenceConfig({ samples: 60 }), spec, new Rng(5));
     const D = divergenceMatrix(sample, 'policy');
     const pi = thetas.map((t) => actionProbs(t, sample.states, spec));
     let ref = 0;
@@ -144,7 +144,7 @@ describe('Policy divergence (Algorithm 1)', () => {
   });
 
   it("'occupancy' is one JS between self-normalised importance-weighted occupancy measures", () => {
-    const sample = divergenceSample([A, A, B], states, { samples: 80 }, spec, new Rng(6));
+    const sample = divergenceSample([A, A, B], states, divergenceConfig({ samples: 80 }), spec, new Rng(6));
     const D = divergenceMatrix(sample, 'occupancy');
     const q = density(sample.pooled, sample.states);
     const rho = [A, A, B].map((t, i) => {
@@ -162,7 +162,7 @@ describe('Policy divergence (Algorithm 1)', () => {
   it('gives a symmetric matrix with a zero diagonal under every estimator', () => {
     const thetas = [A, A, B, initParams(spec, new Rng(9), { outputScale: 1 })];
     const st = [states[0], states[1], states[2], states[1]];
-    const sample = divergenceSample(thetas, st, { samples: 100 }, spec, new Rng(10));
+    const sample = divergenceSample(thetas, st, divergenceConfig({ samples: 100 }), spec, new Rng(10));
     for (const est of DIVERGENCE_ESTIMATORS) {
       const D = divergenceMatrix(sample, est);
       for (let i = 0; i < 4; i++) {
@@ -177,7 +177,7 @@ describe('Policy divergence (Algorithm 1)', () => {
 
   it('is exactly zero between a policy and its clone on the same trajectories', () => {
     for (const estimator of DIVERGENCE_ESTIMATORS) {
-      const { D } = policyDivergence([A, A.slice(), B], [states[0], states[0].slice(), states[2]], { estimator, samples: 300 }, spec, new Rng(11));
+      const { D } = policyDivergence([A, A.slice(), B], [states[0], states[0].slice(), states[2]], divergenceConfig({ estimator, samples: 300 }), spec, new Rng(11));
       assert.strictEqual(D[1], 0, estimator);
       assert.ok(D[2] > 0, estimator);
     }
@@ -185,15 +185,15 @@ describe('Policy divergence (Algorithm 1)', () => {
 
   it('is larger between policies trained on different latent groups than between clones with fresh trajectories', () => {
     for (const estimator of DIVERGENCE_ESTIMATORS) {
-      const { D } = policyDivergence([A, A, B], states, { estimator, samples: 500 }, spec, new Rng(12));
+      const { D } = policyDivergence([A, A, B], states, divergenceConfig({ estimator, samples: 500 }), spec, new Rng(12));
       const clones = D[0 * 3 + 1], across = Math.min(D[0 * 3 + 2], D[1 * 3 + 2]);
       assert.ok(across > clones, `${estimator}: A-B ${across} vs A-A' ${clones}`);
     }
   });
 
   it('is a function of the seed, and every estimator reads the same sample', () => {
-    const a = policyDivergence([A, A, B], states, { samples: 200, estimator: 'occupancy' }, spec, new Rng(13));
-    const b = policyDivergence([A, A, B], states, { samples: 200, estimator: 'occupancy' }, spec, new Rng(13));
+    const a = policyDivergence([A, A, B], states, divergenceConfig({ samples: 200, estimator: 'occupancy' }), spec, new Rng(13));
+    const b = policyDivergence([A, A, B], states, divergenceConfig({ samples: 200, estimator: 'occupancy' }), spec, new Rng(13));
     assert.deepStrictEqual(a.D, b.D);
     assert.deepStrictEqual(divergenceMatrix(a.sample, 'occupancy'), a.D);
     assert.strictEqual(a.config.kde.bandwidth, 'scott');
@@ -201,19 +201,19 @@ describe('Policy divergence (Algorithm 1)', () => {
   });
 
   it('leaks no tfjs tensors', () => {
-    policyDivergence([A, B], [states[0], states[2]], { samples: 50 }, spec, new Rng(14));
+    policyDivergence([A, B], [states[0], states[2]], divergenceConfig({ samples: 50 }), spec, new Rng(14));
     const before = tf.memory().numTensors;
-    for (let r = 0; r < 5; r++) policyDivergence([A, A, B], states, { samples: 100 }, spec, new Rng(15 + r));
+    for (let r = 0; r < 5; r++) policyDivergence([A, A, B], states, divergenceConfig({ samples: 100 }), spec, new Rng(15 + r));
     assert.strictEqual(tf.memory().numTensors, before);
   });
 
   it('rejects bad settings and inputs, naming the field', () => {
     assert.throws(() => divergenceConfig({ estimator: 'kl' as DivergenceEstimator }),
       /divergence config: "estimator" must be one of "literal", "policy", "occupancy", got "kl"/);
-    assert.throws(() => divergenceConfig({ samples: 0 }), /divergence config: "samples" must be a positive integer, got 0/);
-    assert.throws(() => divergenceConfig({ kde: { minStd: -1 } }), /divergence config: "kde.minStd" must be a positive finite number, got -1/);
+    assert.throws(() => divergenceConfig({ samples: 0 }), /divergence config: "samples" must be an integer > 0, got 0/);
+    assert.throws(() => divergenceConfig({ kde: { minStd: -1 } }), /divergence config: "kde.minStd" must be a finite number > 0, got -1/);
     assert.throws(() => divergenceConfig({ kde: { width: 1 } as never }), /divergence config: "kde.width" is not a known setting/);
-    assert.throws(() => policyDivergence([A, B], [states[0]], {}, spec, new Rng(1)), /1 state arrays for 2 policies/);
-    assert.throws(() => policyDivergence([A], [Float32Array.of(0, NaN)], {}, spec, new Rng(1)), /states of policy 0: fitKde: point 0 has a non-finite coordinate/);
+    assert.throws(() => policyDivergence([A, B], [states[0]], divergenceConfig({}), spec, new Rng(1)), /1 state arrays for 2 policies/);
+    assert.throws(() => policyDivergence([A], [Float32Array.of(0, NaN)], divergenceConfig({}), spec, new Rng(1)), /states of policy 0: fitKde: point 0 has a non-finite coordinate/);
   });
 });

@@ -36,7 +36,7 @@ describe('K-medoids (PAM)', () => {
   it('finds the blocks from a random start too', () => {
     const { D, labels } = blockMatrix([6, 6, 6, 6]);
     for (let seed = 0; seed < 5; seed++) {
-      const r = kmedoids(D, 4, new Rng(seed), { init: 'random' });
+      const r = kmedoids(D, 4, new Rng(seed), kmedoidsConfig({ init: 'random' }));
       assert.strictEqual(adjustedRandIndex(r.labels, labels), 1, `seed ${seed}`);
     }
   });
@@ -46,7 +46,7 @@ describe('K-medoids (PAM)', () => {
     let swaps = 0;
     for (let t = 0; t < 10; t++) {
       const D = randomMetric(30, rng);
-      const s = kmedoidsInit(D, 4, rng.split(), { init: 'random' });
+      const s = kmedoidsInit(D, 4, rng.split(), kmedoidsConfig({ init: 'random' }));
       assert.ok(Math.abs(s.cost - totalDeviation(D, 30, s.medoids)) < 1e-9);
       while (!s.done) {
         const before = s.cost;

@@ -80,6 +80,6 @@ describe('MAML', () => {
 
   it('rejects bad settings, naming the field', () => {
     assert.throws(() => mamlConfig({ order: 'third' as never }), /maml config: "order" must be one of "second", "first", got "third"/);
-    assert.throws(() => mamlConfig({ K: 0 }), /"K" must be a positive integer, got 0/);
+    assert.throws(() => mamlConfig({ K: 0 }), /"K" must be an integer > 0, got 0/);
   });
 });

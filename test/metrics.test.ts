@@ -146,7 +146,7 @@ describe('policy metrics (paper 001, Sec. IV)', () => {
       const s = sampleStates(stateSampleConfig({ n: 500, lo: [-1, 0], hi: [2, 0.5] }), new Rng(2));
       assert.strictEqual(s.length, 1000);
       for (let k = 0; k < 500; k++) assert.ok(s[2 * k] >= -1 && s[2 * k] < 2 && s[2 * k + 1] >= 0 && s[2 * k + 1] < 0.5);
-      assert.throws(() => stateSampleConfig({ n: 0 }), /state sample config: "n" must be a positive integer, got 0/);
+      assert.throws(() => stateSampleConfig({ n: 0 }), /state sample config: "n" must be an integer > 0, got 0/);
       assert.throws(() => stateSampleConfig({ lo: [3, 3] }), /"hi" must exceed "lo"/);
     });
 
@@ -276,7 +276,7 @@ describe('policy metrics (paper 001, Sec. IV)', () => {
       const r25 = equivalenceMetric(a, b, ba, bb, spec, equivalenceConfig({ radius: 0.25 }));
       assert.deepStrictEqual([r25.shared, r25.sharedFromA], [4, 2]);
       assert.deepStrictEqual(Array.from(decisionStates(ba).row), [0, 0, 0]);
-      assert.throws(() => equivalenceConfig({ radius: 0 }), /equivalence metric config: "radius" must be a positive finite number, got 0/);
+      assert.throws(() => equivalenceConfig({ radius: 0 }), /equivalence metric config: "radius" must be a finite number > 0, got 0/);
     });
 
     it('the d_E and P matrices agree with the pairwise functions', () => {

@@ -46,7 +46,7 @@ describe('replay buffer and importance-weighted VPG (paper 001, Alg. 1 l.9-10, S
     assert.deepStrictEqual([e.task, e.seq], [kept[1], 1]);
     const p = actionProbs(drivers[e.task], e.batch.states.subarray(0, 2), spec);
     assert.ok(Math.abs(e.behaviourLogProb[0] - Math.log(p[e.batch.actions[0]])) < 1e-6);
-    assert.throws(() => replayConfig({ capacity: 0 }), /replay config: "capacity" must be a positive integer, got 0/);
+    assert.throws(() => replayConfig({ capacity: 0 }), /replay config: "capacity" must be an integer > 0, got 0/);
   });
 
   it('concatenates batches row by row', () => {
@@ -186,7 +186,7 @@ describe('replay buffer and importance-weighted VPG (paper 001, Alg. 1 l.9-10, S
 
   it('rejects bad settings, naming the field', () => {
     assert.throws(() => importanceConfig({ ratio: 'episode' as never }), /importance config: "ratio" must be one of "trajectory", "perDecision", got "episode"/);
-    assert.throws(() => importanceConfig({ clip: 0 }), /"clip" must be a positive finite number, got 0/);
+    assert.throws(() => importanceConfig({ clip: 0 }), /"clip" must be a finite number > 0, got 0/);
     assert.throws(() => replayVpgConfig({ replayWeight: -1 }), /replay vpg config: "replayWeight" must be a finite number >= 0, got -1/);
     assert.throws(() => replayVpgConfig({ vpg: { gamma: 2 } }), /replay vpg config vpg: "gamma"/);
   });

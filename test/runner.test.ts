@@ -110,7 +110,7 @@ describe('experiment runner', () => {
       await runExperiment(countingExperiment, {}, { seeds: 2, dataDir: tmpDir(), log: (l) => lines.push(l) });
       assert.ok(lines.some((l) => l.includes('on this thread')), lines.join('\n'));
       process.env.LAB_WORKERS = 'two';
-      await assert.rejects(runExperiment(countingExperiment, {}, { seeds: 2, dataDir: tmpDir(), log: () => undefined }), /environment: "LAB_WORKERS" must be a positive integer, got "two"/);
+      await assert.rejects(runExperiment(countingExperiment, {}, { seeds: 2, dataDir: tmpDir(), log: () => undefined }), /environment: "LAB_WORKERS" must be an integer > 0, got "two"/);
     } finally {
       if (saved === undefined) delete process.env.LAB_WORKERS;
       else process.env.LAB_WORKERS = saved;
@@ -119,6 +119,6 @@ describe('experiment runner', () => {
 
   it('rejects bad run options', async () => {
     await assert.rejects(runExperiment(countingExperiment, {}, { seeds: [], dataDir: tmpDir() }), /"seeds" must name at least one seed/);
-    await assert.rejects(runExperiment(countingExperiment, { updates: 0 }, { seeds: 1, dataDir: tmpDir() }), /counting config: "updates" must be a positive integer/);
+    await assert.rejects(runExperiment(countingExperiment, { updates: 0 }, { seeds: 1, dataDir: tmpDir() }), /counting config: "updates" must be an integer > 0/);
   });
 });

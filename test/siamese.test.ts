@@ -32,7 +32,7 @@ describe('Siamese task metric f_phi (paper 001, Sec. II, Alg. 1 l.11-16)', () =>
     // 8*64 + 64 + 64*16 + 16 + 32*16 + 16 + 16 + 1
     assert.strictEqual(siameseParamCount(spec), 512 + 64 + 1024 + 16 + 512 + 16 + 16 + 1);
     assert.strictEqual(siameseInit(spec, new Rng(0)).length, siameseParamCount(spec));
-    assert.throws(() => siameseSpec({ embed: 0 }), /siamese spec: "embed" must be a positive integer, got 0/);
+    assert.throws(() => siameseSpec({ embed: 0 }), /siamese spec: "embed" must be an integer > 0, got 0/);
   });
 
   it('turns a batch into transition features (s, onehot(a), deltaScale (s\' - s)) over the valid steps', () => {
@@ -86,7 +86,7 @@ describe('Siamese task metric f_phi (paper 001, Sec. II, Alg. 1 l.11-16)', () =>
     const pairs = labelledPairs(L, 3);
     assert.deepStrictEqual([Array.from(pairs.i), Array.from(pairs.j), Array.from(pairs.label)], [[0, 0, 1], [1, 2, 2], [1, 0, 0]]);
     assert.deepStrictEqual(Array.from(labelledPairs(L, 3, [2, 0]).label), [0]);
-    assert.throws(() => pairLabels(D, 3, 0), /pairLabels: "epsilon" must be a positive finite number, got 0/);
+    assert.throws(() => pairLabels(D, 3, 0), /pairLabels: "epsilon" must be a finite number > 0, got 0/);
   });
 
   it('computes accuracy at a threshold and the ROC curve with its AUC by hand', () => {
@@ -177,8 +177,8 @@ describe('Siamese task metric f_phi (paper 001, Sec. II, Alg. 1 l.11-16)', () =>
   });
 
   it('rejects bad settings and inputs, naming the field', () => {
-    assert.throws(() => siameseTrainConfig({ transitionsPerTask: 0 }), /siamese training config: "transitionsPerTask" must be a positive integer, got 0/);
-    assert.throws(() => siameseTrainConfig({ threshold: 1 }), /"threshold" must be a number in \(0, 1\), got 1/);
+    assert.throws(() => siameseTrainConfig({ transitionsPerTask: 0 }), /siamese training config: "transitionsPerTask" must be an integer > 0, got 0/);
+    assert.throws(() => siameseTrainConfig({ threshold: 1 }), /"threshold" must be a finite number in \(0, 1\), got 1/);
     assert.throws(() => siameseTrainConfig({ adam: { lr: -1 } }), /"adam.lr" must be a finite number > 0/);
     assert.throws(() => siameseScoreMatrix(new Float32Array(3), [new Float32Array(8)], spec), /phi must be a Float32Array of 2161 parameters, got 3/);
     assert.throws(() => embedTasks(siameseInit(spec, new Rng(0)), [new Float32Array(5)], spec), /task 0 must hold at least one transition of 8 features/);

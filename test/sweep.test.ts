@@ -89,7 +89,7 @@ describe('sweeps', () => {
     await assert.rejects(runSweep(countingExperiment, {}, [{ updates: 2 }, { updates: 2 }], { seeds: 1, dataDir: tmpDir(), log: quiet }),
       /"points\[1\]" \{"updates":2\} gives the same config as points\[0\]/);
     await assert.rejects(runSweep(countingExperiment, {}, grid({ updates: [0] }), { seeds: 1, dataDir: tmpDir(), log: quiet }),
-      /"points\[0\]" \{"updates":0\} is not a valid setting: counting config: "updates" must be a positive integer/);
+      /"points\[0\]" \{"updates":0\} is not a valid setting: counting config: "updates" must be an integer > 0, got 0/);
   });
 
   it('loads a fully cached sweep without starting a thread or a backend', async () => {

@@ -18,7 +18,7 @@ function clusteredMatrix(groups: number, size: number, rng: Rng): { D: Float64Ar
 describe('t-SNE', () => {
   it('keeps well-separated clusters separated', () => {
     const { D, labels } = clusteredMatrix(6, 4, new Rng(1)); // 24 items in 6 groups, like Figure 4
-    const { embedding: Y } = tsne(D, { iterations: 500 }, new Rng(2));
+    const { embedding: Y } = tsne(D, tsneConfig({ iterations: 500 }), new Rng(2));
     assert.strictEqual(knnPreservation(D, Y, 3), 1);
     const T = trustworthiness(D, Y, 3);
     assert.ok(T > 0.99, `trustworthiness ${T}`);
@@ -36,22 +36,22 @@ describe('t-SNE', () => {
 
   it('gives the same embedding for the same seed, and another for another seed', () => {
     const { D } = clusteredMatrix(3, 5, new Rng(3));
-    const a = tsne(D, { iterations: 200 }, new Rng(4)), b = tsne(D, { iterations: 200 }, new Rng(4));
+    const a = tsne(D, tsneConfig({ iterations: 200 }), new Rng(4)), b = tsne(D, tsneConfig({ iterations: 200 }), new Rng(4));
     assert.deepStrictEqual(a.embedding, b.embedding);
     assert.deepStrictEqual(a.klHistory, b.klHistory);
-    assert.notDeepStrictEqual(tsne(D, { iterations: 200 }, new Rng(5)).embedding, a.embedding);
+    assert.notDeepStrictEqual(tsne(D, tsneConfig({ iterations: 200 }), new Rng(5)).embedding, a.embedding);
   });
 
   it('steps one iteration at a time to the same result as the full run, lowering KL(P||Q)', () => {
     const { D } = clusteredMatrix(3, 5, new Rng(6));
-    const s = tsneInit(D, { iterations: 300 }, new Rng(7));
+    const s = tsneInit(D, tsneConfig({ iterations: 300 }), new Rng(7));
     const kls: number[] = [];
     for (let t = 1; t <= 300; t++) {
       const info = tsneStep(s);
       assert.strictEqual(info.iteration, t);
       kls.push(info.kl);
     }
-    const full = tsne(D, { iterations: 300 }, new Rng(7));
+    const full = tsne(D, tsneConfig({ iterations: 300 }), new Rng(7));
     assert.deepStrictEqual(tsneEmbedding(s), full.embedding);
     assert.deepStrictEqual(kls, full.klHistory);
     // After the exaggeration phase the true KL keeps falling.
@@ -61,7 +61,7 @@ describe('t-SNE', () => {
 
   it('calibrates every row to the perplexity and builds a symmetric P that sums to 1', () => {
     const { D } = clusteredMatrix(4, 6, new Rng(8));
-    const s = tsneInit(D, { perplexity: 4 }, new Rng(9));
+    const s = tsneInit(D, tsneConfig({ perplexity: 4 }), new Rng(9));
     const n = s.n;
     let total = 0;
     for (let i = 0; i < n; i++) {
@@ -80,16 +80,16 @@ describe('t-SNE', () => {
 
   it('clamps the perplexity against n', () => {
     const { D } = clusteredMatrix(2, 4, new Rng(10)); // n = 8: at most (n - 1)/3
-    assert.strictEqual(tsneInit(D, { perplexity: 30 }, new Rng(1)).perplexity, 7 / 3);
-    assert.strictEqual(tsneInit(D, { perplexity: 2 }, new Rng(1)).perplexity, 2);
+    assert.strictEqual(tsneInit(D, tsneConfig({ perplexity: 30 }), new Rng(1)).perplexity, 7 / 3);
+    assert.strictEqual(tsneInit(D, tsneConfig({ perplexity: 2 }), new Rng(1)).perplexity, 2);
     assert.strictEqual(tsneInit([[0, 1], [1, 0]], undefined, new Rng(1)).perplexity, 1);
-    const two = tsne([[0, 1], [1, 0]], { iterations: 50 }, new Rng(1)).embedding;
+    const two = tsne([[0, 1], [1, 0]], tsneConfig({ iterations: 50 }), new Rng(1)).embedding;
     assert.ok(two.every(Number.isFinite));
   });
 
   it('rejects bad settings and bad matrices', () => {
     assert.throws(() => tsneConfig({ perplexity: 0.5 }), /tsne config: "perplexity" must be a finite number >= 1, got 0.5/);
-    assert.throws(() => tsneConfig({ learningRate: 0 }), /tsne config: "learningRate" must be a positive finite number, got 0/);
+    assert.throws(() => tsneConfig({ learningRate: 0 }), /tsne config: "learningRate" must be a finite number > 0, got 0/);
     assert.throws(() => tsneConfig({ theta: 0.5 } as never), /tsne config: "theta" is not a known setting/);
     assert.throws(() => tsne([[0, 1], [2, 0]], undefined, new Rng(1)), /tsne: distance matrix is not symmetric/);
     assert.throws(() => tsne([[0]], undefined, new Rng(1)), /tsne: needs at least 2 items, got 1/);

@@ -14,46 +14,25 @@
  *      `evalEpisodes` separate evaluation episodes (not used for learning), which also
  *      give the end positions of Fig. 2.
  */
-import { BanditConfig, BANDIT_DEFAULTS, banditConfig, BanditResult, runBandit } from './bandit';
-import { check, DeepPartial, mergeConfig } from '../core/config';
+import { BanditResult, banditSchema, runBandit } from './bandit';
+import { int, Resolved, resolver, section } from '../core/schema';
 import { Dynamics } from '../envs/particle';
 import { PolicySpec } from '../policies/softmax-mlp';
 import { Rng } from '../core/rng';
 import { endPositions, episodeReturns, rolloutOne } from '../policies/rollout';
-import { newLearner, vpgConfig, VpgConfig, VPG_DEFAULTS, vpgUpdate } from './vpg';
+import { newLearner, vpgSchema, vpgUpdate } from './vpg';
 
-export interface AdaptationConfig {
-  /** Episodes of the initialization period, spent on choosing among several initializations (paper: K = 10). */
-  initEpisodes: number;
-  /** Fine-tuning VPG updates (paper: up to 5). */
-  updates: number;
-  /** Episodes per fine-tuning update (paper: batch size 10). */
-  K: number;
-  /** Evaluation episodes measuring the reward after each update. */
-  evalEpisodes: number;
-  /** Fine-tuning VPG settings. */
-  vpg: VpgConfig;
-  /** How the initialization period chooses among several initializations. */
-  bandit: BanditConfig;
-}
-
-export const ADAPTATION_DEFAULTS: AdaptationConfig = {
-  initEpisodes: 10,
-  updates: 5,
-  K: 10,
-  evalEpisodes: 20,
-  vpg: VPG_DEFAULTS,
-  bandit: BANDIT_DEFAULTS,
-};
-
-export function adaptationConfig(overrides?: DeepPartial<AdaptationConfig>, where = 'adaptation config'): AdaptationConfig {
-  const c = mergeConfig(where, ADAPTATION_DEFAULTS, overrides);
-  check.positiveInt(where, 'initEpisodes', c.initEpisodes);
-  check.nonNegativeInt(where, 'updates', c.updates);
-  check.positiveInt(where, 'K', c.K);
-  check.positiveInt(where, 'evalEpisodes', c.evalEpisodes);
-  return { ...c, vpg: vpgConfig(c.vpg, `${where} vpg`), bandit: banditConfig(c.bandit, `${where} bandit`) };
-}
+export const adaptationSchema = section({
+  initEpisodes: int.positive().default(10).describe('episodes of the initialization period, spent on choosing among several initializations (paper: K = 10)'),
+  updates: int.min(0).default(5).describe('fine-tuning VPG updates (paper: up to 5)'),
+  K: int.positive().default(10).describe('episodes per fine-tuning update (paper: batch size 10)'),
+  evalEpisodes: int.positive().default(20).describe('evaluation episodes measuring the reward after each update'),
+  vpg: vpgSchema.default({}).describe('fine-tuning VPG settings'),
+  bandit: banditSchema.default({}).describe('how the initialization period chooses among several initializations'),
+});
+export type AdaptationConfig = Resolved<typeof adaptationSchema>;
+export const adaptationConfig = resolver('adaptation config', adaptationSchema);
+export const ADAPTATION_DEFAULTS: AdaptationConfig = adaptationConfig();
 
 export interface AdaptationPoint {
   /** Fine-tuning updates done (0 = the chosen initialization). */

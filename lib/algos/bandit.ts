@@ -12,29 +12,21 @@
  * - "ucb": UCB1 (Auer et al. 2002) after one pull of each arm: pull argmax mean_i +
  *   c * sqrt(2 ln t / n_i), rewards scaled by `scale`; choose the highest mean.
  */
-import { check, DeepPartial, mergeConfig } from '../core/config';
+import { check } from '../core/config';
+import { num, Resolved, resolver, section, z } from '../core/schema';
 import { Rng } from '../core/rng';
 
-export type BanditStrategy = 'sample' | 'ucb';
+export const BANDIT_STRATEGIES = ['sample', 'ucb'] as const;
+export type BanditStrategy = (typeof BANDIT_STRATEGIES)[number];
 
-export interface BanditConfig {
-  /** How arms are pulled. */
-  strategy: BanditStrategy;
-  /** UCB exploration weight c. */
-  c: number;
-  /** Typical reward scale for UCB (our returns are about -30 to -300). */
-  scale: number;
-}
-
-export const BANDIT_DEFAULTS: BanditConfig = { strategy: 'sample', c: 1, scale: 100 };
-
-export function banditConfig(overrides?: DeepPartial<BanditConfig>, where = 'bandit config'): BanditConfig {
-  const c = mergeConfig(where, BANDIT_DEFAULTS, overrides);
-  check.oneOf(where, 'strategy', c.strategy, ['sample', 'ucb'] as const);
-  check.nonNegative(where, 'c', c.c);
-  check.positive(where, 'scale', c.scale);
-  return c;
-}
+export const banditSchema = section({
+  strategy: z.enum(BANDIT_STRATEGIES).default('sample').describe('how arms are pulled'),
+  c: num.min(0).default(1).describe('UCB exploration weight c'),
+  scale: num.positive().default(100).describe('typical reward scale for UCB (our returns are about -30 to -300)'),
+});
+export type BanditConfig = Resolved<typeof banditSchema>;
+export const banditConfig = resolver('bandit config', banditSchema);
+export const BANDIT_DEFAULTS: BanditConfig = banditConfig();
 
 export interface BanditResult {
   /** Index of the chosen arm. */

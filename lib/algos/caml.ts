@@ -22,52 +22,29 @@
  * Exposed as init + step so a notebook can chart medoid assignments while it trains.
  * References: ../shared/papers/000_0faad8b098250fb8.txt (Alg. 1, Alg. 2, Sec. 3.2).
  */
-import { check, ConfigError, DeepPartial, mergeConfig } from '../core/config';
-import { divergenceConfig, DivergenceConfig, DIVERGENCE_DEFAULTS, policyDivergence, statesByPolicy } from '../divergence/policy-divergence';
+import { int, Resolved, resolver, section } from '../core/schema';
+import { divergenceSchema, policyDivergence, statesByPolicy } from '../divergence/policy-divergence';
 import { kmedoids } from '../divergence/kmedoids';
 import { Dynamics } from '../envs/particle';
 import { PolicySpec } from '../policies/softmax-mlp';
 import { Rng } from '../core/rng';
 import { rolloutOne } from '../policies/rollout';
-import { newLearner, vpgConfig, VpgConfig, VPG_DEFAULTS, vpgUpdate } from './vpg';
+import { newLearner, vpgSchema, vpgUpdate } from './vpg';
 
-export interface CamlConfig {
-  /** Number of medoids k (1 <= k <= n). */
-  k: number;
-  /** Batch size to cluster with n: policies saved between two clusterings. */
-  n: number;
-  /** Trajectories per VPG update (Alg. 1, l.3). */
-  K: number;
-  /** VPG updates of each new policy (Alg. 1, l.4: one). */
-  updatesPerPolicy: number;
-  /** Trajectories tau' saved per new policy for the occupancy estimates (Alg. 1, l.5: one). */
-  savedTrajectories: number;
-  /** Algorithm 1 settings for the distance matrix (estimator, samples, KDE). */
-  divergence: DivergenceConfig;
-  /** VPG settings of the per-policy updates. */
-  vpg: VpgConfig;
-}
-
-export const CAML_DEFAULTS: CamlConfig = {
-  k: 6,
-  n: 12,
-  K: 10,
-  updatesPerPolicy: 1,
-  savedTrajectories: 1,
-  divergence: { ...DIVERGENCE_DEFAULTS, samples: 500 },
-  vpg: VPG_DEFAULTS,
-};
-
-export function camlConfig(overrides?: DeepPartial<CamlConfig>, where = 'caml config'): CamlConfig {
-  const c = mergeConfig(where, CAML_DEFAULTS, overrides);
-  check.positiveInt(where, 'k', c.k);
-  check.positiveInt(where, 'n', c.n);
-  if (c.k > c.n) throw new ConfigError(where, 'k', `must be at most n (the policies clustered at l.5), got k = ${c.k} > n = ${c.n}`);
-  check.positiveInt(where, 'K', c.K);
-  check.positiveInt(where, 'updatesPerPolicy', c.updatesPerPolicy);
-  check.positiveInt(where, 'savedTrajectories', c.savedTrajectories);
-  return { ...c, divergence: divergenceConfig(c.divergence, `${where} divergence`), vpg: vpgConfig(c.vpg, `${where} vpg`) };
-}
+export const camlSchema = section({
+  k: int.positive().default(6).describe('number of medoids k (1 <= k <= n)'),
+  n: int.positive().default(12).describe('batch size to cluster with n: policies saved between two clusterings'),
+  K: int.positive().default(10).describe('trajectories per VPG update (Alg. 1, l.3)'),
+  updatesPerPolicy: int.positive().default(1).describe('VPG updates of each new policy (Alg. 1, l.4: one)'),
+  savedTrajectories: int.positive().default(1).describe('trajectories tau\' saved per new policy for the occupancy estimates (Alg. 1, l.5: one)'),
+  divergence: divergenceSchema.default({ samples: 500 }).describe('Algorithm 1 settings for the distance matrix (estimator, samples, KDE)'),
+  vpg: vpgSchema.default({}).describe('VPG settings of the per-policy updates'),
+}).superRefine((c, ctx) => {
+  if (c.k > c.n) ctx.addIssue({ code: 'custom', path: ['k'], message: `must be at most n (the policies clustered at l.5), got k = ${c.k} > n = ${c.n}` });
+});
+export type CamlConfig = Resolved<typeof camlSchema>;
+export const camlConfig = resolver('caml config', camlSchema);
+export const CAML_DEFAULTS: CamlConfig = camlConfig();
 
 /** A policy saved at l.3 / l.9, with the trajectory tau' that represents it. */
 export interface SavedPolicy {

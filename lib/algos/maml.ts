@@ -17,8 +17,9 @@
  * log-softmax of policy.ts), which the tests check against finite differences.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { AdamConfig, adamInit, adamStep, AdamState, checkAdam } from '../core/adam';
-import { check, DeepPartial, mergeConfig } from '../core/config';
+import { adamInit, adamSchema, adamStep, AdamState } from '../core/adam';
+import { check } from '../core/config';
+import { int, num, Resolved, resolver, section, z } from '../core/schema';
 import { Dynamics } from '../envs/particle';
 import { logProbsTwiceTf, PolicySpec } from '../policies/softmax-mlp';
 import { Rng } from '../core/rng';
@@ -28,44 +29,20 @@ import { advantages, samplesToTensors, StepSamples, vpgLossTf } from './vpg';
 
 export type MamlOrder = 'second' | 'first';
 
-export interface MamlConfig {
-  /** Inner gradient steps k. */
-  innerSteps: number;
-  /** Inner step size alpha (plain gradient descent on the VPG surrogate). */
-  alpha: number;
-  /** "second": exact meta-gradient through the inner updates; "first": first-order approximation. */
-  order: MamlOrder;
-  /** Tasks (entity types) per meta-update. */
-  metaBatch: number;
-  /** Trajectories per inner and outer batch. */
-  K: number;
-  /** Discount of the VPG surrogate. */
-  gamma: number;
-  /** Outer (meta) optimizer. */
-  adam: AdamConfig;
-}
+export const MAML_ORDERS = ['second', 'first'] as const;
 
-export const MAML_DEFAULTS: MamlConfig = {
-  innerSteps: 1,
-  alpha: 0.1,
-  order: 'second',
-  metaBatch: 1,
-  K: 10,
-  gamma: 0.99,
-  adam: { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-};
-
-export function mamlConfig(overrides?: DeepPartial<MamlConfig>, where = 'maml config'): MamlConfig {
-  const c = mergeConfig(where, MAML_DEFAULTS, overrides);
-  check.positiveInt(where, 'innerSteps', c.innerSteps);
-  check.positive(where, 'alpha', c.alpha);
-  check.oneOf(where, 'order', c.order, ['second', 'first'] as const);
-  check.positiveInt(where, 'metaBatch', c.metaBatch);
-  check.positiveInt(where, 'K', c.K);
-  check.inRange(where, 'gamma', c.gamma, 0, 1);
-  checkAdam(where, c.adam, 'adam.');
-  return c;
-}
+export const mamlSchema = section({
+  innerSteps: int.positive().default(1).describe('inner gradient steps k'),
+  alpha: num.positive().default(0.1).describe('inner step size alpha (plain gradient descent on the VPG surrogate)'),
+  order: z.enum(MAML_ORDERS).default('second').describe('"second": exact meta-gradient through the inner updates; "first": first-order approximation'),
+  metaBatch: int.positive().default(1).describe('tasks (entity types) per meta-update'),
+  K: int.positive().default(10).describe('trajectories per inner and outer batch'),
+  gamma: num.min(0).max(1).default(0.99).describe('discount of the VPG surrogate'),
+  adam: adamSchema.default({ lr: 0.01 }).describe('outer (meta) optimizer'),
+});
+export type MamlConfig = Resolved<typeof mamlSchema>;
+export const mamlConfig = resolver('maml config', mamlSchema);
+export const MAML_DEFAULTS: MamlConfig = mamlConfig();
 
 type Tensors = ReturnType<typeof samplesToTensors>;
 

@@ -9,33 +9,22 @@
  *     theta~ = theta after `innerUpdates` VPG updates on T_i (fresh Adam)   (l.2)
  *     theta <- theta + epsilon (theta~ - theta)                             (l.3)
  */
-import { check, DeepPartial, mergeConfig } from '../core/config';
+import { int, num, Resolved, resolver, section } from '../core/schema';
 import { Dynamics } from '../envs/particle';
 import { PolicySpec } from '../policies/softmax-mlp';
 import { Rng } from '../core/rng';
 import { rolloutOne } from '../policies/rollout';
-import { newLearner, vpgConfig, VpgConfig, VPG_DEFAULTS, vpgUpdate } from './vpg';
+import { newLearner, vpgSchema, vpgUpdate } from './vpg';
 
-export interface ReptileConfig {
-  /** VPG updates on the sampled type before the outer move (Reptile's K > 1). */
-  innerUpdates: number;
-  /** Outer step size epsilon in [0, 1]: the fraction of the way toward the adapted weights. */
-  epsilon: number;
-  /** Trajectories per VPG update. */
-  K: number;
-  /** The inner VPG settings. */
-  vpg: VpgConfig;
-}
-
-export const REPTILE_DEFAULTS: ReptileConfig = { innerUpdates: 5, epsilon: 0.25, K: 10, vpg: VPG_DEFAULTS };
-
-export function reptileConfig(overrides?: DeepPartial<ReptileConfig>, where = 'reptile config'): ReptileConfig {
-  const c = mergeConfig(where, REPTILE_DEFAULTS, overrides);
-  check.intInRange(where, 'innerUpdates', c.innerUpdates, 2, 1000);
-  check.inRange(where, 'epsilon', c.epsilon, 0, 1);
-  check.positiveInt(where, 'K', c.K);
-  return { ...c, vpg: vpgConfig(c.vpg, `${where} vpg`) };
-}
+export const reptileSchema = section({
+  innerUpdates: int.min(2).max(1000).default(5).describe('VPG updates on the sampled type before the outer move (Reptile\'s K > 1)'),
+  epsilon: num.min(0).max(1).default(0.25).describe('outer step size epsilon in [0, 1]: the fraction of the way toward the adapted weights'),
+  K: int.positive().default(10).describe('trajectories per VPG update'),
+  vpg: vpgSchema.default({}).describe('the inner VPG settings'),
+});
+export type ReptileConfig = Resolved<typeof reptileSchema>;
+export const reptileConfig = resolver('reptile config', reptileSchema);
+export const REPTILE_DEFAULTS: ReptileConfig = reptileConfig();
 
 /** l.3: theta + epsilon (adapted - theta). Pure. */
 export function reptileMove(theta: Float32Array, adapted: Float32Array, epsilon: number): Float32Array {

@@ -78,7 +78,7 @@ function structuredCloneConfig<C>(c: C): C {
 export const check = {
   positive(where: string, field: string, v: unknown): number {
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-      throw new ConfigError(where, field, `must be a positive finite number, got ${showValue(v)}`);
+      throw new ConfigError(where, field, `must be a finite number > 0, got ${showValue(v)}`);
     }
     return v;
   },
@@ -96,7 +96,7 @@ export const check = {
   },
   positiveInt(where: string, field: string, v: unknown): number {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-      throw new ConfigError(where, field, `must be a positive integer, got ${showValue(v)}`);
+      throw new ConfigError(where, field, `must be an integer > 0, got ${showValue(v)}`);
     }
     return v;
   },
@@ -111,7 +111,7 @@ export const check = {
     const ok = typeof v === 'number' && Number.isFinite(v) && (open ? v > lo && v < hi : v >= lo && v <= hi);
     if (!ok) {
       const range = open ? `(${lo}, ${hi})` : `[${lo}, ${hi}]`;
-      throw new ConfigError(where, field, `must be a number in ${range}, got ${showValue(v)}`);
+      throw new ConfigError(where, field, `must be a finite number in ${range}, got ${showValue(v)}`);
     }
     return v as number;
   },

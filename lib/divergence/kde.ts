@@ -38,41 +38,22 @@
  * - P. T. P. Tang, Table-driven implementation of the exponential function in IEEE
  *   floating-point arithmetic, ACM TOMS 15 (1989) 144-157.
  */
-import { check, ConfigError, DeepPartial, mergeConfig } from '../core/config';
+import { check, ConfigError } from '../core/config';
+import { num, Resolved, resolver, section, z } from '../core/schema';
 import { Rng } from '../core/rng';
 
-export type BandwidthRule = 'scott' | 'silverman' | 'cv';
+export const BANDWIDTH_RULES = ['scott', 'silverman', 'cv'] as const;
+export type BandwidthRule = (typeof BANDWIDTH_RULES)[number];
 
-export const BANDWIDTH_RULES: readonly BandwidthRule[] = ['scott', 'silverman', 'cv'];
-
-export interface KdeConfig {
-  /** Bandwidth rule: 'scott' (full H = n_eff^{-1/3} Sigma), 'silverman' (diagonal, robust spread) or 'cv' (leave-one-out likelihood over `cvScales`). */
-  bandwidth: BandwidthRule;
-  /** Scale factors c tried by 'cv', H(c) = c^2 H_scott. */
-  cvScales: number[];
-  /** Absolute floor on the kernel's standard deviation in every direction, in the data's units (state units: the particle moves 0.05 per step). */
-  minStd: number;
-  /** Relative eigenvalue floor: every eigenvalue of H is at least minEigRatio times the largest (caps the kernel's axis ratio at 1/sqrt(minEigRatio), 10 by default). */
-  minEigRatio: number;
-}
-
-export const KDE_DEFAULTS: KdeConfig = {
-  bandwidth: 'scott',
-  cvScales: [0.25, 0.35, 0.5, 0.7, 1, 1.4, 2],
-  minStd: 1e-3,
-  minEigRatio: 1e-2,
-};
-
-export function kdeConfig(overrides?: DeepPartial<KdeConfig>, where = 'kde config', prefix = ''): KdeConfig {
-  const c = mergeConfig(where, KDE_DEFAULTS, overrides, prefix.replace(/\.$/, ''));
-  check.oneOf(where, `${prefix}bandwidth`, c.bandwidth, BANDWIDTH_RULES);
-  if (!Array.isArray(c.cvScales) || c.cvScales.length === 0 || !c.cvScales.every((x) => typeof x === 'number' && Number.isFinite(x) && x > 0)) {
-    throw new ConfigError(where, `${prefix}cvScales`, `must be a non-empty list of positive finite numbers, got ${JSON.stringify(c.cvScales)}`);
-  }
-  check.positive(where, `${prefix}minStd`, c.minStd);
-  check.inRange(where, `${prefix}minEigRatio`, c.minEigRatio, 0, 1);
-  return c;
-}
+export const kdeSchema = section({
+  bandwidth: z.enum(BANDWIDTH_RULES).default('scott').describe("bandwidth rule: 'scott' (full H = n_eff^{-1/3} Sigma), 'silverman' (diagonal, robust spread) or 'cv' (leave-one-out likelihood over cvScales)"),
+  cvScales: z.array(num.positive()).min(1).default([0.25, 0.35, 0.5, 0.7, 1, 1.4, 2]).describe("scale factors c tried by 'cv', H(c) = c^2 H_scott"),
+  minStd: num.positive().default(1e-3).describe("absolute floor on the kernel's standard deviation in every direction, in the data's units (the particle moves 0.05 per step)"),
+  minEigRatio: num.min(0).max(1).default(1e-2).describe("relative eigenvalue floor: every eigenvalue of H is at least minEigRatio times the largest (caps the kernel's axis ratio at 1/sqrt(minEigRatio))"),
+});
+export type KdeConfig = Resolved<typeof kdeSchema>;
+export const kdeConfig = resolver('kde config', kdeSchema);
+export const KDE_DEFAULTS: KdeConfig = kdeConfig();
 
 /**
  * A fitted KDE.
@@ -278,12 +259,12 @@ function looLogLikelihood(x: Float64Array, w: Float64Array, H: Float64Array): nu
 /**
  * Fit a Gaussian KDE to 2D points with the configured bandwidth rule (module doc).
  * @param points [n, 2] row-major, any finite values (n >= 1)
- * @param cfg overrides of `KDE_DEFAULTS`
+ * @param cfg resolved settings (`kdeConfig({...})`), default `KDE_DEFAULTS`
  * @param weights [n] optional non-negative weights (normalised internally)
  */
-export function fitKde(points: ArrayLike<number>, cfg?: DeepPartial<KdeConfig>, weights?: ArrayLike<number>): Kde {
+export function fitKde(points: ArrayLike<number>, cfg: KdeConfig = KDE_DEFAULTS, weights?: ArrayLike<number>): Kde {
   const where = 'fitKde';
-  const config = kdeConfig(cfg);
+  const config = cfg;
   const x0 = toPoints(points, where);
   const { x, w } = dropZeroWeights(x0, toWeights(weights, x0.length / 2, where));
   const { cov, nEff } = moments(x, w);

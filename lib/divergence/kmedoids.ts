@@ -20,27 +20,21 @@
  * - paper 000 (../shared/papers/000_0faad8b098250fb8.txt), Sec. 3.1, Algorithm 2.
  * - L. Kaufman and P. J. Rousseeuw, Finding Groups in Data, Wiley 1990, Ch. 2 (PAM).
  */
-import { check, DeepPartial, mergeConfig } from '../core/config';
+import { check } from '../core/config';
+import { int, Resolved, resolver, section, z } from '../core/schema';
 import { checkDistanceMatrix, DistanceInput } from './grouping';
 import { Rng } from '../core/rng';
 
-export type KMedoidsInit = 'build' | 'random';
+export const KMEDOIDS_INITS = ['build', 'random'] as const;
+export type KMedoidsInit = (typeof KMEDOIDS_INITS)[number];
 
-export interface KMedoidsConfig {
-  /** Starting medoids: 'build' (PAM's greedy BUILD, ties broken by the rng) or 'random' (k distinct items drawn by the rng). */
-  init: KMedoidsInit;
-  /** Maximum number of SWAP steps; each applies the single best improving swap. */
-  maxSwaps: number;
-}
-
-export const KMEDOIDS_DEFAULTS: KMedoidsConfig = { init: 'build', maxSwaps: 1000 };
-
-export function kmedoidsConfig(overrides?: DeepPartial<KMedoidsConfig>, where = 'kmedoids config'): KMedoidsConfig {
-  const c = mergeConfig(where, KMEDOIDS_DEFAULTS, overrides);
-  check.oneOf(where, 'init', c.init, ['build', 'random'] as const);
-  check.nonNegativeInt(where, 'maxSwaps', c.maxSwaps);
-  return c;
-}
+export const kmedoidsSchema = section({
+  init: z.enum(KMEDOIDS_INITS).default('build').describe("starting medoids: 'build' (PAM's greedy BUILD, ties broken by the rng) or 'random' (k distinct items drawn by the rng)"),
+  maxSwaps: int.min(0).default(1000).describe('maximum number of SWAP steps; each applies the single best improving swap'),
+});
+export type KMedoidsConfig = Resolved<typeof kmedoidsSchema>;
+export const kmedoidsConfig = resolver('kmedoids config', kmedoidsSchema);
+export const KMEDOIDS_DEFAULTS: KMedoidsConfig = kmedoidsConfig();
 
 /**
  * The state of PAM between swaps.
@@ -107,8 +101,8 @@ function scaleOf(D: Float64Array): number {
  * @param k number of medoids, 1 <= k <= n
  * @param rng breaks BUILD ties / draws the random start
  */
-export function kmedoidsInit(D: DistanceInput, k: number, rng: Rng, cfg?: DeepPartial<KMedoidsConfig>): KMedoidsState {
-  const config = kmedoidsConfig(cfg);
+export function kmedoidsInit(D: DistanceInput, k: number, rng: Rng, cfg: KMedoidsConfig = KMEDOIDS_DEFAULTS): KMedoidsState {
+  const config = cfg;
   const { n, D: d } = checkDistanceMatrix(D, 'kmedoids');
   check.intInRange('kmedoids', 'k', k, 1, n);
   const tol = 1e-12 * Math.max(scaleOf(d), 1e-300) * n;
@@ -225,7 +219,7 @@ export interface KMedoidsResult {
  * @param k number of clusters, 1 <= k <= n
  * @param rng breaks BUILD ties (or draws the random start)
  */
-export function kmedoids(D: DistanceInput, k: number, rng: Rng, cfg?: DeepPartial<KMedoidsConfig>): KMedoidsResult {
+export function kmedoids(D: DistanceInput, k: number, rng: Rng, cfg: KMedoidsConfig = KMEDOIDS_DEFAULTS): KMedoidsResult {
   const s = kmedoidsInit(D, k, rng, cfg);
   while (!s.done) kmedoidsStep(s);
   return { medoids: s.medoids.slice(), labels: kmedoidsLabels(s), cost: s.cost, costHistory: s.costHistory.slice(), swaps: s.swaps, config: s.config };

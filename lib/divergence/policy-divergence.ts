@@ -47,37 +47,24 @@
  * - paper 001 (../shared/papers/001_6f2392f5f97a041c.txt), Definition 2 (policy metric d_P).
  * - J. Lin, Divergence measures based on the Shannon entropy, IEEE T-IT 1991 (paper 000 ref. [7]).
  */
-import { check, DeepPartial, mergeConfig } from '../core/config';
-import { fitKde, Kde, KdeConfig, kdeConfig, KDE_DEFAULTS, logDensity, sampleKde } from './kde';
+import { check } from '../core/config';
+import { int, Resolved, resolver, section, z } from '../core/schema';
+import { fitKde, Kde, kdeSchema, logDensity, sampleKde } from './kde';
 import { batchedActionProbs, PolicySpec } from '../policies/softmax-mlp';
 import { Rng } from '../core/rng';
 import { TrajectoryBatch, visitedStates } from '../policies/rollout';
 
-export type DivergenceEstimator = 'literal' | 'policy' | 'occupancy';
+export const DIVERGENCE_ESTIMATORS = ['literal', 'policy', 'occupancy'] as const;
+export type DivergenceEstimator = (typeof DIVERGENCE_ESTIMATORS)[number];
 
-export const DIVERGENCE_ESTIMATORS: readonly DivergenceEstimator[] = ['literal', 'policy', 'occupancy'];
-
-export interface DivergenceConfig {
-  /** Reading of Alg. 1, l.13-16: 'literal' (the paper's sum), 'policy' (d_P of paper 001) or 'occupancy' (JS of importance-weighted occupancy measures). Formulas in the module doc. */
-  estimator: DivergenceEstimator;
-  /** S: number of states drawn from the pooled KDE (Alg. 1, l.10). */
-  samples: number;
-  /** Settings of every KDE: the N type-specific ones and the pooled one. */
-  kde: KdeConfig;
-}
-
-export const DIVERGENCE_DEFAULTS: DivergenceConfig = {
-  estimator: 'literal',
-  samples: 1000,
-  kde: KDE_DEFAULTS,
-};
-
-export function divergenceConfig(overrides?: DeepPartial<DivergenceConfig>, where = 'divergence config'): DivergenceConfig {
-  const c = mergeConfig(where, DIVERGENCE_DEFAULTS, overrides);
-  check.oneOf(where, 'estimator', c.estimator, DIVERGENCE_ESTIMATORS);
-  check.positiveInt(where, 'samples', c.samples);
-  return { ...c, kde: kdeConfig(c.kde, where, 'kde.') };
-}
+export const divergenceSchema = section({
+  estimator: z.enum(DIVERGENCE_ESTIMATORS).default('literal').describe("reading of Alg. 1, l.13-16: 'literal' (the paper's sum), 'policy' (d_P of paper 001) or 'occupancy' (JS of importance-weighted occupancy measures); formulas in the module doc"),
+  samples: int.positive().default(1000).describe('S: number of states drawn from the pooled KDE (Alg. 1, l.10)'),
+  kde: kdeSchema.default({}).describe('settings of every KDE: the N type-specific ones and the pooled one'),
+});
+export type DivergenceConfig = Resolved<typeof divergenceSchema>;
+export const divergenceConfig = resolver('divergence config', divergenceSchema);
+export const DIVERGENCE_DEFAULTS: DivergenceConfig = divergenceConfig();
 
 /**
  * Everything Algorithm 1 computes before the pairwise divergences (l.8-13).
@@ -137,8 +124,8 @@ export function statesByPolicy(batch: TrajectoryBatch, N?: number): Float32Array
  * @param rng draws the S states (3 draws per state)
  */
 export function divergenceSample(thetas: readonly Float32Array[], states: readonly ArrayLike<number>[],
-  cfg: DeepPartial<DivergenceConfig>, spec: PolicySpec, rng: Rng): DivergenceSample {
-  const c = divergenceConfig(cfg);
+  cfg: DivergenceConfig, spec: PolicySpec, rng: Rng): DivergenceSample {
+  const c = cfg;
   const N = thetas.length, S = c.samples, A = spec.nActions;
   if (N === 0) throw new RangeError('divergenceSample: need at least one policy');
   if (states.length !== N) throw new RangeError(`divergenceSample: ${states.length} state arrays for ${N} policies`);
@@ -270,12 +257,12 @@ export interface DivergenceResult {
  * trajectories tau'_i.
  * @param thetas N flat policy parameter vectors
  * @param states N arrays of visited states [L_i, 2] (e.g. `statesByPolicy(batch)`)
- * @param cfg overrides of `DIVERGENCE_DEFAULTS`
+ * @param cfg resolved settings (`divergenceConfig({...})`)
  * @param rng draws the S states from the pooled KDE
  */
 export function policyDivergence(thetas: readonly Float32Array[], states: readonly ArrayLike<number>[],
-  cfg: DeepPartial<DivergenceConfig>, spec: PolicySpec, rng: Rng): DivergenceResult {
-  const config = divergenceConfig(cfg);
+  cfg: DivergenceConfig, spec: PolicySpec, rng: Rng): DivergenceResult {
+  const config = cfg;
   const sample = divergenceSample(thetas, states, config, spec, rng);
   return { D: divergenceMatrix(sample, config.estimator), N: sample.N, sample, config };
 }

@@ -33,70 +33,28 @@
  * - R. A. Jacobs, Increased rates of convergence through learning rate adaptation,
  *   Neural Networks 1 (1988) 295-307.
  */
-import { check, ConfigError, DeepPartial, mergeConfig } from '../core/config';
+import { check, ConfigError } from '../core/config';
+import { int, num, Resolved, resolver, section } from '../core/schema';
 import { checkDistanceMatrix, DistanceInput } from './grouping';
 import { Rng } from '../core/rng';
 
-export interface TsneConfig {
-  /** Dimension of the embedding (2 for a map). */
-  dim: number;
-  /** Target perplexity (effective number of neighbours) of every p_{.|i}; >= 1, and clamped at init to (n - 1)/3 (Rtsne's limit 3 * perplexity <= n - 1). */
-  perplexity: number;
-  /** Power on the distances in the input affinities, p_{j|i} ~ exp(-beta_i D_ij^power): 2 = Gaussian on distances (the paper); 1 when D already behaves like a squared distance (e.g. a JS divergence, whose square root is the metric). */
-  distancePower: number;
-  /** Gradient-descent iterations run by `tsne` (paper: 1000). */
-  iterations: number;
-  /** Learning rate eta (paper: 100). */
-  learningRate: number;
-  /** Factor on P during early exaggeration (paper: 4). */
-  earlyExaggeration: number;
-  /** Number of early-exaggeration iterations (paper: 50). */
-  exaggerationIters: number;
-  /** Momentum alpha(t) before `momentumSwitch` (paper: 0.5). */
-  momentum: number;
-  /** Momentum alpha(t) from `momentumSwitch` on (paper: 0.8). */
-  finalMomentum: number;
-  /** Iteration at which the momentum switches (paper: 250). */
-  momentumSwitch: number;
-  /** Floor of the adaptive gains. */
-  minGain: number;
-  /** Standard deviation of the Gaussian initial embedding (paper: N(0, 1e-4 I), i.e. 1e-2). */
-  initStd: number;
-}
-
-export const TSNE_DEFAULTS: TsneConfig = {
-  dim: 2,
-  perplexity: 5,
-  distancePower: 2,
-  iterations: 1000,
-  learningRate: 100,
-  earlyExaggeration: 4,
-  exaggerationIters: 50,
-  momentum: 0.5,
-  finalMomentum: 0.8,
-  momentumSwitch: 250,
-  minGain: 0.01,
-  initStd: 1e-2,
-};
-
-export function tsneConfig(overrides?: DeepPartial<TsneConfig>, where = 'tsne config'): TsneConfig {
-  const c = mergeConfig(where, TSNE_DEFAULTS, overrides);
-  check.positiveInt(where, 'dim', c.dim);
-  if (typeof c.perplexity !== 'number' || !Number.isFinite(c.perplexity) || c.perplexity < 1) {
-    throw new ConfigError(where, 'perplexity', `must be a finite number >= 1, got ${String(c.perplexity)}`);
-  }
-  check.positive(where, 'distancePower', c.distancePower);
-  check.nonNegativeInt(where, 'iterations', c.iterations);
-  check.positive(where, 'learningRate', c.learningRate);
-  check.positive(where, 'earlyExaggeration', c.earlyExaggeration);
-  check.nonNegativeInt(where, 'exaggerationIters', c.exaggerationIters);
-  check.inRange(where, 'momentum', c.momentum, 0, 1);
-  check.inRange(where, 'finalMomentum', c.finalMomentum, 0, 1);
-  check.nonNegativeInt(where, 'momentumSwitch', c.momentumSwitch);
-  check.inRange(where, 'minGain', c.minGain, 0, 1);
-  check.positive(where, 'initStd', c.initStd);
-  return c;
-}
+export const tsneSchema = section({
+  dim: int.positive().default(2).describe('dimension of the embedding (2 for a map)'),
+  perplexity: num.min(1).default(5).describe('target perplexity (effective number of neighbours) of every p_{.|i}; clamped at init to (n - 1)/3 (Rtsne\'s limit)'),
+  distancePower: num.positive().default(2).describe('power on the distances in the input affinities, p_{j|i} ~ exp(-beta_i D_ij^power): 2 = Gaussian on distances (the paper); 1 when D already behaves like a squared distance (a JS divergence)'),
+  iterations: int.min(0).default(1000).describe('gradient-descent iterations run by `tsne` (paper: 1000)'),
+  learningRate: num.positive().default(100).describe('learning rate eta (paper: 100)'),
+  earlyExaggeration: num.positive().default(4).describe('factor on P during early exaggeration (paper: 4)'),
+  exaggerationIters: int.min(0).default(50).describe('number of early-exaggeration iterations (paper: 50)'),
+  momentum: num.min(0).max(1).default(0.5).describe('momentum alpha(t) before momentumSwitch (paper: 0.5)'),
+  finalMomentum: num.min(0).max(1).default(0.8).describe('momentum alpha(t) from momentumSwitch on (paper: 0.8)'),
+  momentumSwitch: int.min(0).default(250).describe('iteration at which the momentum switches (paper: 250)'),
+  minGain: num.min(0).max(1).default(0.01).describe('floor of the adaptive gains'),
+  initStd: num.positive().default(1e-2).describe('standard deviation of the Gaussian initial embedding (paper: N(0, 1e-4 I), i.e. 1e-2)'),
+});
+export type TsneConfig = Resolved<typeof tsneSchema>;
+export const tsneConfig = resolver('tsne config', tsneSchema);
+export const TSNE_DEFAULTS: TsneConfig = tsneConfig();
 
 /**
  * The optimisation state (advanced in place by `tsneStep`).
@@ -175,8 +133,8 @@ function conditionalAffinities(d: Float64Array, n: number, perplexity: number): 
  * @param D [n, n] distance matrix (checked: square, symmetric, finite, >= 0, zero diagonal), n >= 2
  * @param rng draws Y(0) (n * dim normals)
  */
-export function tsneInit(D: DistanceInput, cfg: DeepPartial<TsneConfig> | undefined, rng: Rng): TsneState {
-  const config = tsneConfig(cfg);
+export function tsneInit(D: DistanceInput, cfg: TsneConfig | undefined, rng: Rng): TsneState {
+  const config = cfg ?? TSNE_DEFAULTS;
   const { n, D: dist } = checkDistanceMatrix(D, 'tsne');
   if (n < 2) throw new RangeError(`tsne: needs at least 2 items, got ${n}`);
   const perplexity = Math.max(1, Math.min(config.perplexity, (n - 1) / 3));
@@ -279,7 +237,7 @@ export interface TsneResult {
  * @param D [n, n] distance matrix
  * @param rng draws the initial embedding
  */
-export function tsne(D: DistanceInput, cfg: DeepPartial<TsneConfig> | undefined, rng: Rng): TsneResult {
+export function tsne(D: DistanceInput, cfg: TsneConfig | undefined, rng: Rng): TsneResult {
   const s = tsneInit(D, cfg, rng);
   const klHistory: number[] = [];
   for (let it = 0; it < s.config.iterations; it++) klHistory.push(tsneStep(s).kl);

@@ -30,10 +30,10 @@ export function cores(): number {
 export function localWorkers(requested: number | undefined, units: number): number {
   const fromEnv = process.env.LAB_WORKERS;
   if (fromEnv !== undefined && fromEnv !== '' && !(/^\d+$/.test(fromEnv.trim()) && Number(fromEnv) >= 1)) {
-    throw new ConfigError('environment', 'LAB_WORKERS', `must be a positive integer, got ${JSON.stringify(fromEnv)}`);
+    throw new ConfigError('environment', 'LAB_WORKERS', `must be an integer > 0, got ${JSON.stringify(fromEnv)}`);
   }
   if (requested !== undefined && !(Number.isInteger(requested) && requested >= 1)) {
-    throw new ConfigError('run options', 'workers', `must be a positive integer, got ${requested}`);
+    throw new ConfigError('run options', 'workers', `must be an integer > 0, got ${requested}`);
   }
   return Math.max(1, Math.min(requested ?? (fromEnv ? Number(fromEnv) : cores()), units));
 }
