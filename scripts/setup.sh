@@ -3,7 +3,8 @@
 #   1. Node.js >= 20 (checked, not installed)
 #   2. Debian packages: Jupyter's executor and exporter (jupyter-notebook,
 #      python3-nbconvert) and Chromium (chromium, fonts-liberation) for static chart
-#      images and browser tests (skipped when CHROMIUM_PATH names your own Chromium).
+#      images and browser tests (skipped when CHROMIUM_PATH names your own Chromium);
+#      redis-server for the queue test and multi-machine sweeps.
 #      Installed with apt-get when we are root on Debian; otherwise we print the command.
 #   3. npm dependencies (npm ci on a fresh clone), which also builds dist/ (the compiled
 #      lib/ that notebooks import, and the minified plotly.js bundle)
@@ -38,6 +39,18 @@ if [ -z "${CHROMIUM_PATH:-}" ]; then
 elif [ ! -x "$CHROMIUM_PATH" ]; then
   die "CHROMIUM_PATH=$CHROMIUM_PATH is not an executable file"
 fi
+# --- Redis (Debian's redis-server) for the queue test and sweeps on many machines. ---
+# Optional: installed when we can (root on Debian), else only noted (the test skips, saying
+# how to install it). On a Debian with systemd, installing it also starts a system Redis
+# on 127.0.0.1:6379; the test starts its own on a free port.
+if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    missing+=(redis-server)
+  else
+    say "note: redis-server is not installed; the Redis queue test will be skipped (install: sudo apt-get install -y redis-server)"
+  fi
+fi
+# --- end Redis ---
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     say "installing Debian packages: ${missing[*]}"
