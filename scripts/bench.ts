@@ -5,6 +5,8 @@
  *
  *   node dist/scripts/bench.js [--quick]     (--quick: smaller sizes, for a smoke check)
  */
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as fs from 'fs';
@@ -17,7 +19,10 @@ import { rolloutPaired } from '../lib/policies/rollout';
 import { initParams, logitsTf, PAPER_POLICY } from '../lib/policies/softmax-mlp';
 import { Rng } from '../lib/core/rng';
 import { rolloutOne, TrajectoryBatch } from '../lib/policies/rollout';
-import { runExperiment } from '../lib/experiments/runner';
+import { Experiment, runExperiment } from '../lib/experiments/runner';
+import { Executor } from '../lib/experiments/executors/executor';
+import { LocalExecutor } from '../lib/experiments/executors/local';
+import { RedisExecutor } from '../lib/experiments/executors/redis';
 import { testbed, testbedConfig } from '../lib/envs/testbed';
 import { initBackend, tf } from '../lib/core/tf';
 import { newLearner, vpgConfig, vpgUpdate } from '../lib/algos/vpg';
@@ -156,7 +161,69 @@ async function main(): Promise<void> {
     await runExperiment(fig1Experiment, f1.config, { seeds: f1.seeds, workers: 2, dataDir: path.join(dataDir, 'fig1'), log: () => undefined });
     line(`Figure 1 experiment, paper scale (all methods, ${f1.seeds} seeds), 2 workers`, `${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
+  // 8. Executors: short units through the BullMQ queue on Redis against local worker threads.
+  await benchQueue(dataDir);
   fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * Units per second for short units (a few ms of work) on 2 local worker threads, and
+ * through a Redis queue served by one worker process with 2 threads on this machine; the
+ * difference per unit is the queue's overhead (enqueue, lock, result through Redis, write).
+ */
+async function benchQueue(dataDir: string): Promise<void> {
+  if (spawnSync('redis-server', ['--version']).error) {
+    line('executors: Redis queue vs local threads', 'skipped (redis-server not installed: sudo apt-get install -y redis-server)');
+    return;
+  }
+  const port = await new Promise<number>((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  const children: ChildProcess[] = [];
+  const started = (c: ChildProcess, re: RegExp) => new Promise<void>((resolve, reject) => {
+    let out = '';
+    c.stdout!.on('data', (d) => { out += d; if (re.test(out)) resolve(); });
+    c.once('exit', (code) => reject(new Error(`exited with ${code} before starting:\n${out}`)));
+  });
+  try {
+    const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(redis);
+    await started(redis, /Ready to accept connections/);
+    const worker = spawn(process.execPath, [path.join(__dirname, 'worker.js'), '--queue', url, '--threads', '2'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(worker);
+    await started(worker, /serving/);
+    const tiny = { updates: 1, K: 1, testbed: { particle: { horizon: 5 } } };
+    const n = quick ? 40 : 200;
+    const seconds: Record<string, number> = {};
+    const backend = (await initBackend()).name;
+    // One executor per kind, warmed up first, so thread start-up and connections are not timed.
+    const executors: Record<string, Executor> = {
+      local: new LocalExecutor({ threads: 2, backend, find: () => fig3Training as unknown as Experiment<object>, label: 'bench', log: () => undefined }),
+      redis: await RedisExecutor.open(url, { label: 'bench', log: () => undefined }),
+    };
+    for (const via of ['local', 'redis']) {
+      try {
+        const opts = { executor: executors[via], dataDir: path.join(dataDir, `queue-${via}`), log: () => undefined, force: true };
+        await runExperiment(fig3Training, tiny, { ...opts, seeds: 4 });
+        const t = performance.now();
+        await runExperiment(fig3Training, tiny, { ...opts, seeds: n });
+        seconds[via] = (performance.now() - t) / 1000;
+      } finally {
+        await executors[via].close();
+      }
+    }
+    line(`executors, ${n} short units on 2 threads: local / Redis queue`, `${(n / seconds.local).toFixed(0)} / ${(n / seconds.redis).toFixed(0)} units/s = ${(seconds.redis / seconds.local).toFixed(1)}x the time`);
+    line('  queue overhead per unit', `${((1000 * (seconds.redis - seconds.local)) / n).toFixed(1)} ms`);
+  } finally {
+    for (const c of children.reverse()) {
+      c.kill('SIGTERM');
+      await new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)));
+    }
+  }
 }
 
 main().catch((e) => {
