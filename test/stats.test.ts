@@ -70,7 +70,7 @@ describe('progress lines', () => {
     p.setTotal(4);
     t = 1000;
     p.tick();
-    assert.strictEqual(lines[0], '[sweep] 1/4 units (25%) | 1s/unit | ETA 3s | workers seen: 3');
+    assert.strictEqual(lines[0], '[sweep] 1/4 units (25%) | 1.0 units/s | ETA 3s | workers seen: 3');
   });
 });
 
