@@ -11,9 +11,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as fs from 'fs';
 import type * as TF from '@tensorflow/tfjs';
-import { fig1Experiment, fig1Sizes } from '../lib/experiments/fig1';
-import { fig3Training } from '../lib/experiments/fig3';
-import { fig4Experiment, fig4Sizes } from '../lib/experiments/fig4';
+import * as fig1 from '../lib/experiments/fig1';
+import * as fig3 from '../lib/experiments/fig3';
+import * as fig4 from '../lib/experiments/fig4';
 import { policyDivergence, statesByPolicy, divergenceConfig } from '../lib/divergence/policy-divergence';
 import { rolloutPaired } from '../lib/policies/rollout';
 import { initParams, logitsTf, PAPER_POLICY } from '../lib/policies/softmax-mlp';
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   const ts: Record<number, number> = {};
   for (const workers of [1, 2]) {
     const t = performance.now();
-    await runExperiment(fig3Training, sizes, { seeds, workers, dataDir: path.join(dataDir, `w${workers}`), log: () => undefined });
+    await runExperiment(fig3.experiment, sizes, { seeds, workers, dataDir: path.join(dataDir, `w${workers}`), log: () => undefined });
     ts[workers] = performance.now() - t;
   }
   line(`runner, fig3 training ${seeds} seeds x ${sizes.updates} updates: 1 / 2 workers`, `${(ts[1] / 1000).toFixed(2)} s / ${(ts[2] / 1000).toFixed(2)} s = ${(ts[1] / ts[2]).toFixed(2)}x speed-up`);
@@ -148,17 +148,17 @@ async function main(): Promise<void> {
 
   // 7. Whole experiments at the paper's scale through the runner, recomputed in a scratch folder.
   if (!quick) {
-    const f4 = fig4Sizes('paper');
+    const f4 = fig4.sizes('paper');
     const t4: Record<number, number> = {};
     for (const workers of [1, 2]) {
       const t = performance.now();
-      await runExperiment(fig4Experiment, f4.config, { seeds: f4.seeds, workers, dataDir: path.join(dataDir, `fig4-w${workers}`), log: () => undefined });
+      await runExperiment(fig4.experiment, f4.config, { seeds: f4.seeds, workers, dataDir: path.join(dataDir, `fig4-w${workers}`), log: () => undefined });
       t4[workers] = (performance.now() - t) / 1000;
     }
     line(`Figure 4 pipeline, paper scale (${f4.seeds} seeds): 1 / 2 workers`, `${t4[1].toFixed(1)} s / ${t4[2].toFixed(1)} s = ${(t4[1] / t4[2]).toFixed(2)}x speed-up`);
-    const f1 = fig1Sizes('paper');
+    const f1 = fig1.sizes('paper');
     const t = performance.now();
-    await runExperiment(fig1Experiment, f1.config, { seeds: f1.seeds, workers: 2, dataDir: path.join(dataDir, 'fig1'), log: () => undefined });
+    await runExperiment(fig1.experiment, f1.config, { seeds: f1.seeds, workers: 2, dataDir: path.join(dataDir, 'fig1'), log: () => undefined });
     line(`Figure 1 experiment, paper scale (all methods, ${f1.seeds} seeds), 2 workers`, `${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
   // 8. Executors: short units through the BullMQ queue on Redis against local worker threads.
@@ -202,15 +202,15 @@ async function benchQueue(dataDir: string): Promise<void> {
     const backend = (await initBackend()).name;
     // One executor per kind, warmed up first, so thread start-up and connections are not timed.
     const executors: Record<string, Executor> = {
-      local: new LocalExecutor({ threads: 2, backend, find: () => fig3Training as unknown as Experiment<object>, label: 'bench', log: () => undefined }),
+      local: new LocalExecutor({ threads: 2, backend, find: () => fig3.experiment as unknown as Experiment<object>, label: 'bench', log: () => undefined }),
       redis: await RedisExecutor.open(url, { label: 'bench', log: () => undefined }),
     };
     for (const via of ['local', 'redis']) {
       try {
         const opts = { executor: executors[via], dataDir: path.join(dataDir, `queue-${via}`), log: () => undefined, force: true };
-        await runExperiment(fig3Training, tiny, { ...opts, seeds: 4 });
+        await runExperiment(fig3.experiment, tiny, { ...opts, seeds: 4 });
         const t = performance.now();
-        await runExperiment(fig3Training, tiny, { ...opts, seeds: n });
+        await runExperiment(fig3.experiment, tiny, { ...opts, seeds: n });
         seconds[via] = (performance.now() - t) / 1000;
       } finally {
         await executors[via].close();

@@ -1,13 +1,14 @@
 import * as assert from 'assert';
 import { adaptationConfig, adaptToType } from '../lib/algos/adaptation';
-import { camlVerdicts, describeVerdicts, fig1Config, fig1Figure, fig1Sizes, fig1Unit, fig2Figure, medoidFigure, METHODS, movingAwayShare, rewardAfterUpdate } from '../lib/experiments/fig1';
+import * as fig1 from '../lib/experiments/fig1';
+import { camlVerdicts, describeVerdicts, fig1Figure, fig2Figure, medoidFigure, movingAwayShare, rewardAfterUpdate } from '../lib/report/fig1';
 import { constantPolicy, initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
 import { Rng } from '../lib/core/rng';
 import { testbed, testbedConfig } from '../lib/envs/testbed';
 
 describe('Figures 1-2 experiment', () => {
-  const tiny = fig1Config({
-    ...fig1Sizes('quick').config,
+  const tiny = fig1.config({
+    ...fig1.sizes('quick').config,
     iterations: 3,
     queryTypes: [3, 11],
     testbed: { particle: { horizon: 25 } },
@@ -18,9 +19,9 @@ describe('Figures 1-2 experiment', () => {
     adaptation: { updates: 2, evalEpisodes: 2, K: 3, initEpisodes: 4 },
   });
 
-  for (const method of METHODS) {
+  for (const method of fig1.METHODS) {
     it(`${method}: a tiny-budget run trains, adapts to every query type and records every update`, () => {
-      const t = fig1Unit({ ...tiny, methods: [method] }, 0);
+      const t = fig1.unit({ ...tiny, methods: [method] }, 0);
       const updates = [...new Set(t.eval.map((r) => r.update))];
       assert.deepStrictEqual(updates, [0, 1, 2]);
       assert.deepStrictEqual([...new Set(t.eval.map((r) => r.query))], [3, 11]);
@@ -32,8 +33,8 @@ describe('Figures 1-2 experiment', () => {
   }
 
   it('gives each method the same rows whether or not other methods run', () => {
-    const alone = fig1Unit({ ...tiny, methods: ['reptile'] }, 1).eval;
-    const together = fig1Unit({ ...tiny, methods: ['random', 'reptile'] }, 1).eval.filter((r) => r.method === 'reptile');
+    const alone = fig1.unit({ ...tiny, methods: ['reptile'] }, 1).eval;
+    const together = fig1.unit({ ...tiny, methods: ['random', 'reptile'] }, 1).eval.filter((r) => r.method === 'reptile');
     assert.deepStrictEqual(together, alone);
   });
 
@@ -50,10 +51,10 @@ describe('Figures 1-2 experiment', () => {
 
   it('rejects an unknown method name from a config file, and bad query types', () => {
     const fromFile = JSON.parse('{"methods": ["caml", "camel"]}');
-    assert.throws(() => fig1Config(fromFile), /fig1 config: "methods\[1\]" must be one of "caml", "joint", .* got "camel"/);
-    assert.throws(() => fig1Config({ queryTypes: [3, 3] }), /"queryTypes" must not repeat a type/);
-    assert.throws(() => fig1Config({ queryTypes: [30] }), /"queryTypes" must be a non-empty list of integers in \[0, 23\]/);
-    assert.throws(() => fig1Config({ caml: { k: 4, n: 2 } }), /fig1 config caml: "k" must be at most n/);
+    assert.throws(() => fig1.config(fromFile), /fig1 config: "methods\[1\]" must be one of "caml", "joint", .* got "camel"/);
+    assert.throws(() => fig1.config({ queryTypes: [3, 3] }), /"queryTypes" must not repeat a type/);
+    assert.throws(() => fig1.config({ queryTypes: [30] }), /fig1 config: "queryTypes\[0\]" must be a type index in \[0, 23\], got 30/);
+    assert.throws(() => fig1.config({ caml: { k: 4, n: 2 } }), /fig1 config: "caml.k" must be at most n \(the policies clustered at l.5\), got k = 4 > n = 2/);
   });
 
   describe('from saved rows to the figures, tables and verdicts', () => {
@@ -83,7 +84,7 @@ describe('Figures 1-2 experiment', () => {
     it('counts the episodes that end farther from the target than the start', () => {
       const away = movingAwayShare(rows, { start: [0, 0], target: [1, 1] });
       const at = (m: string) => away.find((r) => r.method === m && r.update === 1)!['share moving away'];
-      assert.strictEqual(at('CAML'), '0.000 [0.000, 0.000]');
+      assert.strictEqual(at('CAML'), '0 [0, 0]');
       assert.strictEqual(at('random init'), '0.500 [0.500, 0.500]');
     });
 

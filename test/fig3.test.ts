@@ -1,14 +1,15 @@
 import * as assert from 'assert';
-import { fig3Config, fig3Entities, fig3Unit } from '../lib/experiments/fig3';
+import * as fig3 from '../lib/experiments/fig3';
+import { fig3Entities } from '../lib/report/fig3';
 import { testbed, testbedConfig } from '../lib/envs/testbed';
 
 describe('Figure 3 experiment', () => {
   it('runs a tiny-budget VPG training and returns one row per update', () => {
-    const cfg = fig3Config({ updates: 3, K: 4, testbed: { particle: { horizon: 40 } } });
-    const rows = fig3Unit(cfg, 0);
+    const cfg = fig3.config({ updates: 3, K: 4, testbed: { particle: { horizon: 40 } } });
+    const rows = fig3.unit(cfg, 0);
     assert.deepStrictEqual(rows.map((r) => r.update), [0, 1, 2, 3]);
     for (const r of rows) assert.ok(Number.isFinite(r.return) && (r.return as number) < 0);
-    assert.deepStrictEqual(fig3Unit(cfg, 0), rows, 'same seed, same rows');
+    assert.deepStrictEqual(fig3.unit(cfg, 0), rows, 'same seed, same rows');
   });
 
   it('builds the three entities of Fig. 3: default, permutation + variance, pure permutation', () => {
@@ -19,7 +20,7 @@ describe('Figure 3 experiment', () => {
   });
 
   it('rejects a training type outside the population and unknown settings', () => {
-    assert.throws(() => fig3Config({ trainType: 24 }), /fig3 config: "trainType" must be an integer in \[0, 23\], got 24/);
-    assert.throws(() => fig3Config({ update: 3 } as never), /"update" is not a known setting/);
+    assert.throws(() => fig3.config({ trainType: 24 }), /fig3 config: "trainType" must be a type index in \[0, 23\], got 24/);
+    assert.throws(() => fig3.config({ update: 3 } as never), /"update" is not a known setting/);
   });
 });

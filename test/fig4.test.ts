@@ -1,13 +1,14 @@
 import * as assert from 'assert';
-import { fig4Config, fig4Unit, groupingRows, groupingFigure, heatmapFigure, matricesFromRows, trainingFigure, tsneFigure, withinBetweenFigure, describeGrouping } from '../lib/experiments/fig4';
+import * as fig4 from '../lib/experiments/fig4';
+import { groupingRows, groupingFigure, heatmapFigure, matricesFromRows, trainingFigure, tsneFigure, withinBetweenFigure, describeGrouping } from '../lib/report/fig4';
 
 describe('Figure 4 pipeline', () => {
-  const cfg = fig4Config({ updates: 2, K: 3, checkpoints: [0, 2], testbed: { particle: { horizon: 30 } }, divergence: { samples: 64 } });
+  const cfg = fig4.config({ updates: 2, K: 3, checkpoints: [0, 2], testbed: { particle: { horizon: 30 } }, divergence: { samples: 64 } });
   // Computed in a hook, after the root hook has chosen the backend.
-  let tables: ReturnType<typeof fig4Unit>;
+  let tables: ReturnType<typeof fig4.unit>;
   let rows: Record<string, string | number | boolean>[];
   before(() => {
-    tables = fig4Unit(cfg, 0);
+    tables = fig4.unit(cfg, 0);
     rows = tables.divergence.map((r) => ({ seed: 0, ...r }));
   });
 
@@ -43,7 +44,7 @@ describe('Figure 4 pipeline', () => {
   });
 
   it('is deterministic for a seed', () => {
-    assert.deepStrictEqual(fig4Unit(cfg, 0), tables);
+    assert.deepStrictEqual(fig4.unit(cfg, 0), tables);
   });
 
   it('draws every figure of the notebook from the saved rows', () => {
@@ -57,12 +58,12 @@ describe('Figure 4 pipeline', () => {
   });
 
   it('names the missing piece when saved rows are incomplete', () => {
-    assert.throws(() => matricesFromRows(rows.slice(1)), /divergence rows of seed 0, update 0, estimator literal: 275 pairs, expected 276 for 24 types/);
+    assert.throws(() => matricesFromRows(rows.slice(1)), /divergence rows of seed 0, update 0, estimator literal: 275 pairs, expected 276 for 24 items/);
   });
 
   it('rejects bad settings naming the field', () => {
-    assert.throws(() => fig4Config({ checkpoints: [0, 50] }), /fig4 config: "checkpoints" must be a non-empty list of integers in \[0, 40\]/);
-    assert.throws(() => fig4Config({ estimators: ['literal', 'kl' as never] }), /"estimators\[1\]" must be one of "literal", "policy", "occupancy", got "kl"/);
-    assert.throws(() => fig4Config({ checkpoints: [5, 5] }), /"checkpoints" must increase strictly/);
+    assert.throws(() => fig4.config({ checkpoints: [0, 50] }), /fig4 config: "checkpoints\[1\]" must be at most updates \(40\), got 50/);
+    assert.throws(() => fig4.config({ estimators: ['literal', 'kl' as never] }), /"estimators\[1\]" must be one of "literal", "policy", "occupancy", got "kl"/);
+    assert.throws(() => fig4.config({ checkpoints: [5, 5] }), /"checkpoints" must increase strictly/);
   });
 });

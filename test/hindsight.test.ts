@@ -1,15 +1,20 @@
 import * as assert from 'assert';
 import { ConfigError } from '../lib/core/config';
+import * as hindsight from '../lib/experiments/hindsight';
+import { HindsightConfig } from '../lib/experiments/hindsight';
+import { algorithm1Pass, reptileMetaIteration } from '../lib/algos/hindsight-maml';
+import { randomDistribution, randomDistributionPair } from '../lib/experiments/hindsight-theory';
 import {
-  adaptationFigure, adaptationQueryFigure, axiomsTable, boundsFigure, boundTightness, bufferTable, describeAxioms, describeBounds,
-  describeEquivalence, describeExperts, describeReplayEffect, describeSiamese, epsilonFigure, equivalenceTable, expertGroupingTable,
-  expertHeatmapFigure, expertMatrices, hindsightConfig, HindsightConfig, hindsightExperiment, hindsightSizes, hindsightUnit, reptileMetaIteration, algorithm1Pass,
-  randomDistribution, randomDistributionPair, replayEffectTable, replayStatsTable, siameseRocFigure, siameseScores, siameseTable,
-  siameseTrainingFigure,
-} from '../lib/experiments/hindsight';
+  axiomsTable, boundsFigure, boundTightness, describeAxioms, describeBounds, describeEquivalence, describeExperts, equivalenceTable,
+  expertGroupingTable, expertHeatmapFigure, expertMatrices,
+} from '../lib/report/hindsight-metrics';
+import {
+  adaptationFigure, adaptationQueryFigure, bufferTable, describeReplayEffect, describeSiamese, epsilonFigure, replayEffectTable, replayStatsTable,
+  siameseRocFigure, siameseScores, siameseTable, siameseTrainingFigure,
+} from '../lib/report/hindsight';
 import { initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
 import { replayInit } from '../lib/algos/hindsight-replay';
-import { Row } from '../lib/experiments/results';
+import { Row } from '../lib/core/row';
 import { Rng } from '../lib/core/rng';
 import { Tables } from '../lib/experiments/runner';
 import { testbed } from '../lib/envs/testbed';
@@ -32,12 +37,12 @@ const withSeed = (t: Tables, seed: number): Tables => Object.fromEntries(Object.
 const n = (v: unknown) => Number(v);
 
 describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
-  const cfg: HindsightConfig = hindsightConfig(TINY);
+  const cfg: HindsightConfig = hindsight.config(TINY);
   // tfjs-using fixtures are computed in a hook, after the root hook has chosen the backend.
   let t0: Tables, t1: Tables, all: Tables;
   before(() => {
-    t0 = hindsightUnit(cfg, 0);
-    t1 = hindsightUnit(cfg, 1);
+    t0 = hindsight.unit(cfg, 0);
+    t1 = hindsight.unit(cfg, 1);
     const a = withSeed(t0, 0), b = withSeed(t1, 1);
     all = Object.fromEntries(Object.keys(a).map((k) => [k, [...a[k], ...b[k]]]));
   });
@@ -125,15 +130,15 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
     });
 
     it('is deterministic for a seed and differs between seeds', () => {
-      assert.deepStrictEqual(hindsightUnit(cfg, 0), t0);
+      assert.deepStrictEqual(hindsight.unit(cfg, 0), t0);
       assert.notDeepStrictEqual(t1.experts, t0.experts);
     });
 
     it('leaks no tfjs tensors', () => {
-      const small = hindsightConfig({ ...TINY, queryTypes: [3], adaptation: { ...TINY.adaptation, arms: ['none', 'siamese'] } });
-      hindsightUnit(small, 2);
+      const small = hindsight.config({ ...TINY, queryTypes: [3], adaptation: { ...TINY.adaptation, arms: ['none', 'siamese'] } });
+      hindsight.unit(small, 2);
       const before = tf.memory().numTensors;
-      hindsightUnit(small, 3);
+      hindsight.unit(small, 3);
       assert.strictEqual(tf.memory().numTensors, before);
     });
   });
@@ -222,7 +227,7 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
       assert.strictEqual((fig.data[0].z as number[][]).length, 24);
       assert.strictEqual(expertGroupingTable(ms).length, 3);
       assert.match(describeExperts(all.expertTraining), /before training to .* after 2 VPG updates/);
-      assert.throws(() => expertMatrices(all.experts.slice(1)), /experts rows of seed 0: 275 pairs, expected 276 for 24 experts/);
+      assert.throws(() => expertMatrices(all.experts.slice(1)), /experts rows of seed 0: 275 pairs, expected 276 for 24 items/);
       assert.throws(() => expertHeatmapFigure(ms, 9), /no expert matrices for seed 9/);
     });
 
@@ -261,7 +266,7 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
     it('V.4: buffer, adaptation curves, replay effect, ESS and the sentences', () => {
       const buf = bufferTable(all.meta, 6);
       assert.deepStrictEqual(buf.map((r) => [r.seeds, r['offers per seed'], r['accepted per seed'], r['share of offers below δ']]), [
-        [2, '3.0', '3.00 [3.00, 3.00]', '1.000'], [2, '18.0', '18.00 [18.00, 18.00]', '1.000'],
+        [2, '3.0', '3.00 [3.00, 3.00]', '1.00'], [2, '18.0', '18.00 [18.00, 18.00]', '1.00'],
       ]);
       assert.strictEqual(adaptationFigure(all.adaptation).data.length, 2 * 4 * 2);
       assert.strictEqual(adaptationQueryFigure(all.adaptation, 'maml').data.length, 6 * 4 * 2);
@@ -286,7 +291,7 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
       for (const [arm, vals] of Object.entries(ret)) vals.forEach((v, seed) => rows.push({ seed, learner: 'reptile', arm, query: 3, queryLatent: 0, update: 1, return: v }));
       const t = replayEffectTable(rows, 1);
       // Paired differences 20 and 15: mean 17.5, t-interval 17.5 +- 12.706 * 2.5 = [-14.3, 49.3]: no clear effect.
-      assert.strictEqual(t[1]['arm minus no replay'], '17.500 [-14.265, 49.265]');
+      assert.strictEqual(t[1]['arm minus no replay'], '17.50 [-14.26, 49.27]');
       assert.strictEqual(t[1]['replay'], 'no clear effect');
       assert.strictEqual(t[0]['reward after 1 update'], '-95.00 [-158.5, -31.47]');
     });
@@ -294,13 +299,13 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
 
   describe('config', () => {
     it('resolves the defaults and both sizes, and names every bad field', () => {
-      assert.deepStrictEqual(hindsightConfig(), hindsightExperiment.resolve());
-      for (const s of ['quick', 'paper'] as const) hindsightConfig(hindsightSizes(s).config);
-      assert.ok(hindsightSizes('paper').seeds >= 5);
+      assert.deepStrictEqual(hindsight.config(), hindsight.experiment.resolve());
+      for (const s of ['quick', 'paper'] as const) hindsight.config(hindsight.sizes(s).config);
+      assert.ok(hindsight.sizes('paper').seeds >= 5);
       const bad: [object, RegExp][] = [
         [{ queryTypes: [0, 1, 2, 3] }, /"queryTypes" must leave a support type in the latent group of every query type; group 0 of type 0 has none/],
         [{ queryTypes: [3, 3] }, /"queryTypes" must not repeat a type/],
-        [{ queryTypes: [24] }, /"queryTypes" must be a non-empty list of integers in \[0, 23\]/],
+        [{ queryTypes: [24] }, /"queryTypes\[0\]" must be a type index in \[0, 23\], got 24/],
         [{ siamese: { epsilon: 0 } }, /hindsight config: "siamese.epsilon" must be a finite number > 0, got 0/],
         [{ siamese: { spec: { inDim: 7 } } }, /"siamese.spec.inDim" must equal the transition feature width 8/],
         [{ siamese: { expertEpisodes: 0, probeEpisodes: 0 } }, /"siamese.expertEpisodes" plus siamese.probeEpisodes must be at least 1/],
@@ -310,13 +315,13 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
         [{ equivalence: { insideStart: [1, 1] } }, /"equivalence.insideStart" must lie where the dormant unit fires/],
         [{ equivalence: { dormant: { unit: 2 } } }, /"equivalence.dormant.unit" must be an integer in \[4, 67\], got 2/],
         [{ experts: { updates: 0 } }, /"experts.updates" must be an integer > 0, got 0/],
-        [{ meta: { reptile: { epsilon: 2 } } }, /hindsight config meta.reptile: "epsilon" must be a finite number in \[0, 1\], got 2/],
+        [{ meta: { reptile: { epsilon: 2 } } }, /hindsight config: "meta.reptile.epsilon" must be a finite number in \[0, 1\], got 2/],
         [{ theory: { policies: 2 } }, /"theory.policies" must be an integer in \[3, 200\], got 2/],
         [{ meta: { learners: ['reptile', 'fomaml'] } }, /"meta.learners\[1\]" must be one of "reptile", "maml", got "fomaml"/],
         [{ meta: { maml: { innerSteps: 2 } } }, /"meta.maml.innerSteps" must be 1: Alg. 1, l.7 takes one gradient step, got 2/],
         [{ bogus: 1 }, /"bogus" is not a known setting/],
       ];
-      for (const [overrides, message] of bad) assert.throws(() => hindsightConfig(overrides as never), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(overrides));
+      for (const [overrides, message] of bad) assert.throws(() => hindsight.config(overrides as never), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(overrides));
     });
   });
 });

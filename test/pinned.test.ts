@@ -26,12 +26,12 @@ describe('pinned numbers (unchanged by refactoring)', function () {
   });
 
   it('Fig. 3 at the paper scale: seed 0 returns -29.069501907911217 after 100 VPG updates', async () => {
-    const rows = fig3.fig3Unit(fig3.fig3Config({}), 0);
+    const rows = fig3.unit(fig3.config({}), 0);
     assert.strictEqual(rows.find((r) => r.update === 100)!.return, -29.069501907911217);
   });
 
   it('Fig. 4 (10 updates): divergence sums per estimator and the training returns', async () => {
-    const t = fig4.fig4Unit(fig4.fig4Config({ updates: 10, checkpoints: [0, 5, 10] }), 0);
+    const t = fig4.unit(fig4.config({ updates: 10, checkpoints: [0, 5, 10] }), 0);
     const at = (e: string) => total(t.divergence, 'divergence', (r) => r.update === 10 && r.estimator === e);
     assert.strictEqual(at('literal'), 25564.358734626443);
     assert.strictEqual(at('policy'), 101.44525260094997);
@@ -40,7 +40,7 @@ describe('pinned numbers (unchanged by refactoring)', function () {
   });
 
   it('Fig. 1 (quick sizes): every method\'s summed evaluation return after 2 updates', async () => {
-    const t = fig1.fig1Unit(fig1.fig1Config(fig1.fig1Sizes('quick').config), 0);
+    const t = fig1.unit(fig1.config(fig1.sizes('quick').config), 0);
     const expected: Record<string, number> = {
       caml: -1454.414453914389, joint: -1259.3888266310096, 'pretrain-same': -792.4138632582908, 'pretrain-other': -1307.7386178048328,
       reptile: -1065.6913966041175, random: -903.8585550447024, maml: -2247.892743654782, 'maml-fo': -1396.3891296088696,
@@ -49,7 +49,7 @@ describe('pinned numbers (unchanged by refactoring)', function () {
   });
 
   it('Hindsight MAML (quick sizes): adaptation, expert metrics, bounds, Siamese scores', async () => {
-    const t = hindsight.hindsightUnit(hindsight.hindsightConfig(hindsight.hindsightSizes('quick').config), 0);
+    const t = hindsight.unit(hindsight.config(hindsight.sizes('quick').config), 0);
     assert.strictEqual(total(t.adaptation, 'return'), -26095.280272325537);
     assert.strictEqual(t.experts.reduce((s: number, r: Row) => s + Number(r.dP) + Number(r.P) + Number(r.dE), 0), 17925.60896541806);
     assert.strictEqual(t.siamese[t.siamese.length - 1].loss, 0.5436679124832153);

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { bandFigure, bandSeries, populationFigure, remappingFigure, trajectoryFigure } from '../lib/report/charts';
+import { bandFigure, bandsBy, summaryBand, populationFigure, remappingFigure, trajectoryFigure } from '../lib/report/charts';
 import { particleConfig } from '../lib/envs/particle';
 import { figureHtml, resetPlotlySession, show, SPEC_END, SPEC_START, specJson } from '../lib/report/plotly';
 import { Rng } from '../lib/core/rng';
@@ -73,8 +73,17 @@ describe('figure builders', () => {
     const rows = [0, 1, 2].flatMap((seed) => [0, 1].map((update) => ({ seed, update, return: update * 10 + seed })));
     const s = summarize(rows, ['update'], 'return');
     assert.deepStrictEqual(s.map((r) => r.mean), [1, 11]);
-    const f = bandFigure(bandSeries(s, 'update'));
+    const f = bandFigure([summaryBand(s, 'update', { name: 'mean' })]);
     assert.strictEqual(f.data.length, 2);
     assert.deepStrictEqual(f.data[1].y, [1, 11]);
+    // The band spans the 95% t-interval: 1 ± t(2) * sd / sqrt(3) with sd = 1.
+    const h = 4.303 / Math.sqrt(3);
+    assert.deepStrictEqual((f.data[0].y as number[]).map((v) => +v.toFixed(9)), [1 + h, 11 + h, 11 - h, 1 - h].map((v) => +v.toFixed(9)));
+  });
+
+  it('draws one band per group, summarising each group over its rows', () => {
+    const rows = [0, 1, 2].flatMap((seed) => ['a', 'b'].map((g) => ({ seed, g, update: 0, v: g === 'a' ? seed : 10 })));
+    const bands = bandsBy(rows, 'v', 'update', 'g');
+    assert.deepStrictEqual(bands.map((b) => [b.name, b.mean[0], b.lo[0] === b.hi[0]]), [['a', 1, false], ['b', 10, true]]);
   });
 });

@@ -12,7 +12,7 @@ import { currentBuild } from '../lib/experiments/executors/build';
 import { JobData, PREFIX, QUEUE_NAME } from '../lib/experiments/executors/redis';
 import { refusalReason, serveQueue } from '../lib/experiments/executors/redis-worker';
 import { configHash } from '../lib/experiments/runner';
-import { fig3Training } from '../lib/experiments/fig3';
+import * as fig3 from '../lib/experiments/fig3';
 import { SweepResult } from '../lib/experiments/sweep';
 import { queueSweep } from './fixtures/queue-sweep';
 
@@ -191,9 +191,9 @@ async function until(ok: () => boolean, ms: number, show: () => string): Promise
 }
 
 describe('queue worker: what it refuses', () => {
-  const config = fig3Training.resolve({ updates: 1 });
+  const config = fig3.experiment.resolve({ updates: 1 });
   const good = (): JobData => ({
-    experiment: fig3Training.name, version: fig3Training.version, config, hash: configHash(fig3Training.name, fig3Training.version, config), seed: 0,
+    experiment: fig3.experiment.name, version: fig3.experiment.version, config, hash: configHash(fig3.experiment.name, fig3.experiment.version, config), seed: 0,
     backend: 'wasm', build: currentBuild(), coordinator: 'test',
   });
 

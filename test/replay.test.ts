@@ -188,6 +188,6 @@ describe('replay buffer and importance-weighted VPG (paper 001, Alg. 1 l.9-10, S
     assert.throws(() => importanceConfig({ ratio: 'episode' as never }), /importance config: "ratio" must be one of "trajectory", "perDecision", got "episode"/);
     assert.throws(() => importanceConfig({ clip: 0 }), /"clip" must be a finite number > 0, got 0/);
     assert.throws(() => replayVpgConfig({ replayWeight: -1 }), /replay vpg config: "replayWeight" must be a finite number >= 0, got -1/);
-    assert.throws(() => replayVpgConfig({ vpg: { gamma: 2 } }), /replay vpg config vpg: "gamma"/);
+    assert.throws(() => replayVpgConfig({ vpg: { gamma: 2 } }), /replay vpg config: "vpg.gamma" must be a finite number in \[0, 1\], got 2/);
   });
 });

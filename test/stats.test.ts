@@ -2,7 +2,8 @@ import * as assert from 'assert';
 import { adamInit, adamStep } from '../lib/core/adam';
 import { formatDuration, Progress, progressLine } from '../lib/core/progress';
 import { scale } from '../lib/core/scale';
-import { describeChange, meanBy, meanCI, pairedComparison, summarize, tCritical95 } from '../lib/core/stats';
+import { meanBy, meanCI, pairedComparison, summarize, tCritical95 } from '../lib/core/stats';
+import { describeChange } from '../lib/report/format';
 import { htmlTable, runSummaryHtml } from '../lib/report/tables';
 
 describe('statistics over seeds', () => {

@@ -22,7 +22,7 @@
  * Exposed as init + step so a notebook can chart medoid assignments while it trains.
  * References: ../shared/papers/000_0faad8b098250fb8.txt (Alg. 1, Alg. 2, Sec. 3.2).
  */
-import { int, Resolved, resolver, section } from '../core/schema';
+import { int, Resolved, resolver, section, withDefaults } from '../core/schema';
 import { divergenceSchema, policyDivergence, statesByPolicy } from '../divergence/policy-divergence';
 import { kmedoids } from '../divergence/kmedoids';
 import { Dynamics } from '../envs/particle';
@@ -37,7 +37,7 @@ export const camlSchema = section({
   K: int.positive().default(10).describe('trajectories per VPG update (Alg. 1, l.3)'),
   updatesPerPolicy: int.positive().default(1).describe('VPG updates of each new policy (Alg. 1, l.4: one)'),
   savedTrajectories: int.positive().default(1).describe('trajectories tau\' saved per new policy for the occupancy estimates (Alg. 1, l.5: one)'),
-  divergence: divergenceSchema.default({ samples: 500 }).describe('Algorithm 1 settings for the distance matrix (estimator, samples, KDE)'),
+  divergence: withDefaults(divergenceSchema, { samples: 500 }).default({}).describe('Algorithm 1 settings for the distance matrix (estimator, samples, KDE)'),
   vpg: vpgSchema.default({}).describe('VPG settings of the per-policy updates'),
 }).superRefine((c, ctx) => {
   if (c.k > c.n) ctx.addIssue({ code: 'custom', path: ['k'], message: `must be at most n (the policies clustered at l.5), got k = ${c.k} > n = ${c.n}` });

@@ -64,12 +64,13 @@
  * "IMPALA", ICML 2018 (truncated ratios). J. Oh et al., "Self-imitation learning", ICML 2018.
  */
 import { adamStep } from '../core/adam';
-import { check, DeepPartial, mergeConfig } from '../core/config';
+import { check } from '../core/config';
+import { int, num, Resolved, resolver, section, z } from '../core/schema';
 import { actionProbs, PolicySpec } from '../policies/softmax-mlp';
 import { Rng } from '../core/rng';
 import { meanReturn, TrajectoryBatch } from '../policies/rollout';
 import { SiameseFeatureConfig, SIAMESE_FEATURE_DEFAULTS, siameseScoreMatrix, SiameseSpec, transitionFeatures } from '../divergence/siamese';
-import { advantages, Learner, UpdateStats, vpgConfig, VpgConfig, VPG_DEFAULTS, vpgGradient } from './vpg';
+import { advantages, Learner, UpdateStats, vpgGradient, vpgSchema } from './vpg';
 
 // ---------------------------------------------------------------------------------------
 // Batches and log-probabilities
@@ -130,21 +131,13 @@ export function adaptedLoss(batch: TrajectoryBatch): number {
 // The buffer R (Alg. 1, l.2, 9-10)
 // ---------------------------------------------------------------------------------------
 
-export interface ReplayConfig {
-  /** delta of Alg. 1, l.9: a batch enters R when its loss (negative mean return) is below delta. */
-  delta: number;
-  /** Most entries (batches) kept; when full, the oldest entry is dropped first. */
-  capacity: number;
-}
-
-export const REPLAY_DEFAULTS: ReplayConfig = { delta: 60, capacity: 512 };
-
-export function replayConfig(overrides?: DeepPartial<ReplayConfig>, where = 'replay config'): ReplayConfig {
-  const c = mergeConfig(where, REPLAY_DEFAULTS, overrides);
-  check.finite(where, 'delta', c.delta);
-  check.positiveInt(where, 'capacity', c.capacity);
-  return c;
-}
+export const replaySchema = section({
+  delta: num.default(60).describe('delta of Alg. 1, l.9: a batch enters R when its loss (negative mean return) is below delta'),
+  capacity: int.positive().default(512).describe('most entries (batches) kept; when full, the oldest entry is dropped first'),
+});
+export type ReplayConfig = Resolved<typeof replaySchema>;
+export const replayConfig = resolver('replay config', replaySchema);
+export const REPLAY_DEFAULTS: ReplayConfig = replayConfig();
 
 /**
  * One element (tau', T_i) of R.
@@ -277,27 +270,19 @@ function rowOf(batch: TrajectoryBatch, b: number): TrajectoryBatch {
 // Importance weights and the effective sample size
 // ---------------------------------------------------------------------------------------
 
-export type RatioKind = 'trajectory' | 'perDecision';
-export type Weighting = 'clipped' | 'selfNormalized';
+export const RATIO_KINDS = ['trajectory', 'perDecision'] as const;
+export type RatioKind = (typeof RATIO_KINDS)[number];
+export const WEIGHTINGS = ['clipped', 'selfNormalized'] as const;
+export type Weighting = (typeof WEIGHTINGS)[number];
 
-export interface ImportanceConfig {
-  /** 'trajectory': w = prod of rho over the whole row; 'perDecision': w_t = prod of rho up to step t. */
-  ratio: RatioKind;
-  /** 'clipped': w <- min(w, clip); 'selfNormalized': w <- w / mean over the rows running at t. */
-  weighting: Weighting;
-  /** The cap c of min(w, c); used when weighting = 'clipped'. */
-  clip: number;
-}
-
-export const IMPORTANCE_DEFAULTS: ImportanceConfig = { ratio: 'perDecision', weighting: 'selfNormalized', clip: 1 };
-
-export function importanceConfig(overrides?: DeepPartial<ImportanceConfig>, where = 'importance config'): ImportanceConfig {
-  const c = mergeConfig(where, IMPORTANCE_DEFAULTS, overrides);
-  check.oneOf(where, 'ratio', c.ratio, ['trajectory', 'perDecision'] as const);
-  check.oneOf(where, 'weighting', c.weighting, ['clipped', 'selfNormalized'] as const);
-  check.positive(where, 'clip', c.clip);
-  return c;
-}
+export const importanceSchema = section({
+  ratio: z.enum(RATIO_KINDS).default('perDecision').describe("'trajectory': w = prod of rho over the whole row; 'perDecision': w_t = prod of rho up to step t"),
+  weighting: z.enum(WEIGHTINGS).default('selfNormalized').describe("'clipped': w <- min(w, clip); 'selfNormalized': w <- w / mean over the rows running at t"),
+  clip: num.positive().default(1).describe("the cap c of min(w, c); used when weighting = 'clipped'"),
+});
+export type ImportanceConfig = Resolved<typeof importanceSchema>;
+export const importanceConfig = resolver('importance config', importanceSchema);
+export const IMPORTANCE_DEFAULTS: ImportanceConfig = importanceConfig();
 
 /**
  * ESS / n = (sum w)^2 / (n sum w^2), in [1/n, 1] for non-negative weights that are not all
@@ -391,29 +376,14 @@ export function importanceWeights(logTarget: ArrayLike<number>, logBehaviour: Ar
 // The importance-weighted VPG update
 // ---------------------------------------------------------------------------------------
 
-export interface ReplayVpgConfig {
-  /** Discount and Adam settings, as for plain VPG. */
-  vpg: VpgConfig;
-  /** How buffered steps are weighted. */
-  importance: ImportanceConfig;
-  /**
-   * lambda: multiplies every buffered step's weight in the pooled loss. With 0 the buffered
-   * steps leave the gradient but still enter the baseline, the advantage normalisation and
-   * N; for a no-replay arm pass replay = null instead.
-   */
-  replayWeight: number;
-}
-
-export const REPLAY_VPG_DEFAULTS: ReplayVpgConfig = { vpg: VPG_DEFAULTS, importance: IMPORTANCE_DEFAULTS, replayWeight: 1 };
-
-export function replayVpgConfig(overrides?: DeepPartial<ReplayVpgConfig>, where = 'replay vpg config'): ReplayVpgConfig {
-  const c = mergeConfig(where, REPLAY_VPG_DEFAULTS, overrides);
-  return {
-    vpg: vpgConfig(c.vpg, `${where} vpg`),
-    importance: importanceConfig(c.importance, `${where} importance`),
-    replayWeight: check.nonNegative(where, 'replayWeight', c.replayWeight),
-  };
-}
+export const replayVpgSchema = section({
+  vpg: vpgSchema.default({}).describe('discount and Adam settings, as for plain VPG'),
+  importance: importanceSchema.default({}).describe('how buffered steps are weighted'),
+  replayWeight: num.min(0).default(1).describe("lambda: multiplies every buffered step's weight in the pooled loss; with 0 the buffered steps leave the gradient but still enter the baseline, the advantage normalisation and N (for a no-replay arm pass replay = null instead)"),
+});
+export type ReplayVpgConfig = Resolved<typeof replayVpgSchema>;
+export const replayVpgConfig = resolver('replay vpg config', replayVpgSchema);
+export const REPLAY_VPG_DEFAULTS: ReplayVpgConfig = replayVpgConfig();
 
 /** What an importance-weighted update reports. */
 export interface ReplayUpdateStats extends UpdateStats {

@@ -8,3 +8,4 @@ export * as joint from './joint';
 export * as bandit from './bandit';
 export * as adaptation from './adaptation';
 export * as hindsightReplay from './hindsight-replay';
+export * as hindsightMaml from './hindsight-maml';

@@ -19,7 +19,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import { adamInit, adamSchema, adamStep, AdamState } from '../core/adam';
 import { check } from '../core/config';
-import { int, num, Resolved, resolver, section, z } from '../core/schema';
+import { int, num, Resolved, resolver, section, z, withDefaults } from '../core/schema';
 import { Dynamics } from '../envs/particle';
 import { logProbsTwiceTf, PolicySpec } from '../policies/softmax-mlp';
 import { Rng } from '../core/rng';
@@ -38,7 +38,7 @@ export const mamlSchema = section({
   metaBatch: int.positive().default(1).describe('tasks (entity types) per meta-update'),
   K: int.positive().default(10).describe('trajectories per inner and outer batch'),
   gamma: num.min(0).max(1).default(0.99).describe('discount of the VPG surrogate'),
-  adam: adamSchema.default({ lr: 0.01 }).describe('outer (meta) optimizer'),
+  adam: withDefaults(adamSchema, { lr: 0.01 }).default({}).describe('outer (meta) optimizer'),
 });
 export type MamlConfig = Resolved<typeof mamlSchema>;
 export const mamlConfig = resolver('maml config', mamlSchema);

@@ -20,14 +20,14 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { AdamConfig, adamInit, adamSchema, adamStep, AdamState } from '../core/adam';
-import { num, Resolved, resolver, section } from '../core/schema';
+import { num, Resolved, resolver, section, withDefaults } from '../core/schema';
 import { logProbsTf, PolicySpec } from '../policies/softmax-mlp';
 import { TrajectoryBatch, meanReturn } from '../policies/rollout';
 import { tf } from '../core/tf';
 
 export const vpgSchema = section({
   gamma: num.min(0).max(1).default(0.99).describe('discount gamma of the reward-to-go'),
-  adam: adamSchema.default({ lr: 0.01 }).describe('Adam settings of the policy update'),
+  adam: withDefaults(adamSchema, { lr: 0.01 }).default({}).describe('Adam settings of the policy update'),
 });
 export type VpgConfig = Resolved<typeof vpgSchema>;
 export const vpgConfig = resolver('vpg config', vpgSchema);

@@ -5,7 +5,7 @@
 import { ConfigError } from './config';
 import { num, Resolved, resolveConfig, resolver, section } from './schema';
 
-/** Adam's settings. Sections that embed it set their own step size: `adam: adamSchema.default({ lr: 0.01 })`. */
+/** Adam's settings. Sections that embed it set their own step size: `adam: withDefaults(adamSchema, { lr: 0.01 }).default({})`. */
 export const adamSchema = section({
   lr: num.positive().default(1e-3).describe('step size alpha'),
   beta1: num.min(0).max(1).default(0.9).describe('decay of the first-moment estimate'),

@@ -8,3 +8,4 @@ export * from './progress';
 export * from './scale';
 export * from './row';
 export * from './schema';
+export * from './pairs';

@@ -37,6 +37,34 @@ export function section<T extends z.ZodRawShape>(shape: T) {
   return z.object(shape).strict();
 }
 
+/** Partial values for a section, nested sections partial too. */
+export type DefaultsOf<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DefaultsOf<T[K]> : T[K] };
+
+/**
+ * The same section with other defaults for some fields: `withDefaults(adamSchema, { lr: 0.01 })`.
+ * Use it, never `adamSchema.default({ lr: 0.01 })`, to embed a section with its own
+ * defaults: zod applies `.default(value)` only when the whole section is missing, so with
+ * `{ adam: { beta1: 0.8 } }` the step size would silently fall back to adam's own 1e-3.
+ * Here every field keeps its new default whatever else the caller overrides.
+ */
+export function withDefaults<S extends z.ZodTypeAny>(schema: S, defaults: DefaultsOf<z.input<S>>): S {
+  if (schema instanceof z.ZodEffects) {
+    return new z.ZodEffects({ ...schema._def, schema: withDefaults(schema._def.schema, defaults) }) as unknown as S;
+  }
+  if (!(schema instanceof z.ZodObject)) throw new TypeError('withDefaults: expected an object schema (a config section)');
+  const extension: z.ZodRawShape = {};
+  for (const [key, value] of Object.entries(defaults as Record<string, unknown>)) {
+    const field = (schema.shape as z.ZodRawShape)[key];
+    if (!field) throw new TypeError(`withDefaults: the section has no field "${key}"`);
+    const inner = field instanceof z.ZodDefault ? field._def.innerType : field;
+    const section = unwrap(inner);
+    const isSection = section instanceof z.ZodObject && value !== null && typeof value === 'object' && !Array.isArray(value);
+    const next = isSection ? withDefaults(inner, value as DefaultsOf<unknown>).default({}) : inner.default(value);
+    extension[key] = field.description ? next.describe(field.description) : next;
+  }
+  return schema.extend(extension) as unknown as S;
+}
+
 /** The settings a caller passes: every field with a default may be left out, nested ones too. */
 export type Overrides<S extends z.ZodTypeAny> = z.input<S>;
 /** The resolved config: every field present and checked. */

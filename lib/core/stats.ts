@@ -10,6 +10,13 @@ export function mean(xs: ArrayLike<number>): number {
   return s / xs.length;
 }
 
+/** Median (mean of the two middle values for even n); NaN for no values. */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = xs.slice().sort((a, b) => a - b), m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 /** Sample standard deviation (n - 1). NaN for fewer than 2 values. */
 export function std(xs: ArrayLike<number>): number {
   if (xs.length < 2) return NaN;
@@ -78,31 +85,6 @@ export function summarize(rows: readonly Row[], by: readonly string[], value: st
     }
     return 0;
   });
-}
-
-function fmt(x: number): string {
-  return Math.abs(x) >= 100 ? x.toFixed(1) : Math.abs(x) >= 1 ? x.toFixed(2) : x.toFixed(3);
-}
-
-/** "v [lo, hi]" of a summary row. */
-export function formatInterval(r: Row): string {
-  return `${fmt(Number(r.mean))} [${fmt(Number(r.lo))}, ${fmt(Number(r.hi))}]`;
-}
-
-/**
- * A sentence about a summarised curve: first and last x, with 95% intervals, e.g.
- * "mean return goes from -186 [-200, -170] at update 0 to -30.1 [-33.0, -27.2] at update 100 (n = 5)".
- */
-export function describeChange(summary: readonly Row[], x: string, what: string): string {
-  if (summary.length === 0) return `${what}: no data`;
-  const first = summary[0], last = summary[summary.length - 1];
-  return `${what} goes from ${formatInterval(first)} at ${x} ${first[x]} to ${formatInterval(last)} at ${x} ${last[x]} (n = ${last.n}; 95% t-intervals over seeds)`;
-}
-
-/** "label: mean m (range lo to hi, n values)". */
-export function describeValues(xs: readonly number[], label: string): string {
-  if (xs.length === 0) return `${label}: no values`;
-  return `${label}: mean ${fmt(mean(xs))} (range ${fmt(Math.min(...xs))} to ${fmt(Math.max(...xs))}, ${xs.length} values)`;
 }
 
 /** Mean of `value` per distinct combination of `by` (e.g. over episodes within a seed). */

@@ -7,3 +7,4 @@ export * as kmedoids from './kmedoids';
 export * as tsne from './tsne';
 export * as grouping from './grouping';
 export * as siamese from './siamese';
+export * as groupRecovery from './group-recovery';

@@ -60,7 +60,8 @@
  * distributions", IEEE Trans. Inf. Theory 49(7), 2003. G. E. Crooks, "Inequalities
  * between the Jensen-Shannon and Jeffreys divergences", technical note, 2008.
  */
-import { check, DeepPartial, mergeConfig } from '../core/config';
+import { check } from '../core/config';
+import { int, num, Resolved, resolver, section, vec2 } from '../core/schema';
 import { jensenShannon, symmetricKl } from './jensen';
 import { batchedActionProbs, paramCount, PolicySpec } from '../policies/softmax-mlp';
 import { Rng } from '../core/rng';
@@ -221,32 +222,21 @@ export function gaussianJensenShannonMc(p: DiagGaussian, q: DiagGaussian, n: num
 // States for q_S (Def. 2)
 // ---------------------------------------------------------------------------------------
 
-export interface StateSampleConfig {
-  /** Number of states n drawn from q_S. */
-  n: number;
-  /** Lower corner [x, y] of the box q_S is uniform on. */
-  lo: [number, number];
-  /** Upper corner [x, y] of the box. */
-  hi: [number, number];
-}
-
 /**
  * Def. 2 needs q_S(s) > 0 on every state; on the unbounded plane we take q_S uniform on a
  * box. The default [-1, 2]^2 covers where particles go from the origin toward (1, 1)
  * within the horizon under good and random policies of the default testbed.
  */
-export const STATE_SAMPLE_DEFAULTS: StateSampleConfig = { n: 1024, lo: [-1, -1], hi: [2, 2] };
-
-export function stateSampleConfig(overrides?: DeepPartial<StateSampleConfig>, where = 'state sample config'): StateSampleConfig {
-  const c = mergeConfig(where, STATE_SAMPLE_DEFAULTS, overrides);
-  check.positiveInt(where, 'n', c.n);
-  check.vec2(where, 'lo', c.lo);
-  check.vec2(where, 'hi', c.hi);
-  if (!(c.hi[0] > c.lo[0] && c.hi[1] > c.lo[1])) {
-    throw new RangeError(`${where}: "hi" must exceed "lo" in both coordinates, got lo ${JSON.stringify(c.lo)} and hi ${JSON.stringify(c.hi)}`);
-  }
-  return c;
-}
+export const stateSampleSchema = section({
+  n: int.positive().default(1024).describe('number of states n drawn from q_S'),
+  lo: vec2.default([-1, -1]).describe('lower corner [x, y] of the box q_S is uniform on'),
+  hi: vec2.default([2, 2]).describe('upper corner [x, y] of the box'),
+}).superRefine((c, ctx) => {
+  if (!(c.hi[0] > c.lo[0] && c.hi[1] > c.lo[1])) ctx.addIssue({ code: 'custom', path: ['hi'], message: `must exceed "lo" in both coordinates, got lo ${JSON.stringify(c.lo)} and hi ${JSON.stringify(c.hi)}` });
+});
+export type StateSampleConfig = Resolved<typeof stateSampleSchema>;
+export const stateSampleConfig = resolver('state sample config', stateSampleSchema);
+export const STATE_SAMPLE_DEFAULTS: StateSampleConfig = stateSampleConfig();
 
 /** n states s ~ q_S = U(box), [n, 2]; two draws per state from `rng`. */
 export function sampleStates(cfg: StateSampleConfig, rng: Rng): Float32Array {
@@ -444,22 +434,12 @@ export function trajectoryDivergenceMatrix(thetas: readonly Float32Array[], batc
 // Def. 3: the equivalence policy metric d_E on S'_hat
 // ---------------------------------------------------------------------------------------
 
-export interface EquivalenceConfig {
-  /**
-   * Radius r: a state visited by one policy counts as reached by the other when it is
-   * within distance r of one of the other's visited states. Default 0.025, half a step
-   * of the default particle (stepSize 0.05).
-   */
-  radius: number;
-}
-
-export const EQUIVALENCE_DEFAULTS: EquivalenceConfig = { radius: 0.025 };
-
-export function equivalenceConfig(overrides?: DeepPartial<EquivalenceConfig>, where = 'equivalence metric config'): EquivalenceConfig {
-  const c = mergeConfig(where, EQUIVALENCE_DEFAULTS, overrides);
-  check.positive(where, 'radius', c.radius);
-  return c;
-}
+export const equivalenceSchema = section({
+  radius: num.positive().default(0.025).describe("radius r: a state visited by one policy counts as reached by the other when it is within r of one of the other's visited states; 0.025 is half a step of the default particle"),
+});
+export type EquivalenceConfig = Resolved<typeof equivalenceSchema>;
+export const equivalenceConfig = resolver('equivalence metric config', equivalenceSchema);
+export const EQUIVALENCE_DEFAULTS: EquivalenceConfig = equivalenceConfig();
 
 /** Cell indices are kept below 2^24 in magnitude so that a numeric key is exact. */
 const CELL_LIMIT = 2 ** 24;

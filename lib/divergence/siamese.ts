@@ -39,8 +39,9 @@
  * M. Zaheer et al., "Deep Sets", NeurIPS 2017 (sum/mean pooling for set inputs).
  */
 import type * as TF from '@tensorflow/tfjs';
-import { AdamConfig, adamInit, AdamState, adamStep, checkAdam } from '../core/adam';
-import { check, DeepPartial, mergeConfig } from '../core/config';
+import { adamInit, adamSchema, AdamState, adamStep } from '../core/adam';
+import { check } from '../core/config';
+import { int, num, Resolved, resolver, section, withDefaults } from '../core/schema';
 import { Rng } from '../core/rng';
 import { TrajectoryBatch } from '../policies/rollout';
 import { tf } from '../core/tf';
@@ -49,21 +50,13 @@ import { tf } from '../core/tf';
 // Transition features of a task
 // ---------------------------------------------------------------------------------------
 
-export interface SiameseFeatureConfig {
-  /** Number of discrete actions, the width of the one-hot block (4 for the particle). */
-  nActions: number;
-  /** Multiplies s' - s so that one move is of order 1: 1/stepSize, 20 for the default particle. */
-  deltaScale: number;
-}
-
-export const SIAMESE_FEATURE_DEFAULTS: SiameseFeatureConfig = { nActions: 4, deltaScale: 20 };
-
-export function siameseFeatureConfig(overrides?: DeepPartial<SiameseFeatureConfig>, where = 'siamese feature config'): SiameseFeatureConfig {
-  const c = mergeConfig(where, SIAMESE_FEATURE_DEFAULTS, overrides);
-  check.positiveInt(where, 'nActions', c.nActions);
-  check.positive(where, 'deltaScale', c.deltaScale);
-  return c;
-}
+export const siameseFeatureSchema = section({
+  nActions: int.positive().default(4).describe('number of discrete actions, the width of the one-hot block (4 for the particle)'),
+  deltaScale: num.positive().default(20).describe("multiplies s' - s so that one move is of order 1: 1/stepSize, 20 for the default particle"),
+});
+export type SiameseFeatureConfig = Resolved<typeof siameseFeatureSchema>;
+export const siameseFeatureConfig = resolver('siamese feature config', siameseFeatureSchema);
+export const SIAMESE_FEATURE_DEFAULTS: SiameseFeatureConfig = siameseFeatureConfig();
 
 /** Width of one transition's features: 2 (s) + nActions (one-hot a) + 2 (s' - s). */
 export function siameseFeatureDim(cfg: SiameseFeatureConfig): number {
@@ -102,27 +95,15 @@ export function transitionFeatures(batch: TrajectoryBatch, cfg: SiameseFeatureCo
 // The network
 // ---------------------------------------------------------------------------------------
 
-export interface SiameseSpec {
-  /** Features per transition (`siameseFeatureDim`: 8 for the particle). */
-  inDim: number;
-  /** Hidden units of the transition MLP. */
-  hidden: number;
-  /** Size E of a task embedding e(T). */
-  embed: number;
-  /** Hidden units of the symmetric head. */
-  headHidden: number;
-}
-
-export const SIAMESE_SPEC_DEFAULTS: SiameseSpec = { inDim: 8, hidden: 64, embed: 16, headHidden: 16 };
-
-export function siameseSpec(overrides?: DeepPartial<SiameseSpec>, where = 'siamese spec'): SiameseSpec {
-  const c = mergeConfig(where, SIAMESE_SPEC_DEFAULTS, overrides);
-  check.positiveInt(where, 'inDim', c.inDim);
-  check.positiveInt(where, 'hidden', c.hidden);
-  check.positiveInt(where, 'embed', c.embed);
-  check.positiveInt(where, 'headHidden', c.headHidden);
-  return c;
-}
+export const siameseSpecSchema = section({
+  inDim: int.positive().default(8).describe('features per transition (`siameseFeatureDim`: 8 for the particle)'),
+  hidden: int.positive().default(64).describe('hidden units of the transition MLP'),
+  embed: int.positive().default(16).describe('size E of a task embedding e(T)'),
+  headHidden: int.positive().default(16).describe('hidden units of the symmetric head'),
+});
+export type SiameseSpec = Resolved<typeof siameseSpecSchema>;
+export const siameseSpec = resolver('siamese spec', siameseSpecSchema);
+export const SIAMESE_SPEC_DEFAULTS: SiameseSpec = siameseSpec();
 
 function offsets(s: SiameseSpec) {
   const W1 = 0, b1 = W1 + s.inDim * s.hidden, W2 = b1 + s.hidden, b2 = W2 + s.hidden * s.embed;
@@ -298,28 +279,14 @@ export function labelledPairs(labels: ArrayLike<number>, M: number, tasks: reado
 // Training (Alg. 1, l.16): init + step
 // ---------------------------------------------------------------------------------------
 
-export interface SiameseTrainConfig {
-  /** Adam settings of the phi update (beta of Alg. 1, l.16 is adam.lr). */
-  adam: AdamConfig;
-  /** Transitions drawn per task (with replacement) for each step's embeddings. */
-  transitionsPerTask: number;
-  /** Threshold on f for the accuracies reported by a step. */
-  threshold: number;
-}
-
-export const SIAMESE_TRAIN_DEFAULTS: SiameseTrainConfig = {
-  adam: { lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
-  transitionsPerTask: 128,
-  threshold: 0.5,
-};
-
-export function siameseTrainConfig(overrides?: DeepPartial<SiameseTrainConfig>, where = 'siamese training config'): SiameseTrainConfig {
-  const c = mergeConfig(where, SIAMESE_TRAIN_DEFAULTS, overrides);
-  checkAdam(where, c.adam, 'adam.');
-  check.positiveInt(where, 'transitionsPerTask', c.transitionsPerTask);
-  check.inRange(where, 'threshold', c.threshold, 0, 1, true);
-  return c;
-}
+export const siameseTrainSchema = section({
+  adam: withDefaults(adamSchema, { lr: 3e-3 }).default({}).describe('Adam settings of the phi update (beta of Alg. 1, l.16 is adam.lr)'),
+  transitionsPerTask: int.positive().default(128).describe("transitions drawn per task (with replacement) for each step's embeddings"),
+  threshold: num.gt(0).lt(1).default(0.5).describe('threshold on f for the accuracies reported by a step'),
+});
+export type SiameseTrainConfig = Resolved<typeof siameseTrainSchema>;
+export const siameseTrainConfig = resolver('siamese training config', siameseTrainSchema);
+export const SIAMESE_TRAIN_DEFAULTS: SiameseTrainConfig = siameseTrainConfig();
 
 /** The Siamese net being trained: its parameters, optimizer state and step count. */
 export interface SiameseTraining {

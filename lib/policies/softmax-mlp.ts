@@ -21,6 +21,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { check } from '../core/config';
+import { num, Resolved, resolver, section } from '../core/schema';
 import { Rng } from '../core/rng';
 import { tf } from '../core/tf';
 
@@ -46,10 +47,12 @@ function offsets(spec: PolicySpec) {
   return { w1, b1, w2, b2, end: b2 + spec.nActions };
 }
 
-export interface InitConfig {
-  /** Scale of the output layer's initial weights; small values give a near-uniform first policy. */
-  outputScale: number;
-}
+/** How fresh parameters are drawn (`initParams`). */
+export const initSchema = section({
+  outputScale: num.positive().default(0.01).describe("scale of the output layer's initial weights; small values give a near-uniform first policy"),
+});
+export type InitConfig = Resolved<typeof initSchema>;
+export const initConfig = resolver('policy init config', initSchema);
 
 /**
  * Fresh parameters: W1, b1 ~ U(-1/sqrt(obsDim), 1/sqrt(obsDim)) (the usual fan-in rule),

@@ -3,6 +3,8 @@
  * `show(display, fig)` in plotly.ts does. Every builder is testable without a browser.
  */
 import { ACTION_NAMES, DIRECTIONS, EntityType, N_ACTIONS, ParticleConfig } from '../envs/particle';
+import { Row } from '../core/row';
+import { summarize } from '../core/stats';
 import { Figure, Layout, Trace } from './plotly';
 import { TrajectoryBatch } from '../policies/rollout';
 
@@ -162,23 +164,33 @@ export function bandFigure(series: readonly BandSeries[], opts: { title?: string
   };
 }
 
+/** Name and style of one band. */
+export interface BandStyle {
+  name: string;
+  color?: string;
+  dash?: string;
+}
+
+/** A band from `summarize` output (one row per x with mean, lo, hi), x read from column `x`. */
+export function summaryBand(summary: readonly Row[], x: string, style: BandStyle): BandSeries {
+  return {
+    ...style,
+    x: summary.map((r) => Number(r[x])),
+    mean: summary.map((r) => Number(r.mean)),
+    lo: summary.map((r) => Number(r.lo)),
+    hi: summary.map((r) => Number(r.hi)),
+  };
+}
+
 /**
- * Band series from `summarize` output: one series per value of `group` (or one series),
- * x from column `x`.
+ * One band per value of `group` (in order of first appearance; all rows when `group` is
+ * omitted): `value` summarised over the rows at each `x` (mean and 95% t-interval; rows
+ * are usually one per seed). `style(g, i)` names and colours the band of group value g.
  */
-export function bandSeries(summary: readonly Record<string, string | number | boolean>[], x: string, group?: string, label: (g: string | number | boolean) => string = String): BandSeries[] {
-  const keys = group ? [...new Set(summary.map((r) => r[group]))] : [''];
-  return keys.map((k, i) => {
-    const rs = group ? summary.filter((r) => r[group] === k) : summary;
-    return {
-      name: group ? label(k) : 'mean',
-      x: rs.map((r) => Number(r[x])),
-      mean: rs.map((r) => Number(r.mean)),
-      lo: rs.map((r) => Number(r.lo)),
-      hi: rs.map((r) => Number(r.hi)),
-      color: GROUP_COLORS[i % GROUP_COLORS.length],
-    };
-  });
+export function bandsBy(rows: readonly Row[], value: string, x: string, group?: string,
+  style: (g: string, i: number) => BandStyle = (g, i) => ({ name: group ? g : 'mean', color: GROUP_COLORS[i % GROUP_COLORS.length] })): BandSeries[] {
+  const keys = group ? [...new Set(rows.map((r) => String(r[group])))] : [''];
+  return keys.map((k, i) => summaryBand(summarize(group ? rows.filter((r) => String(r[group]) === k) : rows, [x], value), x, style(k, i)));
 }
 
 /** One remapping panel per latent group, titled with the group's remapping. */

@@ -2,4 +2,10 @@
 export * as plotly from './plotly';
 export * as charts from './charts';
 export * as tables from './tables';
+export * as format from './format';
+export * as fig1 from './fig1';
+export * as fig3 from './fig3';
+export * as fig4 from './fig4';
+export * as hindsightMetrics from './hindsight-metrics';
+export * as hindsight from './hindsight';
 export * as sweep from './sweep';

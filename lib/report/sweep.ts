@@ -6,7 +6,8 @@
  * columns, `seed`, and the metric (reduce a unit's table first, e.g. with `meanBy`).
  */
 import { Row } from '../core/row';
-import { formatInterval, meanBy, summarize } from '../core/stats';
+import { meanBy, summarize } from '../core/stats';
+import { formatInterval } from './format';
 import { BandSeries, GROUP_COLORS, panelAxes, panelBandFigure } from './charts';
 import { Figure } from './plotly';
 

@@ -5,12 +5,12 @@
  * TODO(registry): replace by lib/experiments/registry.ts once it lands on main.
  */
 import type { Experiment } from '../runner';
-import { fig1Experiment } from '../fig1';
-import { fig3Training } from '../fig3';
-import { fig4Experiment } from '../fig4';
-import { hindsightExperiment } from '../hindsight';
+import * as fig1 from '../fig1';
+import * as fig3 from '../fig3';
+import * as fig4 from '../fig4';
+import * as hindsight from '../hindsight';
 
-const KNOWN: readonly Experiment<object>[] = [fig1Experiment, fig3Training, fig4Experiment, hindsightExperiment] as unknown as Experiment<object>[];
+const KNOWN: readonly Experiment<object>[] = [fig1.experiment, fig3.experiment, fig4.experiment, hindsight.experiment] as unknown as Experiment<object>[];
 
 /** The experiment called `name`; throws naming the known ones. */
 export function experimentByName(name: string): Experiment<object> {

@@ -1,0 +1,148 @@
+/**
+ * Figures 1 and 2 of paper 000 from the tidy tables of experiments/fig1.ts: reward during
+ * fine-tuning on unseen types, where particles end, CAML's medoids, and the verdict
+ * sentences. Pure: rows in, figures, tables and sentences out.
+ */
+import { meanBy, pairedComparison, summarize } from '../core/stats';
+import { Row } from '../core/row';
+import { Testbed } from '../envs/testbed';
+import { MethodName } from '../experiments/fig1';
+import { GROUP_COLORS, groupColor, panelBandFigure, panelScatterFigure, sliderFigure, summaryBand } from './charts';
+import { formatInterval } from './format';
+import { Figure, Trace } from './plotly';
+
+/** Display names, in the paper's words. */
+export const METHOD_LABELS: Record<MethodName, string> = {
+  caml: 'CAML',
+  joint: 'joint training',
+  'pretrain-same': 'pretrained on the query type',
+  'pretrain-other': 'pretrained on another type',
+  reptile: 'Reptile',
+  random: 'random init',
+  maml: 'MAML',
+  'maml-fo': 'first-order MAML',
+};
+
+/** Mean evaluation return per (seed, method, query, update): one number per seed. */
+export function seedMeans(evalRows: readonly Row[]): Row[] {
+  return meanBy(evalRows, ['seed', 'method', 'query', 'update'], 'return');
+}
+
+/** Fig. 1: reward against fine-tuning update, one panel per query type, one band per method (95% CI over seeds). */
+export function fig1Figure(evalRows: readonly Row[], bed: Testbed, methods: readonly MethodName[]): Figure {
+  const perSeed = seedMeans(evalRows);
+  const queries = [...new Set(perSeed.map((r) => Number(r.query)))].sort((a, b) => a - b);
+  const panels = queries.map((q) => {
+    const rows = perSeed.filter((r) => r.query === q);
+    const present = methods.filter((m) => rows.some((r) => r.method === m));
+    const series = present.map((m, i) => summaryBand(summarize(rows.filter((r) => r.method === m), ['update'], 'return'), 'update', {
+      name: METHOD_LABELS[m], color: METHOD_COLORS[m] ?? GROUP_COLORS[i % GROUP_COLORS.length], dash: m === 'caml' ? 'solid' : 'dot',
+    }));
+    return { title: `query type ${q} (latent ${bed.types[q].latent})`, series };
+  });
+  // The policy pretrained on another type sits hundreds below the rest; the y range is set
+  // by the other methods so that their differences stay visible (zoom out to see it).
+  const yRanges = panels.map((p) => {
+    const lows = p.series.filter((s) => s.name !== METHOD_LABELS['pretrain-other']).flatMap((s) => s.lo);
+    const low = Math.min(...lows);
+    return Number.isFinite(low) ? [1.08 * low, 10] as [number, number] : undefined;
+  });
+  const seeds = new Set(perSeed.map((r) => r.seed)).size;
+  return panelBandFigure(panels, {
+    title: `Fig. 1: mean episode reward during fine-tuning on unseen types (95% CI over ${seeds} seeds)<br><span style="font-size:12px">"pretrained on another type" lies far below the axes: zoom out to see it</span>`,
+    xTitle: 'VPG fine-tuning update', yTitle: 'mean episode reward', yRanges,
+  });
+}
+
+/** Colours of the methods (CAML stands out). */
+export const METHOD_COLORS: Partial<Record<MethodName, string>> = {
+  caml: '#d62728', joint: '#1f77b4', 'pretrain-same': '#2ca02c', 'pretrain-other': '#8c564b', reptile: '#9467bd', random: '#7f7f7f', maml: '#e6ab02', 'maml-fo': '#17becf',
+};
+
+/**
+ * Reward after `update` fine-tuning updates per method: mean over query types within a
+ * seed, then a 95% t-interval over seeds; and CAML's paired comparison with each method.
+ */
+export function rewardAfterUpdate(evalRows: readonly Row[], update: number): Row[] {
+  const perSeed = meanBy(seedMeans(evalRows).filter((r) => r.update === update), ['seed', 'method'], 'return');
+  const bySeed = (m: string) => new Map(perSeed.filter((r) => r.method === m).map((r) => [Number(r.seed), Number(r.return)]));
+  const methods = [...new Set(perSeed.map((r) => String(r.method)))];
+  const caml = methods.includes('caml') ? bySeed('caml') : null;
+  return summarize(perSeed, ['method'], 'return').sort((a, b) => Number(b.mean) - Number(a.mean)).map((r) => {
+    const row: Row = { method: METHOD_LABELS[r.method as MethodName] ?? String(r.method), reward: formatInterval(r), seeds: r.n };
+    if (caml && r.method !== 'caml') {
+      const c = pairedComparison(caml, bySeed(String(r.method)));
+      row['CAML minus method'] = `${c.mean.toFixed(1)} [${c.lo.toFixed(1)}, ${c.hi.toFixed(1)}]`;
+      row['CAML'] = c.verdict;
+    }
+    return row;
+  });
+}
+
+/** Per query type: does CAML win, tie or lose against each method after `update` updates (paired over seeds)? */
+export function camlVerdicts(evalRows: readonly Row[], update: number): Row[] {
+  const perSeed = seedMeans(evalRows).filter((r) => r.update === update);
+  const queries = [...new Set(perSeed.map((r) => Number(r.query)))].sort((a, b) => a - b);
+  const methods = [...new Set(perSeed.map((r) => String(r.method)))].filter((m) => m !== 'caml');
+  return queries.map((q) => {
+    const at = (m: string) => new Map(perSeed.filter((r) => r.query === q && r.method === m).map((r) => [Number(r.seed), Number(r.return)]));
+    const row: Row = { query: q };
+    for (const m of methods) row[METHOD_LABELS[m as MethodName] ?? m] = pairedComparison(at('caml'), at(m)).verdict;
+    return row;
+  });
+}
+
+/** One sentence per verdict kind: where CAML wins, ties or loses. */
+export function describeVerdicts(verdicts: readonly Row[]): string {
+  const count: Record<string, string[]> = { wins: [], ties: [], loses: [] };
+  for (const r of verdicts) {
+    for (const [k, v] of Object.entries(r)) if (k !== 'query') count[String(v)].push(`${k} (type ${r.query})`);
+  }
+  const n = Object.values(count).reduce((s, l) => s + l.length, 0);
+  return `Over ${n} comparisons (query type x method), CAML wins ${count.wins.length}, ties ${count.ties.length} and loses ${count.loses.length}.` +
+    (count.wins.length ? ` Wins: ${count.wins.join(', ')}.` : '') + (count.loses.length ? ` Losses: ${count.loses.join(', ')}.` : '');
+}
+
+/** Which latent groups CAML's medoids come from at each clustering (mean count over seeds). */
+export function medoidFigure(medoidRows: readonly Row[], latentGroups: number): Figure {
+  const seeds = new Set(medoidRows.map((r) => r.seed)).size || 1;
+  const clusterIters = [...new Set(medoidRows.map((r) => Number(r.iteration)))].sort((a, b) => a - b);
+  const data: Trace[] = [];
+  for (let g = 0; g < latentGroups; g++) {
+    const y = clusterIters.map((it) => medoidRows.filter((r) => Number(r.iteration) === it && r.latent === g).length / seeds);
+    data.push({ type: 'bar', x: clusterIters, y, name: `latent ${g}`, marker: { color: groupColor(g) }, hovertemplate: `latent ${g}: %{y:.2f} medoids at iteration %{x}<extra></extra>` });
+  }
+  return {
+    data,
+    layout: {
+      barmode: 'stack', title: { text: `CAML's medoids by latent group of the type they were trained on (mean over ${seeds} seeds)` },
+      xaxis: { title: { text: 'training iteration of the clustering' } }, yaxis: { title: { text: 'medoids' } }, height: 420,
+    },
+  };
+}
+
+/** Fig. 2: end positions of evaluation episodes, one panel per method, coloured by query type; a slider over updates. */
+export function fig2Figure(evalRows: readonly Row[], bed: Testbed, methods: readonly MethodName[]): Figure {
+  const updates = [...new Set(evalRows.map((r) => Number(r.update)))].sort((a, b) => a - b);
+  const queries = [...new Set(evalRows.map((r) => Number(r.query)))].sort((a, b) => a - b);
+  const present = methods.filter((m) => evalRows.some((r) => r.method === m));
+  const panelsAt = (u: number) => present.map((m) => ({
+    title: METHOD_LABELS[m],
+    groups: queries.map((q) => {
+      const rs = evalRows.filter((r) => r.method === m && r.query === q && r.update === u);
+      return { name: `query type ${q} (latent ${bed.types[q].latent})`, x: rs.map((r) => Number(r.endX)), y: rs.map((r) => Number(r.endY)), color: groupColor(bed.types[q].latent), text: rs.map((r) => `<br>seed ${r.seed}`) };
+    }),
+  }));
+  const base = panelScatterFigure(panelsAt(updates[0]), bed.config.particle, { title: 'Fig. 2: where particles end their episodes', columns: 4, panelHeight: 300 });
+  const steps = updates.map((u) => ({ label: `${u}`, traces: panelScatterFigure(panelsAt(u), bed.config.particle, { columns: 4 }).data }));
+  return sliderFigure(steps, base.layout!, 'fine-tuning updates done: ');
+}
+
+/** Share of evaluation episodes that end farther from the target than they started, per method and update. */
+export function movingAwayShare(evalRows: readonly Row[], particle: { start: [number, number]; target: [number, number] }): Row[] {
+  const [sx, sy] = particle.start, [gx, gy] = particle.target;
+  const startD = Math.hypot(sx - gx, sy - gy);
+  const flagged = evalRows.map((r) => ({ ...r, away: Math.hypot(Number(r.endX) - gx, Number(r.endY) - gy) > startD ? 1 : 0 }));
+  const perSeed = meanBy(flagged, ['seed', 'method', 'update'], 'away');
+  return summarize(perSeed, ['method', 'update'], 'away').map((r) => ({ method: METHOD_LABELS[r.method as MethodName] ?? String(r.method), update: r.update, 'share moving away': formatInterval(r) }));
+}
