@@ -2,6 +2,7 @@
 export * as runner from './runner';
 export * as results from './results';
 export * as fig1 from './fig1';
+export * as fig1Tuning from './fig1-tuning';
 export * as fig3 from './fig3';
 export * as fig4 from './fig4';
 export * as hindsight from './hindsight';

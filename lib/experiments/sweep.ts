@@ -85,7 +85,8 @@ export function randomSearch(space: Record<string, Distribution>, samples: numbe
   return Array.from({ length: samples }, () => Object.fromEntries(paths.map((p) => [p, draw(p, space[p], rng)])));
 }
 
-function getPath(obj: unknown, path: string): unknown {
+/** The value at a dotted config path, or undefined. */
+export function getPath(obj: unknown, path: string): unknown {
   let v = obj;
   for (const k of path.split('.')) {
     if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.prototype.hasOwnProperty.call(v, k)) return undefined;
@@ -133,7 +134,7 @@ export interface SweepResult<C> {
  * An executor opened on the first unit to compute, so a sweep whose units are all cached
  * never loads a tfjs backend, starts a thread or connects to Redis.
  */
-class LazyExecutor implements Executor {
+export class LazyExecutor implements Executor {
   private real: Promise<Executor> | null = null;
   description = 'the sweep executor';
 
@@ -150,11 +151,25 @@ class LazyExecutor implements Executor {
 }
 
 /**
+ * One executor for several sweeps run at once (they share its threads or queue), opened
+ * on the first unit to compute: worker threads, or the Redis queue with LAB_QUEUE.
+ */
+export function sharedExecutor(label: string, opts: Pick<RunOptions, 'workers' | 'log' | 'progressEveryMs'>, units: number, find: (name: string) => Experiment<object>): Executor {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  return new LazyExecutor(async () => {
+    const info = backendInfo() ?? (await initBackend());
+    return openExecutor({ label, log, progressEveryMs: opts.progressEveryMs, backend: info.name, workers: localWorkers(opts.workers, units), find });
+  }, (e) => log(`[${label}] computing on ${e.description}`));
+}
+
+/**
  * Run (or load) `exp` at every point over the base overrides, for every seed of
  * `opts.seeds`; see the file comment. Paths must be settings of the experiment's config.
+ * With `opts.executor`, units run there (the caller opens and closes it; `sharedExecutor`
+ * makes one that opens on first use).
  */
 export async function runSweep<C extends object>(exp: Experiment<C>, base: DeepPartial<C> | undefined, points: readonly Point[],
-  opts: Omit<RunOptions, 'executor'>): Promise<SweepResult<C>> {
+  opts: RunOptions): Promise<SweepResult<C>> {
   const where = `${exp.name} sweep`;
   if (!Array.isArray(points) || points.length === 0) throw new ConfigError(where, 'points', 'must hold at least one setting');
   const params = [...new Set(points.flatMap((p) => Object.keys(p)))];
@@ -189,13 +204,8 @@ export async function runSweep<C extends object>(exp: Experiment<C>, base: DeepP
   const log = opts.log ?? ((l: string) => console.log(l));
   const seedCount = typeof opts.seeds === 'number' ? opts.seeds : opts.seeds.length;
   log(`[${where}] ${points.length} setting(s) of ${params.join(', ')} x ${seedCount} seed(s) = ${points.length * seedCount} units`);
-  const executor = new LazyExecutor(async () => {
-    const info = backendInfo() ?? (await initBackend());
-    return openExecutor({
-      label: where, log, progressEveryMs: opts.progressEveryMs, backend: info.name,
-      workers: localWorkers(opts.workers, points.length * seedCount), find: () => exp as unknown as Experiment<object>,
-    });
-  }, (e) => log(`[${where}] computing on ${e.description}`));
+  // The caller's executor (several sweeps sharing threads or workers), else one of our own.
+  const executor = opts.executor ?? sharedExecutor(where, opts, points.length * seedCount, () => exp as unknown as Experiment<object>);
   // Per-setting notes ("loaded from", "computing") would be one line per point: keep warnings only.
   const quiet = (l: string) => {
     if (/warning|error/i.test(l)) log(l);
@@ -204,7 +214,7 @@ export async function runSweep<C extends object>(exp: Experiment<C>, base: DeepP
   try {
     runs = await Promise.all(overrides.map((o) => runExperiment(exp, o, { ...opts, executor, log: quiet })));
   } finally {
-    await executor.close();
+    if (!opts.executor) await executor.close();
   }
 
   const tables: Tables = {};

@@ -23,19 +23,33 @@ export const METHOD_LABELS: Record<MethodName, string> = {
   'maml-fo': 'first-order MAML',
 };
 
-/** Mean evaluation return per (seed, method, query, update): one number per seed. */
-export function seedMeans(evalRows: readonly Row[]): Row[] {
-  return meanBy(evalRows, ['seed', 'method', 'query', 'update'], 'return');
+/** The x axes of Fig. 1: fine-tuning updates, or episodes of the query type used for learning so far. */
+export type Fig1Axis = 'update' | 'episodesUsed';
+
+const AXIS_TITLES: Record<Fig1Axis, string> = { update: 'VPG fine-tuning update', episodesUsed: 'episodes of the query type used' };
+
+/** Rows of one adaptation protocol ("equal-experience" or "bandit-only"); rows without the column count as "bandit-only". */
+export function protocolRows(evalRows: readonly Row[], protocol: string): Row[] {
+  return evalRows.filter((r) => (r.protocol ?? 'bandit-only') === protocol);
 }
 
-/** Fig. 1: reward against fine-tuning update, one panel per query type, one band per method (95% CI over seeds). */
-export function fig1Figure(evalRows: readonly Row[], bed: Testbed, methods: readonly MethodName[]): Figure {
-  const perSeed = seedMeans(evalRows);
+/** Mean evaluation return per (seed, method, query, x): one number per seed. */
+export function seedMeans(evalRows: readonly Row[], x: Fig1Axis = 'update'): Row[] {
+  return meanBy(evalRows, ['seed', 'method', 'query', x], 'return');
+}
+
+/**
+ * Fig. 1: reward against fine-tuning update (or episodes of the query type used), one
+ * panel per query type, one band per method (95% CI over seeds). Pass one protocol's rows.
+ */
+export function fig1Figure(evalRows: readonly Row[], bed: Testbed, methods: readonly MethodName[], opts: { x?: Fig1Axis; title?: string } = {}): Figure {
+  const x = opts.x ?? 'update';
+  const perSeed = seedMeans(evalRows, x);
   const queries = [...new Set(perSeed.map((r) => Number(r.query)))].sort((a, b) => a - b);
   const panels = queries.map((q) => {
     const rows = perSeed.filter((r) => r.query === q);
     const present = methods.filter((m) => rows.some((r) => r.method === m));
-    const series = present.map((m, i) => summaryBand(summarize(rows.filter((r) => r.method === m), ['update'], 'return'), 'update', {
+    const series = present.map((m, i) => summaryBand(summarize(rows.filter((r) => r.method === m), [x], 'return'), x, {
       name: METHOD_LABELS[m], color: METHOD_COLORS[m] ?? GROUP_COLORS[i % GROUP_COLORS.length], dash: m === 'caml' ? 'solid' : 'dot',
     }));
     return { title: `query type ${q} (latent ${bed.types[q].latent})`, series };
@@ -49,8 +63,8 @@ export function fig1Figure(evalRows: readonly Row[], bed: Testbed, methods: read
   });
   const seeds = new Set(perSeed.map((r) => r.seed)).size;
   return panelBandFigure(panels, {
-    title: `Fig. 1: mean episode reward during fine-tuning on unseen types (95% CI over ${seeds} seeds)<br><span style="font-size:12px">"pretrained on another type" lies far below the axes: zoom out to see it</span>`,
-    xTitle: 'VPG fine-tuning update', yTitle: 'mean episode reward', yRanges,
+    title: `${opts.title ?? 'Fig. 1: mean episode reward during fine-tuning on unseen types'} (95% CI over ${seeds} seeds)<br><span style="font-size:12px">"pretrained on another type" lies far below the axes: zoom out to see it</span>`,
+    xTitle: AXIS_TITLES[x], yTitle: 'mean episode reward', yRanges,
   });
 }
 
@@ -64,7 +78,17 @@ export const METHOD_COLORS: Partial<Record<MethodName, string>> = {
  * seed, then a 95% t-interval over seeds; and CAML's paired comparison with each method.
  */
 export function rewardAfterUpdate(evalRows: readonly Row[], update: number): Row[] {
-  const perSeed = meanBy(seedMeans(evalRows).filter((r) => r.update === update), ['seed', 'method'], 'return');
+  return rewardAt(evalRows, 'update', update);
+}
+
+/** Mean reward over query types within a seed, per method, at x = `at` (`update` or `episodesUsed`). */
+function perSeedAt(evalRows: readonly Row[], x: Fig1Axis, at: number): Row[] {
+  return meanBy(seedMeans(evalRows, x).filter((r) => r[x] === at), ['seed', 'method'], 'return');
+}
+
+/** As `rewardAfterUpdate`, at x = `at` on either axis (e.g. 20 episodes of the query type used). */
+export function rewardAt(evalRows: readonly Row[], x: Fig1Axis, at: number): Row[] {
+  const perSeed = perSeedAt(evalRows, x, at);
   const bySeed = (m: string) => new Map(perSeed.filter((r) => r.method === m).map((r) => [Number(r.seed), Number(r.return)]));
   const methods = [...new Set(perSeed.map((r) => String(r.method)))];
   const caml = methods.includes('caml') ? bySeed('caml') : null;
@@ -145,4 +169,77 @@ export function movingAwayShare(evalRows: readonly Row[], particle: { start: [nu
   const flagged = evalRows.map((r) => ({ ...r, away: Math.hypot(Number(r.endX) - gx, Number(r.endY) - gy) > startD ? 1 : 0 }));
   const perSeed = meanBy(flagged, ['seed', 'method', 'update'], 'away');
   return summarize(perSeed, ['method', 'update'], 'away').map((r) => ({ method: METHOD_LABELS[r.method as MethodName] ?? String(r.method), update: r.update, 'share moving away': formatInterval(r) }));
+}
+
+/** Methods that never trained on the query type: all but "pretrained on the query type". */
+function neverSawQuery(m: string): boolean {
+  return m !== 'pretrain-same';
+}
+
+function ordinal(n: number): string {
+  const s = ['th', 'st', 'nd', 'rd'], v = n % 100;
+  return `${n}${s[(v - 20) % 10] ?? s[v] ?? s[0]}`;
+}
+
+/** The sorted distinct values of x in the rows. */
+function axisValues(evalRows: readonly Row[], x: Fig1Axis): number[] {
+  return [...new Set(evalRows.map((r) => Number(r[x])))].sort((a, b) => a - b);
+}
+
+/**
+ * CAML against every other method at each point of the x axis (default: episodes of the
+ * query type used), reward averaged over query types within a seed, paired over seeds:
+ * one row per method, one column per point, "wins" / "ties" / "loses".
+ */
+export function verdictsAlong(evalRows: readonly Row[], x: Fig1Axis = 'episodesUsed'): Row[] {
+  const points = axisValues(evalRows, x);
+  const methods = [...new Set(evalRows.map((r) => String(r.method)))].filter((m) => m !== 'caml');
+  const bySeed = (perSeed: readonly Row[], m: string) => new Map(perSeed.filter((r) => r.method === m).map((r) => [Number(r.seed), Number(r.return)]));
+  const perPoint = points.map((at) => perSeedAt(evalRows, x, at));
+  return methods.map((m) => {
+    const row: Row = { 'CAML against': METHOD_LABELS[m as MethodName] ?? m };
+    points.forEach((at, i) => {
+      const c = bySeed(perPoint[i], 'caml');
+      row[`${at}`] = c.size > 0 && bySeed(perPoint[i], m).size > 0 ? pairedComparison(c, bySeed(perPoint[i], m)).verdict : '';
+    });
+    return row;
+  });
+}
+
+/** CAML's rank (1 = best mean over seeds) among the methods that never trained on the query type, at x = at. */
+export function camlRank(evalRows: readonly Row[], x: Fig1Axis, at: number): { rank: number; of: number } | null {
+  const means = summarize(perSeedAt(evalRows, x, at), ['method'], 'return').filter((r) => neverSawQuery(String(r.method)));
+  const caml = means.find((r) => r.method === 'caml');
+  if (!caml) return null;
+  return { rank: 1 + means.filter((r) => Number(r.mean) > Number(caml.mean)).length, of: means.length };
+}
+
+function listPoints(xs: readonly number[]): string {
+  return xs.length === 0 ? '' : xs.join(', ');
+}
+
+/**
+ * The verdict sentences of Fig. 1, computed from the rows of both protocols: CAML's rank
+ * at each budget of query-type episodes with equal experience, its wins, ties and losses
+ * against every method along that axis, and its rank after one update in the bandit-only
+ * reading, where only CAML spends the initialization period.
+ */
+export function describeEqualExperience(equalRows: readonly Row[], banditOnlyRows: readonly Row[]): string {
+  const out: string[] = [];
+  const budgets = axisValues(equalRows, 'episodesUsed');
+  const ranks = budgets.map((b) => ({ b, r: camlRank(equalRows, 'episodesUsed', b) })).filter((x) => x.r !== null);
+  if (ranks.length > 0) {
+    out.push(`With equal experience (every method has used the same episodes of the query type), CAML ranks ${ranks.map(({ b, r }) => `${ordinal(r!.rank)} at ${b}`).join(', ')} episodes, among the ${ranks[0].r!.of} methods that never trained on the query type.`);
+  }
+  for (const row of verdictsAlong(equalRows, 'episodesUsed')) {
+    const at = (v: string) => budgets.filter((b) => row[`${b}`] === v);
+    const parts = (['wins', 'ties', 'loses'] as const).filter((v) => at(v).length > 0).map((v) => `${v} at ${listPoints(at(v))}`);
+    out.push(`Against ${row['CAML against']}, CAML ${parts.join('; ')} episodes.`);
+  }
+  const one = camlRank(banditOnlyRows, 'update', 1);
+  if (one) {
+    const usedBy = (m: (x: string) => boolean) => [...new Set(banditOnlyRows.filter((r) => m(String(r.method)) && r.update === 1).map((r) => Number(r.episodesUsed)))];
+    out.push(`In the bandit-only reading (only CAML spends the initialization period), CAML ranks ${ordinal(one.rank)} of ${one.of} after one update, having used ${listPoints(usedBy((m) => m === 'caml'))} episodes of the query type where the others used ${listPoints(usedBy((m) => m !== 'caml'))}.`);
+  }
+  return out.join(' ');
 }

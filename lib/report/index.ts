@@ -4,6 +4,7 @@ export * as charts from './charts';
 export * as tables from './tables';
 export * as format from './format';
 export * as fig1 from './fig1';
+export * as fig1Tuning from './fig1-tuning';
 export * as fig3 from './fig3';
 export * as fig4 from './fig4';
 export * as hindsightMetrics from './hindsight-metrics';

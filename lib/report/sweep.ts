@@ -28,18 +28,25 @@ function describeSetting(r: Row, params: readonly string[], labels: Record<strin
   return params.map((p) => `${labels[p] ?? p} = ${r[p]}`).join(', ');
 }
 
+/** A panel of a sweep chart: one swept parameter against the metric. */
+export interface SweepPanel {
+  param: string;
+  title: string;
+  series: BandSeries[];
+}
+
 /**
  * One panel per swept parameter: the metric against its value, mean and 95% t-interval over
  * seeds, one band per setting of the other parameters (or their mean within each seed).
  */
-export function sweepFigure(rows: readonly Row[], params: readonly string[], metric: string, opts: SweepFigureOptions = {}): Figure {
+export function sweepPanels(rows: readonly Row[], params: readonly string[], metric: string, opts: Pick<SweepFigureOptions, 'labels' | 'maxSeries'> = {}): SweepPanel[] {
   if (params.length === 0) throw new Error('sweepFigure: no swept parameters');
   for (const c of [...params, 'seed', metric]) {
     if (rows.length > 0 && !(c in rows[0])) throw new Error(`sweepFigure: rows have no column "${c}" (columns: ${Object.keys(rows[0]).join(', ')})`);
   }
   const labels = opts.labels ?? {};
   const maxSeries = opts.maxSeries ?? 6;
-  const panels = params.map((p) => {
+  return params.map((p) => {
     const others = params.filter((q) => q !== p);
     const combos = new Set(rows.map((r) => JSON.stringify(others.map((q) => r[q])))).size;
     const byOthers = others.length > 0 && combos <= maxSeries;
@@ -55,8 +62,14 @@ export function sweepFigure(rows: readonly Row[], params: readonly string[], met
         color: GROUP_COLORS[i % GROUP_COLORS.length],
       };
     });
-    return { title: labels[p] ?? p, series };
+    return { param: p, title: labels[p] ?? p, series };
   });
+}
+
+/** The sweep chart: `sweepPanels` in a grid, each x axis titled with its parameter (log where asked). */
+export function sweepFigure(rows: readonly Row[], params: readonly string[], metric: string, opts: SweepFigureOptions = {}): Figure {
+  const labels = opts.labels ?? {};
+  const panels = sweepPanels(rows, params, metric, opts);
   const seeds = new Set(rows.map((r) => r.seed)).size;
   const fig = panelBandFigure(panels, {
     title: opts.title ?? `${opts.yTitle ?? metric} against each swept parameter (95% CI over ${seeds} seeds)`,
