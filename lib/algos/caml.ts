@@ -20,7 +20,7 @@
  *  13: end for
  *
  * Exposed as init + step so a notebook can chart medoid assignments while it trains.
- * References: ../shared/papers/000_0faad8b098250fb8.txt (Alg. 1, Alg. 2, Sec. 3.2).
+ * References: M. Zhang, "Characterizing Policy Divergence for Personalized Meta-Reinforcement Learning", arXiv:2010.04816, 2020 (Alg. 1, Alg. 2, Sec. 3.2).
  */
 import { int, Resolved, resolver, section, withDefaults } from '../core/schema';
 import { divergenceSchema, policyDivergence, statesByPolicy } from '../divergence/policy-divergence';

@@ -57,7 +57,7 @@
  * critic as in off-policy actor-critic); (4) clipping and self-normalisation trade bias
  * for variance.
  *
- * References: ../shared/papers/001_6f2392f5f97a041c.txt (Sec. II; Algorithm 1 l.2, 8-10).
+ * References: A. Zahed, "Policy Metrics for Hindsight MAML" (idea note) (Sec. II; Algorithm 1 l.2, 8-10).
  * D. Precup, R. Sutton, S. Singh, "Eligibility traces for off-policy policy evaluation",
  * ICML 2000. A. Kong, "A note on importance sampling using standardized weights", 1992.
  * E. Ionides, "Truncated importance sampling", JCGS 17(2), 2008. L. Espeholt et al.,

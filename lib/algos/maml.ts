@@ -1,7 +1,8 @@
 /**
  * MAML for policy gradients (Finn, Abbeel & Levine 2017), with k inner VPG steps, as
- * written in the survey slides (../shared/papers/002_35993c20a6738c00.txt, "Model-Agnostic
- * Meta-Learning", k inner gradient steps). Paper 000 names MAML as future work (Sec. 5).
+ * written in the survey slides of N. Kan, "Transfer & Meta Reinforcement Learning"
+ * (Shanghai Jiao Tong University, 2020; section "Model-Agnostic Meta-Learning", k inner
+ * gradient steps). Paper 000 names MAML as future work (Sec. 5).
  *
  *   theta_0 = theta_meta                                                     (l.1)
  *   theta_i = theta_{i-1} - alpha grad L^(0)(theta_{i-1}),   i = 1..k         (l.2, inner VPG steps)

@@ -1,8 +1,9 @@
 /**
- * Typed configs: defaults merged with overrides, then checked field by field. Every
- * failure throws a `ConfigError` whose message names the config, the field, what was
- * expected and what was given, e.g.
- *   particle config: "stepSize" must be a positive finite number, got -1
+ * Errors that name the config and the field, and argument checks for functions that take
+ * plain numbers. Configs themselves are zod schemas (schema.ts); every failure throws a
+ * `ConfigError` whose message names the config, the field, what was expected and what was
+ * given, e.g.
+ *   particle config: "stepSize" must be a finite number > 0, got -1
  */
 
 export class ConfigError extends Error {
@@ -28,50 +29,6 @@ export function showValue(v: unknown): string {
   } catch {
     return Object.prototype.toString.call(v);
   }
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !ArrayBuffer.isView(v) &&
-    Object.getPrototypeOf(v) === Object.prototype;
-}
-
-/** Recursively partial, for overrides of nested configs. */
-export type DeepPartial<T> = {
-  [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K];
-};
-
-/**
- * Merge `overrides` over `defaults`. Nested plain objects merge recursively; arrays and
- * typed arrays replace. An override key that the defaults do not have is an error: a
- * typo in a config file must not be silently ignored.
- */
-export function mergeConfig<C extends object>(where: string, defaults: C, overrides?: DeepPartial<C> | null, prefix = ''): C {
-  if (overrides === undefined || overrides === null) return structuredCloneConfig(defaults);
-  if (!isPlainObject(overrides)) {
-    throw new ConfigError(where, prefix || '(root)', `must be an object of settings, got ${showValue(overrides)}`);
-  }
-  const out: Record<string, unknown> = structuredCloneConfig(defaults) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(overrides)) {
-    const field = prefix ? `${prefix}.${k}` : k;
-    if (!(k in out)) {
-      const known = Object.keys(out).join(', ');
-      throw new ConfigError(where, field, `is not a known setting (known: ${known})`);
-    }
-    if (v === undefined) continue;
-    const d = out[k];
-    out[k] = isPlainObject(d) && isPlainObject(v) ? mergeConfig(where, d, v as DeepPartial<typeof d>, field) : v;
-  }
-  return out as C;
-}
-
-function structuredCloneConfig<C>(c: C): C {
-  if (Array.isArray(c)) return c.map((x) => structuredCloneConfig(x)) as unknown as C;
-  if (isPlainObject(c)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(c)) out[k] = structuredCloneConfig(v);
-    return out as C;
-  }
-  return c;
 }
 
 /** Field checks. Each throws a ConfigError naming `where` and `field`. */

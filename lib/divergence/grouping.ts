@@ -11,7 +11,7 @@
  *   embedding Y keep the neighbours that D defines?
  *
  * References
- * - paper 000 (../shared/papers/000_0faad8b098250fb8.txt), App. 6.3 and Figure 4.
+ * - M. Zhang, "Characterizing Policy Divergence for Personalized Meta-Reinforcement Learning", arXiv:2010.04816, 2020, App. 6.3 and Figure 4.
  * - L. Hubert and P. Arabie, Comparing partitions, J. Classification 2 (1985) 193-218.
  * - J. Venna and S. Kaski, Neighborhood preservation in nonlinear projection methods: an
  *   experimental study, ICANN 2001.

@@ -32,7 +32,7 @@
  * (a density underflows to 0 only tens of kernel widths away from every point).
  *
  * References
- * - paper 000 (../shared/papers/000_0faad8b098250fb8.txt), Sec. 3.1 and Algorithm 1, l.8-10.
+ * - M. Zhang, "Characterizing Policy Divergence for Personalized Meta-Reinforcement Learning", arXiv:2010.04816, 2020, Sec. 3.1 and Algorithm 1, l.8-10.
  * - D. W. Scott, Multivariate Density Estimation, Wiley 1992, Ch. 6.
  * - B. W. Silverman, Density Estimation for Statistics and Data Analysis, Chapman & Hall 1986.
  * - P. T. P. Tang, Table-driven implementation of the exponential function in IEEE

@@ -17,7 +17,7 @@
  * init 'random' the k starting medoids are drawn by the rng instead.
  *
  * References
- * - paper 000 (../shared/papers/000_0faad8b098250fb8.txt), Sec. 3.1, Algorithm 2.
+ * - M. Zhang, "Characterizing Policy Divergence for Personalized Meta-Reinforcement Learning", arXiv:2010.04816, 2020, Sec. 3.1, Algorithm 2.
  * - L. Kaufman and P. J. Rousseeuw, Finding Groups in Data, Wiley 1990, Ch. 2 (PAM).
  */
 import { check } from '../core/config';

@@ -43,8 +43,8 @@
  * a policy and its clone observed on the same trajectories.
  *
  * References
- * - paper 000 (../shared/papers/000_0faad8b098250fb8.txt), Sec. 3.1, Algorithm 1, App. 6.3.
- * - paper 001 (../shared/papers/001_6f2392f5f97a041c.txt), Definition 2 (policy metric d_P).
+ * - M. Zhang, "Characterizing Policy Divergence for Personalized Meta-Reinforcement Learning", arXiv:2010.04816, 2020, Sec. 3.1, Algorithm 1, App. 6.3.
+ * - A. Zahed, "Policy Metrics for Hindsight MAML" (idea note), Definition 2 (policy metric d_P).
  * - J. Lin, Divergence measures based on the Shannon entropy, IEEE T-IT 1991 (paper 000 ref. [7]).
  */
 import { check } from '../core/config';

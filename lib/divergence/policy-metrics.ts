@@ -55,7 +55,7 @@
  * = 2 cosh(S/2). For diagonal Gaussians KL and S have closed forms (below); J has none,
  * so `gaussianJensenShannonMc` estimates it by Monte Carlo.
  *
- * References: ../shared/papers/001_6f2392f5f97a041c.txt (Sec. II, III, IV: Def. 1-4 and
+ * References: A. Zahed, "Policy Metrics for Hindsight MAML" (idea note) (Sec. II, III, IV: Def. 1-4 and
  * the two bounds). D. M. Endres, J. E. Schindelin, "A new metric for probability
  * distributions", IEEE Trans. Inf. Theory 49(7), 2003. G. E. Crooks, "Inequalities
  * between the Jensen-Shannon and Jeffreys divergences", technical note, 2008.

@@ -35,7 +35,7 @@
  * | w4     | [headHidden]          | head output                               |
  * | b4     | [1]                   |                                           |
  *
- * References: ../shared/papers/001_6f2392f5f97a041c.txt (Sec. II; Algorithm 1 l.3, 11-16).
+ * References: A. Zahed, "Policy Metrics for Hindsight MAML" (idea note) (Sec. II; Algorithm 1 l.3, 11-16).
  * M. Zaheer et al., "Deep Sets", NeurIPS 2017 (sum/mean pooling for set inputs).
  */
 import type * as TF from '@tensorflow/tfjs';

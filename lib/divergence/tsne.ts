@@ -28,7 +28,7 @@
  * it runs; `tsne` runs all `iterations`.
  *
  * References
- * - paper 000 (../shared/papers/000_0faad8b098250fb8.txt), App. 6.3 and Figure 4.
+ * - M. Zhang, "Characterizing Policy Divergence for Personalized Meta-Reinforcement Learning", arXiv:2010.04816, 2020, App. 6.3 and Figure 4.
  * - L. van der Maaten and G. Hinton, Visualizing data using t-SNE, JMLR 9 (2008) 2579-2605.
  * - R. A. Jacobs, Increased rates of convergence through learning rate adaptation,
  *   Neural Networks 1 (1988) 295-307.

@@ -24,7 +24,7 @@
  * Everything is batched: `step` moves B particles of possibly different types at once
  * over typed arrays. Entity types and populations are plain data.
  *
- * References: ../shared/papers/000_0faad8b098250fb8.txt (App. 6.2, 6.3; Fig. 3).
+ * References: M. Zhang, "Characterizing Policy Divergence for Personalized Meta-Reinforcement Learning", arXiv:2010.04816, 2020 (App. 6.2, 6.3; Fig. 3).
  */
 import { ConfigError } from '../core/config';
 import { int, num, Resolved, resolver, section, vec2 } from '../core/schema';

@@ -24,7 +24,7 @@
  * tuning loads at once when nothing changed, and the Fig. 1 notebook can ask for the
  * chosen settings without recomputing them.
  */
-import { DeepPartial } from '../core/config';
+import { Overrides } from '../core/schema';
 import { Row } from '../core/row';
 import { Scale } from '../core/scale';
 import { meanBy } from '../core/stats';
@@ -35,7 +35,7 @@ import { RunOptions } from './runner';
 import { grid, Point, runSweep, setPath, sharedExecutor, SweepResult, Value } from './sweep';
 import type { Experiment } from './runner';
 
-type Fig1Overrides = DeepPartial<fig1.Fig1Config>;
+type Fig1Overrides = Overrides<typeof fig1.schema>;
 
 /** The config paths each method's tuning sweeps. */
 export const TUNED_PATHS: Record<MethodName, readonly string[]> = {

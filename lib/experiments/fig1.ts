@@ -208,7 +208,7 @@ export function unit(cfg: Fig1Config, seed: number): Tables {
   return tables;
 }
 
-export const experiment: Experiment<Fig1Config> = {
+export const experiment: Experiment<Fig1Config, Overrides<typeof schema>> = {
   name: 'fig1-adaptation',
   version: 2,
   module: __filename,

@@ -47,7 +47,7 @@ export function unit(cfg: Fig3Config, seed: number): Row[] {
   return curves[0].map((r, update) => ({ update, type: cfg.trainType, latent: bed.types[cfg.trainType].latent, return: r }));
 }
 
-export const experiment: Experiment<Fig3Config> = {
+export const experiment: Experiment<Fig3Config, Overrides<typeof schema>> = {
   name: 'fig3-vpg',
   version: 1,
   module: __filename,

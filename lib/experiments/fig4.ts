@@ -86,7 +86,7 @@ export function unit(cfg: Fig4Config, seed: number): Tables {
   return { divergence, training };
 }
 
-export const experiment: Experiment<Fig4Config> = {
+export const experiment: Experiment<Fig4Config, Overrides<typeof schema>> = {
   name: 'fig4-divergence',
   version: 1,
   module: __filename,

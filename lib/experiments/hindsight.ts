@@ -320,7 +320,7 @@ export function unit(cfg: HindsightConfig, seed: number): Tables {
   };
 }
 
-export const experiment: Experiment<HindsightConfig> = {
+export const experiment: Experiment<HindsightConfig, Overrides<typeof schema>> = {
   name: 'hindsight-maml',
   version: 1,
   module: __filename,

@@ -19,7 +19,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConfigError, DeepPartial } from '../core/config';
+import { ConfigError } from '../core/config';
 import type { Executor, UnitJob } from './executors/executor';
 import { localWorkers, openExecutor } from './executors/open';
 import { csvToRows, removeStaleTemps, Row, rowsToCsv, sha256, writeFileAtomic } from './results';
@@ -32,7 +32,7 @@ export type Tables = Record<string, Row[]>;
 export type UnitResult = Row[] | Tables;
 
 /** An experiment: a pure function of (config, seed) to tidy tables, plus how to find it from a worker. */
-export interface Experiment<C extends object> {
+export interface Experiment<C extends object, In = unknown> {
   /** Folder name under data/. */
   name: string;
   /** Bump when the code changes what a config produces; part of the hash. */
@@ -41,8 +41,8 @@ export interface Experiment<C extends object> {
   module: string;
   /** Name of the export in that module. */
   exportName: string;
-  /** Merge overrides over the defaults and validate (throws ConfigError naming the field). */
-  resolve(overrides?: DeepPartial<C>): C;
+  /** Check overrides and fill in the defaults (throws ConfigError naming the field): the config's schema resolver. */
+  resolve(overrides?: In): C;
   /** Run one seed. Must depend on nothing but (config, seed). */
   unit(config: C, seed: number): UnitResult | Promise<UnitResult>;
 }
@@ -238,7 +238,7 @@ function saveUnit(dir: string, exp: Experiment<object>, config: object, hash: st
  * Run (or load) every seed of an experiment.
  * @param overrides config overrides, merged over the experiment's defaults
  */
-export async function runExperiment<C extends object>(exp: Experiment<C>, overrides: DeepPartial<C> | undefined, opts: RunOptions): Promise<RunResult<C>> {
+export async function runExperiment<C extends object, In>(exp: Experiment<C, In>, overrides: In | undefined, opts: RunOptions): Promise<RunResult<C>> {
   const config = exp.resolve(overrides);
   const seeds = seedList(opts.seeds);
   const hash = configHash(exp.name, exp.version, config);

@@ -14,7 +14,7 @@
  * Random search draws its points from an Rng, so the same seed gives the same points
  * (and the same cache entries) on every run.
  */
-import { ConfigError, DeepPartial, showValue } from '../core/config';
+import { ConfigError, showValue } from '../core/config';
 import { Rng } from '../core/rng';
 import { backendInfo, initBackend } from '../core/tf';
 import { Row } from './results';
@@ -168,7 +168,7 @@ export function sharedExecutor(label: string, opts: Pick<RunOptions, 'workers' |
  * With `opts.executor`, units run there (the caller opens and closes it; `sharedExecutor`
  * makes one that opens on first use).
  */
-export async function runSweep<C extends object>(exp: Experiment<C>, base: DeepPartial<C> | undefined, points: readonly Point[],
+export async function runSweep<C extends object, In>(exp: Experiment<C, In>, base: In | undefined, points: readonly Point[],
   opts: RunOptions): Promise<SweepResult<C>> {
   const where = `${exp.name} sweep`;
   if (!Array.isArray(points) || points.length === 0) throw new ConfigError(where, 'points', 'must hold at least one setting');
@@ -188,7 +188,7 @@ export async function runSweep<C extends object>(exp: Experiment<C>, base: DeepP
   const overrides = points.map((pt) => {
     let o = (base ?? {}) as object;
     for (const p of params) o = setPath(o, p, pt[p] as Value);
-    return o as DeepPartial<C>;
+    return o as In;
   });
   const hashes = overrides.map((o, i) => {
     try {

@@ -140,3 +140,29 @@ export function describeGrouping(grouping: readonly Row[]): string[] {
     return `${e}: ${describeChange(ari, 'update', 'ARI')}; between/within ratio at update ${ratio[ratio.length - 1].update}: ${formatInterval(ratio[ratio.length - 1])}`;
   });
 }
+
+/** How well a mean ARI recovers the groups, in words (thresholds fixed here, before looking at any run). */
+function recoveryWord(ari: number): string {
+  return ari >= 0.9 ? 'recovers the six groups' : ari >= 0.5 ? 'partly recovers the groups' : 'does not recover the groups';
+}
+
+/**
+ * The verdict on Fig. 4's claim ("trained policies show in the embedding a tendency to
+ * neighbour members of their own latent group"), one sentence per estimator and run, from
+ * the grouping rows: mean ARI over seeds at the first checkpoint after training starts, at
+ * the best checkpoint and at the last, each with its 95% interval, and a word for the last.
+ * @param runs label -> grouping rows (e.g. "one trajectory" -> groupingRows(...))
+ */
+export function verdicts(runs: Readonly<Record<string, readonly Row[]>>): string[] {
+  const lines: string[] = [];
+  for (const [label, grouping] of Object.entries(runs)) {
+    for (const e of [...new Set(grouping.map((r) => String(r.estimator)))]) {
+      const ari = summarize(grouping.filter((r) => r.estimator === e), ['update'], 'ari').filter((r) => Number(r.update) > 0);
+      if (ari.length === 0) continue;
+      const best = ari.reduce((a, b) => (Number(b.mean) > Number(a.mean) ? b : a)), first = ari[0], last = ari[ari.length - 1];
+      lines.push(`${e} estimator, ${label}: ARI ${formatInterval(first)} at update ${first.update}, best ${formatInterval(best)} at update ${best.update}, ` +
+        `${formatInterval(last)} at update ${last.update}: at the end it ${recoveryWord(Number(last.mean))}.`);
+    }
+  }
+  return lines;
+}
