@@ -64,11 +64,11 @@ describe('Figure 1 tuning', () => {
     assert.deepStrictEqual(t.chosen.maml, { 'maml.alpha': 0.3, 'maml.adam.lr': 0.03 });
     assert.deepStrictEqual(budgetTable(t).map((r) => [r.method, r.settings, r.seeds, r.units]), [['CAML', 4, 2, 8], ['MAML', 4, 2, 8]]);
     const choice = choiceTable(t);
-    assert.deepStrictEqual(choice[0], { method: 'CAML', chosen: 'VPG step size = 0.010', 'score (chosen)': '-4.50 [-10.85, 1.85]', default: 'VPG step size = 0.010', 'score (default)': '-4.50 [-10.85, 1.85]' });
+    assert.deepStrictEqual(choice[0], { method: 'CAML', chosen: 'VPG step size = 0.01', 'score (chosen)': '-4.50 [-10.85, 1.85]', default: 'VPG step size = 0.01', 'score (default)': '-4.50 [-10.85, 1.85]' });
     assert.strictEqual(choice[1]['score (default)'], '-49.50 [-55.85, -43.15]');
     const text = describeChoice(t);
-    assert.match(text, /^Each of the 2 trained methods tried 4 settings of its own step sizes over 2 seed\(s\), adapting to validation types 2 with the query types 3, 11, 19 held out\. CAML kept Fig\. 1's default\. Changed: MAML \(inner alpha = 0\.300, meta step size = 0\.030\)\./);
-    assert.match(text, /At the edge of the grid, so a better value may lie beyond it: MAML's inner alpha \(0\.300, the largest tried\); MAML's meta step size \(0\.030, the largest tried\)\.$/);
+    assert.match(text, /^Each of the 2 trained methods tried 4 settings of its own step sizes over 2 seed\(s\), adapting to validation types 2 with the query types 3, 11, 19 held out\. CAML kept Fig\. 1's default\. Changed: MAML \(inner alpha = 0\.3, meta step size = 0\.03\)\./);
+    assert.match(text, /At the edge of the grid, so a better value may lie beyond it: MAML's inner alpha \(0\.3, the largest tried\); MAML's meta step size \(0\.03, the largest tried\)\.$/);
     const fig = tuningFigure(t);
     const stars = fig.data.filter((d) => (d.marker as { symbol?: string } | undefined)?.symbol === 'star');
     assert.strictEqual(stars.length, 3, 'one star per panel: CAML lr, MAML alpha, MAML meta step');

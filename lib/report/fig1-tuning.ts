@@ -11,7 +11,8 @@ import { PATH_LABELS, Tuning, TUNED_PATHS } from '../experiments/fig1-tuning';
 import { getPath, Point } from '../experiments/sweep';
 import { panelAxes, panelBandFigure } from './charts';
 import { METHOD_COLORS, METHOD_LABELS } from './fig1';
-import { formatInterval, formatNumber } from './format';
+import { formatDuration } from '../core/progress';
+import { formatInterval } from './format';
 import { Figure, Trace } from './plotly';
 import { sweepPanels } from './sweep';
 
@@ -22,7 +23,8 @@ export function tunedMethods(t: Tuning): MethodName[] {
 
 function settingText(point: Point | undefined): string {
   if (!point) return '';
-  return Object.entries(point).map(([p, v]) => `${PATH_LABELS[p] ?? p} = ${typeof v === 'number' ? formatNumber(v) : v}`).join(', ');
+  // Swept values are written as given (grids of round numbers), not reformatted.
+  return Object.entries(point).map(([p, v]) => `${PATH_LABELS[p] ?? p} = ${v}`).join(', ');
 }
 
 /** Fig. 1's default value of each tuned path of `m`. */
@@ -48,14 +50,17 @@ export function tuningFigure(t: Tuning): Figure {
     const chosen = t.chosen[m]!;
     const at = meanBy(rows.filter((r) => sameSetting(r, chosen)), params, 'score')[0];
     for (const p of sweepPanels(rows, params, 'score', { labels: PATH_LABELS })) {
-      p.series.forEach((s) => { if (params.length === 1) s.name = METHOD_LABELS[m]; s.color = params.length === 1 ? METHOD_COLORS[m] ?? s.color : s.color; });
-      panels.push({ title: `${METHOD_LABELS[m]}: ${p.title}`, series: p.series, star: { x: Number(chosen[p.param]), y: Number(at.score) } });
+      p.series.forEach((s) => {
+        s.name = params.length === 1 ? METHOD_LABELS[m] : `${METHOD_LABELS[m]}, ${s.name}`;
+        if (params.length === 1) s.color = METHOD_COLORS[m] ?? s.color;
+      });
+      panels.push({ title: `${METHOD_LABELS[m]}:<br>${p.title}`, series: p.series, star: { x: Number(chosen[p.param]), y: Number(at.score) } });
     }
   }
   const seeds = t.plan.seeds.length;
   const fig = panelBandFigure(panels, {
     title: `Tuning on validation types ${t.plan.validationTypes.join(', ')}: mean reward over the adaptation curve (95% CI over ${seeds} seed${seeds === 1 ? '' : 's'}); ★ = chosen`,
-    yTitle: 'tuning score', columns: 4, panelHeight: 240,
+    yTitle: 'tuning score', columns: 4, panelHeight: 250,
   });
   panels.forEach((p, i) => {
     const a = panelAxes(i);
@@ -122,8 +127,29 @@ export function describeEdges(t: Tuning): string {
   for (const m of tunedMethods(t)) {
     for (const [p, v] of Object.entries(t.chosen[m]!)) {
       const values = [...new Set(t.sweeps[m]!.points.map((pt) => Number(pt[p])))].sort((a, b) => a - b);
-      if (values.length > 1 && (v === values[0] || v === values[values.length - 1])) edges.push(`${METHOD_LABELS[m]}'s ${PATH_LABELS[p] ?? p} (${formatNumber(Number(v))}, the ${v === values[0] ? 'smallest' : 'largest'} tried)`);
+      if (values.length > 1 && (v === values[0] || v === values[values.length - 1])) edges.push(`${METHOD_LABELS[m]}'s ${PATH_LABELS[p] ?? p} (${v}, the ${v === values[0] ? 'smallest' : 'largest'} tried)`);
     }
   }
   return edges.length === 0 ? 'Every chosen value lies inside its grid.' : `At the edge of the grid, so a better value may lie beyond it: ${edges.join('; ')}.`;
+}
+
+/** Every score in one long table: method, setting (in words), seed, score. */
+export function scoreRows(t: Tuning): Row[] {
+  return tunedMethods(t).flatMap((m) => {
+    const params = TUNED_PATHS[m] as string[];
+    return t.scores[m]!.map((r) => ({ method: METHOD_LABELS[m], setting: settingText(Object.fromEntries(params.map((p) => [p, r[p]]))), seed: r.seed, score: r.score }));
+  });
+}
+
+/**
+ * What the tuning cost: the summed duration of its units (from their provenance records),
+ * per method and in all, and the wall time that makes on `workers` threads at best.
+ */
+export function describeCost(t: Tuning, workers = 2): string {
+  const minutes = (ms: number) => formatDuration(ms);
+  const per = tunedMethods(t).map((m) => ({ m, ms: t.sweeps[m]!.runs.reduce((s, r) => s + r.provenance.reduce((a, p) => a + p.durationMs, 0), 0) }));
+  const total = per.reduce((s, x) => s + x.ms, 0);
+  const backends = [...new Set(tunedMethods(t).flatMap((m) => t.sweeps[m]!.runs.flatMap((r) => r.provenance.map((p) => p.backend))))];
+  return `The tuning's units took ${minutes(total)} of compute in all (${per.map((x) => `${METHOD_LABELS[x.m]} ${minutes(x.ms)}`).join(', ')}; ` +
+    `${backends.join(', ')} backend), about ${minutes(total / workers)} on ${workers} worker threads; when nothing changed, the notebook loads them from the cache.`;
 }
