@@ -99,8 +99,13 @@ describe('Figure 1 at equal experience', () => {
   it('writes the verdict sentences from the rows', () => {
     assert.strictEqual(describeEqualExperience(equal, banditOnly),
       'With equal experience (every method has used the same episodes of the query type), CAML ranks 2nd at 10, 1st at 20 episodes, among the 2 methods that never trained on the query type. ' +
-      'Against random init, CAML wins at 20; loses at 10 episodes. ' +
+      'Elsewhere the verdict depends on the budget: against random init it wins at 20; loses at 10 episodes. ' +
       'In the bandit-only reading (only CAML spends the initialization period), CAML ranks 1st of 2 after one update, having used 20 episodes of the query type where the others used 10.');
+  });
+
+  it('groups the methods CAML beats, ties with or loses to at every budget', () => {
+    const worse = equal.map((r) => (r.method === 'random' ? { ...r, return: Number(r.return) - 100 } : r));
+    assert.match(describeEqualExperience(worse, banditOnly), /At every number of episodes \(10 to 20\), CAML beats random init\. In the bandit-only/);
   });
 
   it('draws Fig. 1 against episodes of the query type used', () => {

@@ -231,11 +231,19 @@ export function describeEqualExperience(equalRows: readonly Row[], banditOnlyRow
   if (ranks.length > 0) {
     out.push(`With equal experience (every method has used the same episodes of the query type), CAML ranks ${ranks.map(({ b, r }) => `${ordinal(r!.rank)} at ${b}`).join(', ')} episodes, among the ${ranks[0].r!.of} methods that never trained on the query type.`);
   }
+  // Methods with one verdict at every budget in one sentence; the others one sentence each.
+  const uniform: Record<string, string[]> = { wins: [], ties: [], loses: [] };
+  const mixed: string[] = [];
   for (const row of verdictsAlong(equalRows, 'episodesUsed')) {
     const at = (v: string) => budgets.filter((b) => row[`${b}`] === v);
-    const parts = (['wins', 'ties', 'loses'] as const).filter((v) => at(v).length > 0).map((v) => `${v} at ${listPoints(at(v))}`);
-    out.push(`Against ${row['CAML against']}, CAML ${parts.join('; ')} episodes.`);
+    const kinds = (['wins', 'ties', 'loses'] as const).filter((v) => at(v).length > 0);
+    if (kinds.length === 1 && at(kinds[0]).length === budgets.length) uniform[kinds[0]].push(String(row['CAML against']));
+    else mixed.push(`against ${row['CAML against']} it ${kinds.map((v) => `${v} at ${listPoints(at(v))}`).join('; ')} episodes`);
   }
+  const phrase: Record<string, string> = { wins: 'beats', ties: 'ties with', loses: 'loses to' };
+  const whole = (['wins', 'ties', 'loses'] as const).filter((v) => uniform[v].length > 0).map((v) => `${phrase[v]} ${uniform[v].join(', ')}`);
+  if (whole.length > 0) out.push(`At every number of episodes (${budgets[0]} to ${budgets[budgets.length - 1]}), CAML ${whole.join('; ')}.`);
+  if (mixed.length > 0) out.push(`Elsewhere the verdict depends on the budget: ${mixed.join('; ')}.`);
   const one = camlRank(banditOnlyRows, 'update', 1);
   if (one) {
     const usedBy = (m: (x: string) => boolean) => [...new Set(banditOnlyRows.filter((r) => m(String(r.method)) && r.update === 1).map((r) => Number(r.episodesUsed)))];
