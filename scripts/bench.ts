@@ -23,6 +23,8 @@ import { Experiment, runExperiment } from '../lib/experiments/runner';
 import { Executor } from '../lib/experiments/executors/executor';
 import { LocalExecutor } from '../lib/experiments/executors/local';
 import { RedisExecutor } from '../lib/experiments/executors/redis';
+import * as fig1Tuning from '../lib/experiments/fig1-tuning';
+import { runSweep, sharedExecutor } from '../lib/experiments/sweep';
 import { testbed, testbedConfig } from '../lib/envs/testbed';
 import { initBackend, tf } from '../lib/core/tf';
 import { newLearner, vpgConfig, vpgUpdate } from '../lib/algos/vpg';
@@ -163,6 +165,25 @@ async function main(): Promise<void> {
   }
   // 8. Executors: short units through the BullMQ queue on Redis against local worker threads.
   await benchQueue(dataDir);
+
+  // 9. The Figure 1 tuning sweep on 1 and 2 local worker threads: the first setting of every
+  //    method's grid, one seed (paper sizes; quick sizes with --quick).
+  const tp = fig1Tuning.plan(quick ? 'quick' : 'paper');
+  const sweepSeconds: Record<number, number> = {};
+  const methods = Object.keys(tp.spaces) as fig1.MethodName[];
+  for (const workers of [1, 2]) {
+    const t = performance.now();
+    // One executor for all the methods' sweeps, as fig1Tuning.tune shares one.
+    const executor = sharedExecutor('bench sweep', { workers, log: () => undefined }, methods.length, () => fig1.experiment as unknown as Experiment<object>);
+    try {
+      await Promise.all(methods.map((m) => runSweep(fig1.experiment, { ...tp.base, methods: [m] }, tp.spaces[m]!.slice(0, 1),
+        { seeds: tp.seeds.slice(0, 1), dataDir: path.join(dataDir, `sweep-w${workers}`), log: () => undefined, executor })));
+    } finally {
+      await executor.close();
+    }
+    sweepSeconds[workers] = (performance.now() - t) / 1000;
+  }
+  line(`Figure 1 tuning sweep, ${Object.keys(tp.spaces).length} units (${quick ? 'quick' : 'paper'} sizes): 1 / 2 workers`, `${sweepSeconds[1].toFixed(1)} s / ${sweepSeconds[2].toFixed(1)} s = ${(sweepSeconds[1] / sweepSeconds[2]).toFixed(2)}x speed-up`);
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
