@@ -29,6 +29,12 @@ import { testbed, testbedConfig } from '../lib/envs/testbed';
 import { initBackend, tf } from '../lib/core/tf';
 import { newLearner, vpgConfig, vpgUpdate } from '../lib/algos/vpg';
 import { resetState, step } from '../lib/envs/particle';
+import * as diaynExp from '../lib/experiments/diayn';
+import { diaynConfig, diaynNavInit, diaynNavStep } from '../lib/algos/diayn';
+import { gaussianMamlConfig, gaussianMamlInit, gaussianMamlStep } from '../lib/algos/gaussian-maml';
+import { goalRewards } from '../lib/envs/nav-tasks';
+import { goalSplit, pointNavConfig } from '../lib/envs/point-nav';
+import { initGaussian } from '../lib/policies/gaussian-mlp';
 
 const quick = process.argv.includes('--quick');
 const spec = PAPER_POLICY;
@@ -148,6 +154,27 @@ async function main(): Promise<void> {
     line(`24x24 divergence matrix (Alg. 1, ${estimator}, S = 1000)`, `${divMs.toFixed(1)} ms`);
   }
 
+  // 6b. Gaussian MAML on point navigation (the DIAYN notebook's sizes) and one DIAYN iteration.
+  const env = pointNavConfig();
+  const gspec = { obsDim: 2, hidden: 64, actDim: 2 };
+  const goalTasks = goalRewards(env, goalSplit(env).train, 'dense');
+  for (const order of ['second', 'first'] as const) {
+    const mcfg = gaussianMamlConfig({ order, metaBatch: quick ? 4 : 20 });
+    let st = gaussianMamlInit(initGaussian(gspec, new Rng(8)));
+    const r = new Rng(9);
+    const mMs = timeIt(() => {
+      st = gaussianMamlStep(st, goalTasks, mcfg, env, gspec, r).state;
+    }, quick ? 2 : 5);
+    line(`Gaussian MAML meta-update, ${order} order (${mcfg.metaBatch} tasks x ${mcfg.K} episodes x 20 steps)`, `${mMs.toFixed(0)} ms`);
+  }
+  const dcfg = diaynConfig();
+  let ds = diaynNavInit(dcfg, new Rng(10));
+  const dr = new Rng(11);
+  const dMs = timeIt(() => {
+    ds = diaynNavStep(ds, dcfg, env, dr).state;
+  }, quick ? 3 : 11);
+  line(`DIAYN iteration on point navigation (${dcfg.nSkills} skills x ${dcfg.episodesPerSkill} episodes)`, `${dMs.toFixed(1)} ms`);
+
   // 7. Whole experiments at the paper's scale through the runner, recomputed in a scratch folder.
   if (!quick) {
     const f4 = fig4.sizes('paper');
@@ -163,6 +190,17 @@ async function main(): Promise<void> {
     await runExperiment(fig1.experiment, f1.config, { seeds: f1.seeds, workers: 2, dataDir: path.join(dataDir, 'fig1'), log: () => undefined });
     line(`Figure 1 experiment, paper scale (all methods, ${f1.seeds} seeds), 2 workers`, `${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
+  // The DIAYN notebook's two experiments (budget: 15 minutes at paper scale on 2 cores).
+  {
+    const dz = diaynExp.sizes(quick ? 'quick' : 'paper');
+    const t = performance.now();
+    await runExperiment(diaynExp.particleSkills, dz.particle, { seeds: dz.seeds, workers: 2, dataDir: path.join(dataDir, 'diayn'), log: () => undefined });
+    const tp = (performance.now() - t) / 1000;
+    await runExperiment(diaynExp.experiment, dz.uml, { seeds: dz.seeds, workers: 2, dataDir: path.join(dataDir, 'diayn'), log: () => undefined });
+    const tu = (performance.now() - t) / 1000 - tp;
+    line(`DIAYN notebook experiments, ${quick ? 'quick' : 'paper'} scale (${dz.seeds} seeds), 2 workers: particle + uml`, `${tp.toFixed(1)} s + ${tu.toFixed(1)} s = ${(tp + tu).toFixed(1)} s`);
+  }
+
   // 8. Executors: short units through the BullMQ queue on Redis against local worker threads.
   await benchQueue(dataDir);
 

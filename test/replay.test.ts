@@ -1,9 +1,7 @@
 import * as assert from 'assert';
 import { actionProbs, initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
-import {
-  actionLogProbs, adaptedLoss, bufferTasks, concatBatches, effectiveSampleSize, importanceConfig, importanceWeights, replayConfig,
-  replayInit, replayOffer, replaySample, replayVpgConfig, replayVpgGradient, replayVpgUpdate, similarTasks,
-} from '../lib/algos/hindsight-replay';
+import { actionLogProbs, adaptedLoss, bufferTasks, concatBatches, replayConfig, replayInit, replayOffer, replaySample, replayVpgConfig, replayVpgGradient, replayVpgUpdate, similarTasks } from '../lib/algos/hindsight-replay';
+import { effectiveSampleSize, importanceConfig, importanceWeights } from '../lib/algos/importance';
 import { Rng } from '../lib/core/rng';
 import { meanReturn, rolloutOne, sliceBatch } from '../lib/policies/rollout';
 import { siameseInit, siameseScoreMatrix, siameseSpec, transitionFeatures } from '../lib/divergence/siamese';

@@ -2,10 +2,8 @@ import * as assert from 'assert';
 import { initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
 import { Rng } from '../lib/core/rng';
 import { rolloutOne, sliceBatch, TrajectoryBatch } from '../lib/policies/rollout';
-import {
-  accuracyAt, embedTasks, siameseFeatureConfig, siameseFeatureDim, labelledPairs, pairLabels, rocCurve, siameseInit, siameseParamCount,
-  siameseScoreMatrix, siameseSpec, siameseStep, siameseTrainConfig, siameseTrainInit, SiameseTraining, transitionFeatures,
-} from '../lib/divergence/siamese';
+import { embedTasks, siameseFeatureConfig, siameseFeatureDim, labelledPairs, pairLabels, siameseInit, siameseParamCount, siameseScoreMatrix, siameseSpec, siameseStep, siameseTrainConfig, siameseTrainInit, SiameseTraining, transitionFeatures } from '../lib/divergence/siamese';
+import { accuracyAt, rocCurve } from '../lib/divergence/classification';
 import { testbed, testbedConfig } from '../lib/envs/testbed';
 import { tf } from '../lib/core/tf';
 

@@ -20,7 +20,7 @@
  * - "reptile": Reptile meta-training with l.5-10 inside every iteration: the
  *   Reptile-adapted theta'_i, after its inner VPG updates, drives tau' (l.8).
  *
- * References: M. Zahed, "Policy Metrics for Hindsight MAML" (idea note), Algorithm 1.
+ * References: A. Zahed, "Policy Metrics for Hindsight MAML" (idea note), Algorithm 1.
  * A. Nichol, J. Achiam, J. Schulman, "On First-Order Meta-Learning Algorithms",
  * arXiv:1803.02999, 2018. C. Finn, P. Abbeel, S. Levine, "Model-Agnostic Meta-Learning for
  * Fast Adaptation of Deep Networks", ICML 2017, https://arxiv.org/abs/1703.03400.

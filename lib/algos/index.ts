@@ -9,3 +9,7 @@ export * as bandit from './bandit';
 export * as adaptation from './adaptation';
 export * as hindsightReplay from './hindsight-replay';
 export * as hindsightMaml from './hindsight-maml';
+export * as gaussianVpg from './gaussian-vpg';
+export * as gaussianMaml from './gaussian-maml';
+export * as diayn from './diayn';
+export * as dads from './dads';

@@ -19,7 +19,7 @@
  * makes the Adam step size independent of the reward scale.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { AdamConfig, adamInit, adamSchema, adamStep, AdamState } from '../core/adam';
+import { adamInit, adamSchema, adamStep, AdamState } from '../core/adam';
 import { num, Resolved, resolver, section, withDefaults } from '../core/schema';
 import { logProbsTf, PolicySpec } from '../policies/softmax-mlp';
 import { TrajectoryBatch, meanReturn } from '../policies/rollout';

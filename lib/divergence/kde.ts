@@ -38,7 +38,7 @@
  * - P. T. P. Tang, Table-driven implementation of the exponential function in IEEE
  *   floating-point arithmetic, ACM TOMS 15 (1989) 144-157.
  */
-import { check, ConfigError } from '../core/config';
+import { check } from '../core/config';
 import { num, Resolved, resolver, section, z } from '../core/schema';
 import { Rng } from '../core/rng';
 

@@ -49,6 +49,7 @@
  */
 import { check } from '../core/config';
 import { int, Resolved, resolver, section, z } from '../core/schema';
+import { jsSpanXlogx, xlogx } from './jensen';
 import { fitKde, Kde, kdeSchema, logDensity, sampleKde } from './kde';
 import { batchedActionProbs, PolicySpec } from '../policies/softmax-mlp';
 import { Rng } from '../core/rng';
@@ -159,27 +160,6 @@ export function divergenceSample(thetas: readonly Float32Array[], states: readon
   return { N, S, A, states: sampled, logPooled, logType, probs, kdes, pooled };
 }
 
-/** x ln x with 0 ln 0 = 0. */
-function xlogx(x: number): number {
-  return x > 0 ? x * Math.log(x) : 0;
-}
-
-/**
- * JS between the `len` entries of v starting at i and those starting at j, given
- * f = v ln v: JS(x, y) = sum_k [ (x_k ln x_k + y_k ln y_k)/2 - m_k ln m_k ], m = (x + y)/2,
- * which equals jensen.ts' 1/2 x ln(x/m) + 1/2 y ln(y/m) term by term, with one log per
- * entry instead of two. Each term is >= 0 by convexity; rounding can leave -1e-17, so the
- * sum is clamped at 0.
- */
-function jsAt(v: Float64Array, f: Float64Array, i: number, j: number, len: number): number {
-  let s = 0;
-  for (let k = 0; k < len; k++) {
-    const m = 0.5 * (v[i + k] + v[j + k]);
-    if (m > 0) s += 0.5 * (f[i + k] + f[j + k]) - m * Math.log(m);
-  }
-  return s > 0 ? s : 0;
-}
-
 /**
  * Alg. 1, l.15-16: the pairwise divergence matrix of one sample under `estimator`
  * (formulas in the module doc).
@@ -226,10 +206,10 @@ export function divergenceMatrix(sample: DivergenceSample, estimator: Divergence
     for (let j = i + 1; j < N; j++) {
       let d = 0;
       if (estimator === 'occupancy') {
-        d = jsAt(v, f, i * SA, j * SA, SA);
+        d = jsSpanXlogx(v, f, i * SA, j * SA, SA);
       } else {
         for (let s = 0; s < S; s++) {
-          const js = jsAt(v, f, i * SA + s * A, j * SA + s * A, A);
+          const js = jsSpanXlogx(v, f, i * SA + s * A, j * SA + s * A, A);
           // l.16 weights by q(s); d_P averages sqrt(JS) over s ~ q.
           d += estimator === 'literal' ? js * qPooled[s] : Math.sqrt(js);
         }

@@ -46,15 +46,6 @@
  *   at which an action is drawn, as in Def. 1's tau in (S x A)^H; the final state s_L
  *   carries no decision). With that convention P = 0 exactly for an equivalent pair.
  *
- * Bounds (Sec. IV, after Def. 4), with S(p, q) = (KL(p||q) + KL(q||p)) / 2:
- *
- *   J <= S / 2                         (the loose bound)
- *   J <= ln(2 / (1 + e^{-S}))          (the tighter bound; cf. Crooks 2008, stated for Jeffreys' 2S)
- *
- * The second is always at least as tight: 2/(1+e^{-S}) <= e^{S/2}  <=>  2 <= e^{S/2} + e^{-S/2}
- * = 2 cosh(S/2). For diagonal Gaussians KL and S have closed forms (below); J has none,
- * so `gaussianJensenShannonMc` estimates it by Monte Carlo.
- *
  * References: A. Zahed, "Policy Metrics for Hindsight MAML" (idea note) (Sec. II, III, IV: Def. 1-4 and
  * the two bounds). D. M. Endres, J. E. Schindelin, "A new metric for probability
  * distributions", IEEE Trans. Inf. Theory 49(7), 2003. G. E. Crooks, "Inequalities
@@ -62,161 +53,10 @@
  */
 import { check } from '../core/config';
 import { int, num, Resolved, resolver, section, vec2 } from '../core/schema';
-import { jensenShannon, symmetricKl } from './jensen';
+import { jsSpan } from './jensen';
 import { batchedActionProbs, paramCount, PolicySpec } from '../policies/softmax-mlp';
 import { Rng } from '../core/rng';
 import { TrajectoryBatch } from '../policies/rollout';
-
-// ---------------------------------------------------------------------------------------
-// The two upper bounds on J from the symmetric KL S
-// ---------------------------------------------------------------------------------------
-
-function checkS(S: number, where: string): void {
-  if (!(S >= 0)) throw new RangeError(`${where}: the symmetric KL S must be >= 0 (or +Infinity), got ${S}`);
-}
-
-/** The loose bound J <= S/2. `S` may be +Infinity. */
-export function jsBoundHalfS(S: number): number {
-  checkS(S, 'jsBoundHalfS');
-  return S / 2;
-}
-
-/**
- * The tighter bound J <= ln(2 / (1 + e^{-S})), computed as -log1p(expm1(-S)/2) so that it
- * stays accurate for small S (where it is S/2 - S^2/8 + ...). Equals ln 2 at S = +Infinity.
- */
-export function jsBoundLog(S: number): number {
-  checkS(S, 'jsBoundLog');
-  return -Math.log1p(Math.expm1(-S) / 2);
-}
-
-/** J, S and both bounds on J for one pair of discrete distributions. */
-export interface JsBounds {
-  /** Jensen-Shannon divergence J(p, q), natural log. */
-  js: number;
-  /** Symmetric KL S(p, q) = (KL(p||q) + KL(q||p)) / 2; +Infinity when supports differ. */
-  symKl: number;
-  /** S / 2. */
-  boundHalfS: number;
-  /** ln(2 / (1 + e^{-S})). */
-  boundLog: number;
-}
-
-/** J(p, q), S(p, q) and both of the paper's upper bounds for discrete p, q (same length). */
-export function jsAndBounds(p: ArrayLike<number>, q: ArrayLike<number>): JsBounds {
-  const symKl = symmetricKl(p, q);
-  return { js: jensenShannon(p, q), symKl, boundHalfS: jsBoundHalfS(symKl), boundLog: jsBoundLog(symKl) };
-}
-
-// ---------------------------------------------------------------------------------------
-// Diagonal Gaussians (continuous actions)
-// ---------------------------------------------------------------------------------------
-
-/**
- * A diagonal Gaussian N(mean, diag(std^2)).
- *
- * | Field | Shape | Description                   |
- * |-------|-------|-------------------------------|
- * | mean  | [d]   | mean mu                       |
- * | std   | [d]   | standard deviations sigma > 0 |
- */
-export interface DiagGaussian {
-  mean: ArrayLike<number>;
-  std: ArrayLike<number>;
-}
-
-function checkGaussians(p: DiagGaussian, q: DiagGaussian, where: string): number {
-  const d = p.mean.length;
-  if (p.std.length !== d || q.mean.length !== d || q.std.length !== d) {
-    throw new RangeError(`${where}: dimensions differ (p: ${p.mean.length}/${p.std.length}, q: ${q.mean.length}/${q.std.length})`);
-  }
-  for (const [name, g] of [['p', p], ['q', q]] as const) {
-    for (let i = 0; i < d; i++) {
-      if (!(g.std[i] > 0) || !Number.isFinite(g.std[i])) throw new RangeError(`${where}: ${name}.std[${i}] must be a positive finite number, got ${g.std[i]}`);
-      if (!Number.isFinite(g.mean[i])) throw new RangeError(`${where}: ${name}.mean[${i}] must be finite, got ${g.mean[i]}`);
-    }
-  }
-  return d;
-}
-
-/**
- * KL(p || q) for diagonal Gaussians:
- *   sum_i [ ln(sigma_q,i / sigma_p,i) + (sigma_p,i^2 + (mu_p,i - mu_q,i)^2) / (2 sigma_q,i^2) - 1/2 ]
- */
-export function gaussianKl(p: DiagGaussian, q: DiagGaussian): number {
-  const d = checkGaussians(p, q, 'gaussianKl');
-  let s = 0;
-  for (let i = 0; i < d; i++) {
-    const dm = p.mean[i] - q.mean[i], vp = p.std[i] * p.std[i], vq = q.std[i] * q.std[i];
-    s += Math.log(q.std[i] / p.std[i]) + (vp + dm * dm) / (2 * vq) - 0.5;
-  }
-  return s;
-}
-
-/**
- * S(p, q) = (KL(p||q) + KL(q||p)) / 2 for diagonal Gaussians; the log terms cancel:
- *   sum_i [ (sigma_p^2 + dmu^2) / (4 sigma_q^2) + (sigma_q^2 + dmu^2) / (4 sigma_p^2) - 1/2 ]
- */
-export function gaussianSymmetricKl(p: DiagGaussian, q: DiagGaussian): number {
-  const d = checkGaussians(p, q, 'gaussianSymmetricKl');
-  let s = 0;
-  for (let i = 0; i < d; i++) {
-    const dm = p.mean[i] - q.mean[i], vp = p.std[i] * p.std[i], vq = q.std[i] * q.std[i];
-    s += (vp + dm * dm) / (4 * vq) + (vq + dm * dm) / (4 * vp) - 0.5;
-  }
-  return s;
-}
-
-/** Closed-form S and both bounds on J for two diagonal Gaussians (J itself has no closed form). */
-export function gaussianJsBounds(p: DiagGaussian, q: DiagGaussian): { symKl: number; boundHalfS: number; boundLog: number } {
-  const symKl = gaussianSymmetricKl(p, q);
-  return { symKl, boundHalfS: jsBoundHalfS(symKl), boundLog: jsBoundLog(symKl) };
-}
-
-/** ln N(x; mean, diag(std^2)). @param x [d] */
-export function gaussianLogDensity(g: DiagGaussian, x: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < g.mean.length; i++) {
-    const z = (x[i] - g.mean[i]) / g.std[i];
-    s += -0.5 * z * z - Math.log(g.std[i]) - 0.5 * Math.log(2 * Math.PI);
-  }
-  return s;
-}
-
-/** One draw x ~ N(mean, diag(std^2)), [d]; d normal draws from `rng`. */
-export function gaussianSample(g: DiagGaussian, rng: Rng): Float64Array {
-  const x = new Float64Array(g.mean.length);
-  for (let i = 0; i < x.length; i++) x[i] = g.mean[i] + g.std[i] * rng.normal();
-  return x;
-}
-
-/**
- * Monte Carlo estimate of J(p, q) for diagonal Gaussians, n draws from each:
- *   J = 1/2 E_p[ln p(x) - ln m(x)] + 1/2 E_q[ln q(x) - ln m(x)],  m = (p + q)/2,
- * with ln m = logsumexp(ln p, ln q) - ln 2. Returns the estimate and its standard error.
- */
-export function gaussianJensenShannonMc(p: DiagGaussian, q: DiagGaussian, n: number, rng: Rng): { js: number; stderr: number } {
-  checkGaussians(p, q, 'gaussianJensenShannonMc');
-  check.positiveInt('gaussianJensenShannonMc', 'n', n);
-  const term = (lp: number, lq: number, own: number) => {
-    const hi = Math.max(lp, lq);
-    const lm = hi + Math.log(Math.exp(lp - hi) + Math.exp(lq - hi)) - Math.LN2;
-    return own - lm;
-  };
-  // Each sample pairs one draw from p with one from q: z_k = (term_p + term_q) / 2.
-  let sum = 0, sum2 = 0;
-  for (let k = 0; k < n; k++) {
-    const xp = gaussianSample(p, rng), xq = gaussianSample(q, rng);
-    const lpp = gaussianLogDensity(p, xp), lqp = gaussianLogDensity(q, xp);
-    const lpq = gaussianLogDensity(p, xq), lqq = gaussianLogDensity(q, xq);
-    const z = 0.5 * term(lpp, lqp, lpp) + 0.5 * term(lpq, lqq, lqq);
-    sum += z;
-    sum2 += z * z;
-  }
-  const mean = sum / n;
-  const variance = n > 1 ? Math.max(0, (sum2 - n * mean * mean) / (n - 1)) : 0;
-  return { js: Math.max(0, mean), stderr: Math.sqrt(variance / n) };
-}
 
 // ---------------------------------------------------------------------------------------
 // States for q_S (Def. 2)
@@ -252,19 +92,9 @@ export function sampleStates(cfg: StateSampleConfig, rng: Rng): Float32Array {
 // sqrt J between rows of two [N, A] probability arrays
 // ---------------------------------------------------------------------------------------
 
-/** x ln(x/m) with 0 ln 0 = 0 (m >= x/2 > 0 whenever x > 0 here). */
-function xlogxm(x: number, m: number): number {
-  return x > 0 ? x * Math.log(x / m) : 0;
-}
-
 /** sqrt J(p[n, :], q[n, :]) for one row n. */
 function sqrtJsRow(p: ArrayLike<number>, q: ArrayLike<number>, n: number, A: number): number {
-  let s = 0;
-  for (let a = 0; a < A; a++) {
-    const x = p[n * A + a], y = q[n * A + a], m = 0.5 * (x + y);
-    s += 0.5 * xlogxm(x, m) + 0.5 * xlogxm(y, m);
-  }
-  return s > 0 ? Math.sqrt(s) : 0;
+  return Math.sqrt(jsSpan(p, n * A, q, n * A, A));
 }
 
 /** Sum over rows n in [from, to) of sqrt J(p[n], q[n]). */
@@ -575,129 +405,4 @@ export function equivalenceMetricMatrix(thetas: readonly Float32Array[], batches
     }
   }
   return { D, shared };
-}
-
-// ---------------------------------------------------------------------------------------
-// Equivalent-but-unequal policies (Sec. IV.A's two-state example, on the flat theta)
-// ---------------------------------------------------------------------------------------
-
-/** Where and how `dormantUnitVariant` changes a policy. */
-export interface DormantUnit {
-  /** Hidden unit j to use; it must be unused by theta (its output weights W2[j, :] all zero). */
-  unit: number;
-  /** Input weights w (length obsDim): the unit is active where w . s + b > 0. */
-  w: readonly number[];
-  /** Bias b of the unit. */
-  b: number;
-  /** Added to the logits per unit of activation: W2[j, :] (length nActions). */
-  logits: readonly number[];
-}
-
-/**
- * A policy that equals theta wherever w . s + b <= 0 and differs where w . s + b > 0: the
- * flat-theta analogue of Sec. IV.A's two-state example. Hidden unit j (unused by theta) is
- * wired to fire only in that half-plane and to shift the logits there. If no trajectory of
- * pi_theta enters the half-plane, the two policies are equivalent (Def. 1) but unequal:
- * P = d_E = 0 while d_P > 0 for a q_S that covers the half-plane. Layout of theta as in
- * policy.ts: W1 [obsDim, H] at 0, b1 [H] at obsDim*H, W2 [H, A] at obsDim*H + H.
- */
-export function dormantUnitVariant(theta: Float32Array, spec: PolicySpec, d: DormantUnit): Float32Array {
-  const { obsDim: D, hidden: H, nActions: A } = spec;
-  if (theta.length !== paramCount(spec)) throw new RangeError(`dormantUnitVariant: theta has ${theta.length} parameters, expected ${paramCount(spec)}`);
-  check.intInRange('dormantUnitVariant', 'unit', d.unit, 0, H - 1);
-  if (d.w.length !== D || d.logits.length !== A) {
-    throw new RangeError(`dormantUnitVariant: "w" needs ${D} weights and "logits" ${A}, got ${d.w.length} and ${d.logits.length}`);
-  }
-  const w2 = D * H + H;
-  for (let a = 0; a < A; a++) {
-    if (theta[w2 + d.unit * A + a] !== 0) {
-      throw new RangeError(`dormantUnitVariant: hidden unit ${d.unit} is used by theta (W2[${d.unit}, ${a}] = ${theta[w2 + d.unit * A + a]}); pick an unused unit`);
-    }
-  }
-  const out = theta.slice();
-  for (let i = 0; i < D; i++) out[i * H + d.unit] = d.w[i];
-  out[D * H + d.unit] = d.b;
-  for (let a = 0; a < A; a++) out[w2 + d.unit * A + a] = d.logits[a];
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------
-// Measured violations of the metric axioms
-// ---------------------------------------------------------------------------------------
-
-/** How far a matrix of distances is from a metric. */
-export interface AxiomViolations {
-  /** Number of points M. */
-  M: number;
-  /** max_i |D[i, i]| (identity: d(x, x) = 0). */
-  maxDiagonal: number;
-  /** Off-diagonal entries <= tol: pairs the distance cannot tell apart (0 for a metric on distinct points). */
-  zeroOffDiagonal: number;
-  /** Entries < -tol (non-negativity). */
-  negative: number;
-  /** max_{i,j} |D[i, j] - D[j, i]| (symmetry). */
-  maxAsymmetry: number;
-  /** Ordered triples (i, j, k) of distinct points checked for D[i,k] <= D[i,j] + D[j,k]. */
-  triangleChecked: number;
-  /** Triples with D[i,k] > D[i,j] + D[j,k] + tol. */
-  triangleViolations: number;
-  /** Largest excess D[i,k] - D[i,j] - D[j,k] over all triples (<= 0 when none is violated). */
-  maxTriangleExcess: number;
-  /** Largest excess relative to D[i,k]. */
-  maxRelativeExcess: number;
-  /** The triple [i, j, k] with the largest excess, or null when M < 3. */
-  worstTriple: [number, number, number] | null;
-}
-
-/**
- * Check the metric axioms on a distance matrix (for the notebook's "measured violations").
- * NaN entries (e.g. d_E with an empty S'_hat) are skipped.
- * @param D [M, M] row-major
- * @param tol slack for rounding
- */
-export function metricAxiomViolations(D: ArrayLike<number>, M: number, tol = 1e-9): AxiomViolations {
-  if (!Number.isInteger(M) || M < 1 || D.length !== M * M) throw new RangeError(`metricAxiomViolations: D must be an [M, M] matrix, got length ${D.length} for M = ${M}`);
-  check.nonNegative('metricAxiomViolations', 'tol', tol);
-  let maxDiagonal = 0, zeroOffDiagonal = 0, negative = 0, maxAsymmetry = 0;
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < M; j++) {
-      const d = D[i * M + j];
-      if (Number.isNaN(d)) continue;
-      if (d < -tol) negative++;
-      if (i === j) maxDiagonal = Math.max(maxDiagonal, Math.abs(d));
-      else {
-        if (Math.abs(d) <= tol) zeroOffDiagonal++;
-        const e = D[j * M + i];
-        if (!Number.isNaN(e)) maxAsymmetry = Math.max(maxAsymmetry, Math.abs(d - e));
-      }
-    }
-  }
-  let checked = 0, violations = 0, maxExcess = -Infinity, maxRel = -Infinity;
-  let worst: [number, number, number] | null = null;
-  for (let i = 0; i < M; i++) {
-    for (let k = 0; k < M; k++) {
-      if (k === i) continue;
-      const dik = D[i * M + k];
-      for (let j = 0; j < M; j++) {
-        if (j === i || j === k) continue;
-        const via = D[i * M + j] + D[j * M + k];
-        if (Number.isNaN(dik) || Number.isNaN(via)) continue;
-        checked++;
-        const excess = dik - via;
-        if (excess > tol) violations++;
-        if (excess > maxExcess) {
-          maxExcess = excess;
-          worst = [i, j, k];
-        }
-        if (dik > 0) maxRel = Math.max(maxRel, excess / dik);
-      }
-    }
-  }
-  return {
-    M, maxDiagonal, zeroOffDiagonal, negative, maxAsymmetry,
-    triangleChecked: checked, triangleViolations: violations,
-    maxTriangleExcess: checked > 0 ? maxExcess : 0,
-    maxRelativeExcess: Number.isFinite(maxRel) ? maxRel : 0,
-    worstTriple: worst,
-  };
 }

@@ -33,7 +33,6 @@
  * - R. A. Jacobs, Increased rates of convergence through learning rate adaptation,
  *   Neural Networks 1 (1988) 295-307.
  */
-import { check, ConfigError } from '../core/config';
 import { int, num, Resolved, resolver, section } from '../core/schema';
 import { checkDistanceMatrix, DistanceInput } from './grouping';
 import { Rng } from '../core/rng';

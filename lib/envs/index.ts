@@ -2,3 +2,4 @@
 export * as particle from './particle';
 export * as testbed from './testbed';
 export * as pointNav from './point-nav';
+export * as navTasks from './nav-tasks';

@@ -8,11 +8,9 @@ import { Row } from '../core/row';
 import { Rng } from '../core/rng';
 import { int, num, Resolved, section, vec2, z } from '../core/schema';
 import { jensenShannon, symmetricKl } from '../divergence/jensen';
-import {
-  DiagGaussian, DormantUnit, dormantUnitVariant, equivalenceMetric, equivalenceMetricMatrix, equivalenceSchema, gaussianJensenShannonMc,
-  gaussianSymmetricKl, jsBoundHalfS, jsBoundLog, metricAxiomViolations, policyMetric, policyMetricMatrix, trajectoryDivergence,
-  trajectoryDivergenceMatrix,
-} from '../divergence/policy-metrics';
+import { equivalenceMetric, equivalenceMetricMatrix, equivalenceSchema, policyMetric, policyMetricMatrix, trajectoryDivergence, trajectoryDivergenceMatrix } from '../divergence/policy-metrics';
+import { DormantUnit, dormantUnitVariant, metricAxiomViolations } from '../divergence/metric-checks';
+import { DiagGaussian, gaussianJensenShannonMc, gaussianSymmetricKl, jsBoundHalfS, jsBoundLog } from '../divergence/js-bounds';
 import { dynamics, Dynamics, EntityType, pureRemapping } from '../envs/particle';
 import { Testbed } from '../envs/testbed';
 import { rolloutOne, TrajectoryBatch } from '../policies/rollout';

@@ -53,16 +53,14 @@
  * 001's Algorithm 1 in algos/hindsight-maml.ts, the figures, tables and sentences in
  * report/hindsight-metrics.ts (V.1-V.2) and report/hindsight.ts (V.3-V.4).
  *
- * References: M. Zahed, "Policy Metrics for Hindsight MAML" (idea note; Sec. II, III, IV:
+ * References: A. Zahed, "Policy Metrics for Hindsight MAML" (idea note; Sec. II, III, IV:
  * Def. 1-4 and the bounds; Algorithm 1; Sec. V). Reptile: Nichol, Achiam & Schulman,
  * arXiv:1803.02999, 2018. MAML: Finn, Abbeel & Levine, ICML 2017.
  */
-import { BandSeries, heatmapTrace, panelBandFigure, sliderFigure } from '../report/charts';
 import { metaSchema, metaTrain, META_LEARNERS, MetaLearner } from '../algos/hindsight-maml';
 import { bufferTasks, concatBatches, ReplayBuffer, replaySample, replayVpgSchema, replayVpgUpdate, similarTasks } from '../algos/hindsight-replay';
 import { trainPerType } from '../algos/train';
 import { newLearner, vpgSchema } from '../algos/vpg';
-import { matrixToPairs } from '../core/pairs';
 import { Row } from '../core/row';
 import { Rng } from '../core/rng';
 import { Scale } from '../core/scale';

@@ -8,3 +8,4 @@ export * as fig4 from './fig4';
 export * as hindsight from './hindsight';
 export * as sweep from './sweep';
 export * as executor from './executors/executor';
+export * as diayn from './diayn';

@@ -232,9 +232,10 @@ type CustomGradFn = Parameters<typeof tf.customGrad>[0];
 
 /**
  * exp whose gradient is itself differentiable: tfjs' own exp gradient reuses the saved
- * output, which cuts the tape for second derivatives (tfjs#3252).
+ * output, which cuts the tape for second derivatives (tfjs#3252). Also used by the
+ * Gaussian policy's precision exp(-2 log sigma).
  */
-const expTwice = tf.customGrad(((x: TF.Tensor, save: Save) => {
+export const expTwice = tf.customGrad(((x: TF.Tensor, save: Save) => {
   save([x]);
   return { value: tf.exp(x), gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => tf.mul(dy, expTwice(saved[0])) };
 }) as unknown as CustomGradFn) as unknown as (x: TF.Tensor) => TF.Tensor;

@@ -8,7 +8,7 @@ import { Row } from '../core/row';
 import { Rng } from '../core/rng';
 import { meanBy, median } from '../core/stats';
 import { groupRecovery } from '../divergence/group-recovery';
-import { jsBoundHalfS, jsBoundLog } from '../divergence/policy-metrics';
+import { jsBoundHalfS, jsBoundLog } from '../divergence/js-bounds';
 import { heatmapTrace, sliderFigure } from './charts';
 import { formatNumber as fmt, intervalOf as ci, seedsOf } from './format';
 import { Figure, Trace } from './plotly';

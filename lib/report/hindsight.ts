@@ -7,7 +7,7 @@
 import { META_LEARNERS, MetaLearner } from '../algos/hindsight-maml';
 import { Row } from '../core/row';
 import { mean, meanBy, median, pairedComparison, summarize } from '../core/stats';
-import { accuracyAt, rocCurve } from '../divergence/siamese';
+import { accuracyAt, rocCurve } from '../divergence/classification';
 import { REPLAY_ARMS, ReplayArm } from '../experiments/hindsight';
 import { BandSeries, panelBandFigure, summaryBand } from './charts';
 import { formatNumber as fmt, intervalOf as ci, seedsOf } from './format';

@@ -10,3 +10,4 @@ export * as fig4 from './fig4';
 export * as hindsightMetrics from './hindsight-metrics';
 export * as hindsight from './hindsight';
 export * as sweep from './sweep';
+export * as diayn from './diayn';
