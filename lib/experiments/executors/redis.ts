@@ -122,8 +122,6 @@ export interface RedisExecutorOptions extends ExecutorOptions {
 
 export class RedisExecutor implements Executor {
   readonly description: string;
-  /** Units delivered to the coordinator, and reports of an already delivered unit that were ignored. */
-  readonly stats = { delivered: 0, duplicatesIgnored: 0 };
   private readonly pending = new Map<string, Pending>();
   private readonly progress: UnitProgress;
   private readonly log: (line: string) => void;
@@ -249,10 +247,7 @@ export class RedisExecutor implements Executor {
 
   private async complete(id: string, ret: JobReturn | null | undefined): Promise<void> {
     const p = this.pending.get(id);
-    if (!p) {
-      this.stats.duplicatesIgnored++;
-      return;
-    }
+    if (!p) return; // delivered already (an event and a poll both reported it), or not ours
     // Out of the pending set before anything async: a second report of this id is ignored.
     this.pending.delete(id);
     const { run, job } = p;
@@ -271,11 +266,15 @@ export class RedisExecutor implements Executor {
       const result = decodeResult(gunzipSync(gz).toString('utf8'));
       if (run.failed) return;
       await run.onResult({ job, result, ms: ret.ms, worker: ret.worker });
-      this.stats.delivered++;
       this.progress.finished(ret.worker);
-      await this.redis.del(ret.key);
-      const j = await (await import('bullmq')).Job.fromId(this.queue, id);
-      if (j) await j.remove().catch(() => undefined);
+      // Written: the key and the job can go (best effort; both expire on their own).
+      try {
+        await this.redis.del(ret.key);
+        const j = await (await import('bullmq')).Job.fromId(this.queue, id);
+        if (j) await j.remove();
+      } catch {
+        // Left for their expiry.
+      }
       if (--run.left === 0) run.resolve();
     } catch (e) {
       this.fail(run, new Error(`${job.experiment} seed ${job.seed}: ${(e as Error).message}`));
