@@ -7,5 +7,5 @@ export * as fig3 from './fig3';
 export * as fig4 from './fig4';
 export * as hindsight from './hindsight';
 export * as sweep from './sweep';
-export * as executor from './executors/executor';
+export * as executors from './executors';
 export * as diayn from './diayn';
