@@ -35,6 +35,19 @@ import { gaussianMamlConfig, gaussianMamlInit, gaussianMamlStep } from '../lib/a
 import { goalRewards } from '../lib/envs/nav-tasks';
 import { goalSplit, pointNavConfig } from '../lib/envs/point-nav';
 import { initGaussian } from '../lib/policies/gaussian-mlp';
+import { initMql, mqlConfig, sampleEpisodes } from '../lib/algos/mql';
+import { td3Update } from '../lib/algos/td3';
+import { pointNavEnv } from '../lib/envs/meta-env';
+import { gruInit, gruSequenceTf, gruSpec } from '../lib/policies/gru';
+import { gruBackward, gruForwardTape } from '../lib/policies/gru-bptt';
+import { mqlExperiment, mqlSizes } from '../lib/experiments/mql';
+import * as pearlExperiment from '../lib/experiments/pearl';
+import { initPearl, pearlConfig, pearlGrads, pearlGradsAutodiff, pearlStep, pearlUpdate, sampleMetaBatch } from '../lib/algos/pearl';
+import { lakeConfig, lakeMdp } from '../lib/envs/lake';
+import { randomTable } from '../lib/policies/softmax-table';
+import { adapt, DISTANCES, metaGradient } from '../lib/algos/bo-mrl';
+import { exactEstimator } from '../lib/algos/tabular-estimates';
+import * as bomrl from '../lib/experiments/bomrl';
 
 const quick = process.argv.includes('--quick');
 const spec = PAPER_POLICY;
@@ -175,7 +188,31 @@ async function main(): Promise<void> {
   }, quick ? 3 : 11);
   line(`DIAYN iteration on point navigation (${dcfg.nSkills} skills x ${dcfg.episodesPerSkill} episodes)`, `${dMs.toFixed(1)} ms`);
 
-  // 7. Whole experiments at the paper's scale through the runner, recomputed in a scratch folder.
+  // 7. Meta-Q-Learning: TD3 updates per second (8 whole episodes of point navigation, 160
+  //    transitions), with the GRU context and on the state alone; the GRU's BPTT in typed
+  //    arrays against tfjs autodiff through the same GRU (8 sequences of 20 steps, hidden 30).
+  {
+    const env = pointNavEnv(pointNavConfig());
+    for (const input of ['context', 'state'] as const) {
+      const cfg = mqlConfig({ td3: { input } });
+      const s = initMql(env, cfg, new Rng(1));
+      const rng = new Rng(2);
+      const batches = Array.from({ length: 8 }, () => sampleEpisodes(s, cfg.td3.batchEpisodes, rng));
+      let k = 0;
+      const ms = timeIt(() => { td3Update(s.td3, batches[k++ % batches.length], cfg.td3, rng); }, quick ? 6 : 40);
+      line(`TD3 update, ${input === 'context' ? 'GRU context (shared, H 30)' : 'state only'}, 8 episodes x 20 steps`, `${ms.toFixed(2)} ms = ${(1000 / ms).toFixed(0)} updates/s`);
+    }
+    const gspec = gruSpec({ inputSize: 5, hiddenSize: 30 });
+    const th = gruInit(gspec, new Rng(3));
+    const xs = Float32Array.from({ length: 8 * 20 * 5 }, (_, i) => Math.sin(i));
+    const typed = timeIt(() => { const tape = gruForwardTape(th, gspec, xs, 8, 20); gruBackward(th, gspec, tape, tape.hs); }, quick ? 5 : 21);
+    const thT = tf.tensor1d(th), xsT = tf.tensor3d(xs, [8, 20, 5]), h0 = tf.zeros([8, 30]) as TF.Tensor2D;
+    const auto = timeIt(() => tf.tidy(() => { tf.grad((t: TF.Tensor) => tf.sum(tf.square(gruSequenceTf(t as TF.Tensor1D, gspec, xsT, h0))))(thT).dataSync(); }), quick ? 3 : 11);
+    tf.dispose([thT, xsT, h0]);
+    line('GRU forward + BPTT, 8 x 20 steps: typed arrays / tfjs autodiff', `${typed.toFixed(2)} ms / ${auto.toFixed(2)} ms = ${(auto / typed).toFixed(1)}x`);
+  }
+
+  // 8. Whole experiments at the paper's scale through the runner, recomputed in a scratch folder.
   if (!quick) {
     const f4 = fig4.sizes('paper');
     const t4: Record<number, number> = {};
@@ -189,6 +226,12 @@ async function main(): Promise<void> {
     const t = performance.now();
     await runExperiment(fig1.experiment, f1.config, { seeds: f1.seeds, workers: 2, dataDir: path.join(dataDir, 'fig1'), log: () => undefined });
     line(`Figure 1 experiment, paper scale (all methods, ${f1.seeds} seeds), 2 workers`, `${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const tm = performance.now();
+    for (const env of ['point-nav', 'testbed'] as const) {
+      const m = mqlSizes('paper', env);
+      await runExperiment(mqlExperiment, m.config, { seeds: m.seeds, workers: 2, dataDir: path.join(dataDir, `mql-${env}`), log: () => undefined });
+    }
+    line('Meta-Q-Learning notebook experiments, paper scale (2 families x 5 seeds), 2 workers', `${((performance.now() - tm) / 1000).toFixed(1)} s`);
   }
   // The DIAYN notebook's two experiments (budget: 15 minutes at paper scale on 2 cores).
   {
@@ -201,10 +244,30 @@ async function main(): Promise<void> {
     line(`DIAYN notebook experiments, ${quick ? 'quick' : 'paper'} scale (${dz.seeds} seeds), 2 workers: particle + uml`, `${tp.toFixed(1)} s + ${tu.toFixed(1)} s = ${(tp + tu).toFixed(1)} s`);
   }
 
-  // 8. Executors: short units through the BullMQ queue on Redis against local worker threads.
+  // BO-MRL on the 4x4 lake: one exact meta-gradient (policy evaluation, Alg, implicit
+  // differentiation) per distance, against a finite-difference gradient of the same
+  // objective (2 x 64 evaluations of J(Alg(pi_phi))); then the whole experiment.
+  const lake = lakeMdp(['SFFF', 'FHFH', 'FFFH', 'HFFG'], lakeConfig());
+  const phi = randomTable(16, 4, new Rng(8), 0.5);
+  for (const distance of DISTANCES) {
+    const alg = { distance, lambda: 1, inner: { steps: 0, lr: 1 } };
+    const mgMs = timeIt(() => metaGradient(lake, phi, alg, exactEstimator), quick ? 50 : 501);
+    const fdMs = timeIt(() => {
+      for (let k = 0; k < 128; k++) exactEstimator(lake, adapt(phi, exactEstimator(lake, phi), alg, 4).theta);
+    }, quick ? 3 : 21);
+    line(`BO-MRL exact meta-gradient, ${distance} distance (16 x 4 table)`, `${(mgMs * 1000).toFixed(0)} us (finite differences: ${fdMs.toFixed(2)} ms, ${(fdMs / mgMs).toFixed(0)}x)`);
+  }
+  const bs = bomrl.sizes(quick ? 'quick' : 'paper');
+  const tb = performance.now();
+  await runExperiment(bomrl.experiment, bs.config, { seeds: bs.seeds, workers: 2, dataDir: path.join(dataDir, 'bomrl'), log: () => undefined });
+  line(`BO-MRL optimality-gap experiment, ${quick ? 'quick' : 'paper'} scale (${bs.seeds} seeds), 2 workers`, `${((performance.now() - tb) / 1000).toFixed(1)} s`);
+
+  await benchPearl(dataDir);
+
+  // Executors: short units through the BullMQ queue on Redis against local worker threads.
   await benchQueue(dataDir);
 
-  // 9. The Figure 1 tuning sweep on 1 and 2 local worker threads: the first setting of every
+  // The Figure 1 tuning sweep on 1 and 2 local worker threads: the first setting of every
   //    method's grid, one seed (paper sizes; quick sizes with --quick).
   const tp = fig1Tuning.plan(quick ? 'quick' : 'paper');
   const sweepSeconds: Record<number, number> = {};
@@ -223,6 +286,57 @@ async function main(): Promise<void> {
   }
   line(`Figure 1 tuning sweep, ${Object.keys(tp.spaces).length} units (${quick ? 'quick' : 'paper'} sizes): 1 / 2 workers`, `${sweepSeconds[1].toFixed(1)} s / ${sweepSeconds[2].toFixed(1)} s = ${(sweepSeconds[1] / sweepSeconds[2]).toFixed(2)}x speed-up`);
   fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** CPU milliseconds (user + system) of fn per call, median of `reps` (robust to other processes on a busy machine). */
+function cpuIt(fn: () => void, reps: number): number {
+  fn();
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const c = process.cpuUsage();
+    fn();
+    const d = process.cpuUsage(c);
+    ts.push((d.user + d.system) / 1000);
+  }
+  return median(ts);
+}
+
+/**
+ * 8. PEARL: one gradient step (policy, twin Q, V, encoder; explicit backprop) per second at
+ * the notebook's sizes and at the issue's PyTorch anchors (one CPU thread: about 6 ms at
+ * 2 x 64 nets and 8 x 64 rows, 19 ms at 16 x 256, 345 ms at 3 x 300 and 16 x 256); the
+ * tfjs-autodiff version of the same step; then the notebook's whole experiment.
+ */
+async function benchPearl(dataDir: string): Promise<void> {
+  const reduced = pearlExperiment.REDUCED;
+  const cases: { label: string; over: Record<string, unknown> }[] = [
+    { label: `notebook: 2 x 32 nets, ${reduced.metaBatch} x ${reduced.batchSize} rows, ${reduced.contextBatch} context`, over: {} },
+    { label: 'anchor: 2 x 64 nets, 8 x 64 rows, 64 context (PyTorch ~6 ms)', over: { sac: { hidden: [64, 64] }, encoderHidden: [64, 64] } },
+    { label: 'anchor: 2 x 64 nets, 16 x 256 rows, 256 context (PyTorch ~19 ms)', over: { sac: { hidden: [64, 64] }, encoderHidden: [64, 64], metaBatch: 16, batchSize: 256, contextBatch: 256 } },
+  ];
+  if (!quick) cases.push({ label: 'anchor: 3 x 300 nets (encoder 3 x 200), 16 x 256 rows (PyTorch ~345 ms)', over: { sac: { hidden: [300, 300, 300] }, encoderHidden: [200, 200, 200], metaBatch: 16, batchSize: 256, contextBatch: 256 } });
+  for (const c of cases) {
+    const cfg = pearlConfig({ ...reduced, ...c.over, initialSteps: 40, tasksPerIteration: 2, stepsPrior: 20, stepsPosterior: 20, trainSteps: 1 } as never);
+    const s = initPearl(cfg, new Rng(11));
+    pearlStep(s);
+    const mb = sampleMetaBatch(s, new Rng(12));
+    const big = c.over.metaBatch === 16;
+    const reps = quick ? 3 : big ? 5 : 21;
+    const wall = timeIt(() => pearlUpdate(s, mb), reps);
+    const cpu = cpuIt(() => pearlUpdate(s, mb), reps);
+    line(`PEARL step, ${c.label}`, `${wall.toFixed(1)} ms wall (${cpu.toFixed(1)} ms CPU) = ${(1000 / wall).toFixed(0)} steps/s`);
+    if (!big) {
+      const auto = timeIt(() => pearlGradsAutodiff(s, mb), quick ? 3 : 11), expl = timeIt(() => pearlGrads(s, mb), quick ? 3 : 11);
+      line('  gradient by tfjs autodiff / explicit backprop', `${auto.toFixed(1)} ms / ${expl.toFixed(1)} ms = ${(auto / expl).toFixed(1)}x`);
+    }
+  }
+  const sp = pearlExperiment.sizes(quick ? 'quick' : 'paper');
+  const t = performance.now();
+  for (const probabilistic of [true, false]) {
+    await runExperiment(pearlExperiment.experiment, { ...sp.config, pearl: { ...(sp.config.pearl ?? {}), probabilistic } },
+      { seeds: sp.seeds, workers: 2, dataDir: path.join(dataDir, 'pearl'), log: () => undefined });
+  }
+  line(`PEARL notebook experiments, ${quick ? 'quick' : 'paper'} scale (PEARL + deterministic, ${sp.seeds} seeds each), 2 workers`, `${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 
 /**

@@ -100,7 +100,7 @@ describe('Figure 1 at equal experience', () => {
     assert.strictEqual(describeEqualExperience(equal, banditOnly),
       'With equal experience (every method has used the same episodes of the query type), CAML ranks 2nd at 10, 1st at 20 episodes, among the 2 methods that never trained on the query type. ' +
       'Elsewhere the verdict depends on the budget: against random init it wins at 20; loses at 10 episodes. ' +
-      'In the bandit-only reading (only CAML spends the initialization period), CAML ranks 1st of 2 after one update, having used 20 episodes of the query type where the others used 10.');
+      'In the bandit-only reading (only the methods that choose or adapt with it spend the initialization period), CAML ranks 1st of 2 after one update, having used 20 episodes of the query type where the others used 10.');
   });
 
   it('groups the methods CAML beats, ties with or loses to at every budget', () => {

@@ -50,6 +50,31 @@ export function adamStep(theta: Float32Array, grad: Float32Array, state: AdamSta
   return { theta: out, state: { m, v, t } };
 }
 
+/**
+ * The same step in place: theta, m and v are overwritten, t is incremented. For the
+ * off-policy learners, which take tens of thousands of steps over one flat array and
+ * should not allocate three new arrays each time. `lr` overrides cfg.lr (one config,
+ * several networks with their own step sizes).
+ */
+export function adamInPlace(theta: Float32Array, grad: ArrayLike<number>, state: AdamState, cfg: AdamConfig, lr = cfg.lr): void {
+  if (grad.length !== theta.length || state.m.length !== theta.length) {
+    throw new RangeError(`adamInPlace: theta, grad and state lengths differ (${theta.length}, ${grad.length}, ${state.m.length})`);
+  }
+  const t = ++state.t;
+  const b1 = cfg.beta1, b2 = cfg.beta2, eps = cfg.eps;
+  const c1 = 1 - Math.pow(b1, t), c2 = 1 - Math.pow(b2, t);
+  const step = lr / c1, sc2 = 1 / c2;
+  const m = state.m, v = state.v;
+  for (let i = 0; i < theta.length; i++) {
+    const g = grad[i];
+    const mi = b1 * m[i] + (1 - b1) * g;
+    const vi = b2 * v[i] + (1 - b2) * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    theta[i] -= (step * mi) / (Math.sqrt(vi * sc2) + eps);
+  }
+}
+
 /** Validate an Adam section embedded in an older-style config (errors name `where` and the field). */
 export function checkAdam(where: string, c: AdamConfig, prefix = ''): void {
   try {

@@ -8,4 +8,7 @@ export * from './progress';
 export * from './scale';
 export * from './row';
 export * from './schema';
+export * from './logistic-regression';
+export * from './stop-gradient';
 export * from './pairs';
+export * as linalg from './linalg';

@@ -2,4 +2,7 @@
 export * as particle from './particle';
 export * as testbed from './testbed';
 export * as pointNav from './point-nav';
+export * as particleContinuous from './particle-continuous';
+export * as metaEnv from './meta-env';
 export * as navTasks from './nav-tasks';
+export * as lake from './lake';

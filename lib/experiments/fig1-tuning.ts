@@ -9,6 +9,7 @@
  *   pretrain-other    its VPG step size
  *   reptile           the inner VPG step size and the interpolation epsilon
  *   maml, maml-fo     the inner step alpha and the meta step (Adam on the meta-gradient)
+ *   bomrl             lambda, the weight of the KL to the meta-policy in its adaptation
  *   random            nothing (it does not train)
  *
  * Budget: the same number of settings per method (a log-spaced grid of one step size,
@@ -32,7 +33,7 @@ import { DEFAULT_QUERY_TYPES } from '../envs/testbed';
 import * as fig1 from './fig1';
 import { MethodName } from './fig1';
 import { RunOptions } from './runner';
-import { grid, Point, runSweep, setPath, sharedExecutor, SweepResult, Value } from './sweep';
+import { grid, Point, roundSignificant, runSweep, setPath, sharedExecutor, SweepResult, Value } from './sweep';
 import type { Experiment } from './runner';
 
 type Fig1Overrides = Overrides<typeof fig1.schema>;
@@ -47,6 +48,7 @@ export const TUNED_PATHS: Record<MethodName, readonly string[]> = {
   random: [],
   maml: ['maml.alpha', 'maml.adam.lr'],
   'maml-fo': ['mamlFo.alpha', 'mamlFo.adam.lr'],
+  bomrl: ['bomrl.lambda'],
 };
 
 /** Names of the tuned paths, for tables and charts. */
@@ -54,6 +56,7 @@ export const PATH_LABELS: Record<string, string> = {
   'caml.vpg.adam.lr': 'VPG step size', 'joint.vpg.adam.lr': 'VPG step size', 'pretrainSame.vpg.adam.lr': 'VPG step size',
   'pretrainOther.vpg.adam.lr': 'VPG step size', 'reptile.vpg.adam.lr': 'inner VPG step size', 'reptile.epsilon': 'epsilon',
   'maml.alpha': 'inner alpha', 'maml.adam.lr': 'meta step size', 'mamlFo.alpha': 'inner alpha', 'mamlFo.adam.lr': 'meta step size',
+  'bomrl.lambda': 'lambda',
 };
 
 export interface TuningPlan {
@@ -90,6 +93,8 @@ export function plan(s: Scale): TuningPlan {
     reptile: paper ? two('reptile.vpg.adam.lr', [0.003, 0.01, 0.03], 'reptile.epsilon', [0.1, 0.25, 0.5]) : two('reptile.vpg.adam.lr', [0.01, 0.03], 'reptile.epsilon', [0.25, 0.5]),
     maml: paper ? two('maml.alpha', [0.03, 0.1, 0.3], 'maml.adam.lr', [0.003, 0.01, 0.03]) : two('maml.alpha', [0.1, 0.3], 'maml.adam.lr', [0.01, 0.03]),
     'maml-fo': paper ? two('mamlFo.alpha', [0.03, 0.1, 0.3], 'mamlFo.adam.lr', [0.003, 0.01, 0.03]) : two('mamlFo.alpha', [0.1, 0.3], 'mamlFo.adam.lr', [0.01, 0.03]),
+    // lambda around its default 1, log-spaced like the step sizes
+    bomrl: grid({ 'bomrl.lambda': paper ? LR9.map((x) => roundSignificant(100 * x)) : [0.1, 0.3, 1, 3] }),
   };
   return {
     base: { ...sizes, queryTypes: validationTypes, heldOutTypes: queryTypes, protocols: ['equal-experience'] },

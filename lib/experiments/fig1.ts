@@ -18,6 +18,9 @@
  *   reptile         (4) Reptile (reptile.ts)
  *   random          (5) random initialization
  *   maml, maml-fo   MAML with the second-order meta-gradient / its first-order approximation (maml.ts)
+ *   bomrl           BO-MRL with the KL (PPO-like) adaptation and the first-order meta-gradient
+ *                   (bo-mrl-ppo.ts); adapts by Alg on the K episodes of the initialization
+ *                   period, then fine-tunes like every method
  *
  * Thin wiring: one unit = one seed, returning tidy tables "eval", "training", "medoids";
  * the figures, tables and sentences are in report/fig1.ts.
@@ -26,6 +29,7 @@
  * Learning" (Sec. 4.1, Fig. 1, Fig. 2, App. 6.4).
  */
 import { adaptationSchema, adaptToType, INIT_PERIODS } from '../algos/adaptation';
+import { boMrlPpoInit, boMrlPpoSchema, boMrlPpoStep, ppoAdaptBatch } from '../algos/bo-mrl-ppo';
 import { camlInit, camlSchema, camlStep } from '../algos/caml';
 import { jointIteration } from '../algos/joint';
 import { MamlConfig, mamlInit, mamlSchema, mamlStep } from '../algos/maml';
@@ -38,9 +42,10 @@ import { Scale } from '../core/scale';
 import { int, Overrides, Resolved, resolver, section, z } from '../core/schema';
 import { DEFAULT_QUERY_TYPES, Testbed, testbed, testbedSchema } from '../envs/testbed';
 import { initParams, initSchema, PAPER_POLICY } from '../policies/softmax-mlp';
+import { rolloutOne } from '../policies/rollout';
 import { Experiment, Tables } from './runner';
 
-export const METHODS = ['caml', 'joint', 'pretrain-same', 'pretrain-other', 'reptile', 'random', 'maml', 'maml-fo'] as const;
+export const METHODS = ['caml', 'joint', 'pretrain-same', 'pretrain-other', 'reptile', 'random', 'maml', 'maml-fo', 'bomrl'] as const;
 export type MethodName = (typeof METHODS)[number];
 
 /** A method that trains with plain VPG has its own VPG settings, so each can be tuned alone. */
@@ -60,8 +65,9 @@ export const schema = section({
   reptile: reptileSchema.default({}).describe('Reptile settings'),
   maml: mamlSchema.default({}).describe('MAML settings ("order" is set by the method: second order)'),
   mamlFo: mamlSchema.default({ order: 'first' }).describe('first-order MAML settings ("order" is set by the method: first order)'),
+  bomrl: boMrlPpoSchema.default({}).describe('BO-MRL (KL distance, first-order meta-gradient) settings: lambda, inner.steps, inner.lr are its tuning knobs'),
   adaptation: adaptationSchema.omit({ initPeriod: true }).default({}).describe('the evaluation protocol (algos/adaptation.ts), run once per entry of "protocols"'),
-  protocols: z.array(z.enum(INIT_PERIODS)).min(1).default([...INIT_PERIODS]).describe('who spends the initialization period: "equal-experience" (every method: CAML\'s bandit, a first VPG batch for the others) and/or "bandit-only" (only CAML); column "protocol" of the eval table'),
+  protocols: z.array(z.enum(INIT_PERIODS)).min(1).default([...INIT_PERIODS]).describe('who spends the initialization period: "equal-experience" (every method: CAML\'s bandit, BO-MRL\'s adaptation, a first VPG batch for the others) and/or "bandit-only" (CAML and BO-MRL only); column "protocol" of the eval table'),
   init: initSchema.default({}).describe('policy initialization, shared by all methods within a seed'),
 }).superRefine((c, ctx) => {
   const nTypes = c.testbed.population.latentTypes * c.testbed.population.variantsPerLatent;
@@ -101,6 +107,8 @@ type Inits = (query: number) => Float32Array[];
 
 interface TrainOut {
   inits: Inits;
+  /** Episodes of the query type that each call of `inits` spends (BO-MRL's one-time data). */
+  initEpisodes?: number;
   training: Row[];
   medoids: Row[];
 }
@@ -157,6 +165,17 @@ function trainMethod(method: MethodName, cfg: Fig1Config, bed: Testbed, theta0: 
       }
       return { inits: () => [s.theta], training, medoids };
     }
+    case 'bomrl': {
+      let s = boMrlPpoInit(theta0);
+      for (let it = 1; it <= cfg.iterations; it++) {
+        const r = boMrlPpoStep(s, support, cfg.bomrl, dyn, spec, rng);
+        s = r.state;
+        training.push({ method, iteration: it, type: r.info.types[0], return: r.info.postReturn });
+      }
+      const phi = s.theta, K = cfg.adaptation.initEpisodes;
+      // Alg on the initialization period's K episodes of pi_phi on the query type
+      return { inits: (q) => [ppoAdaptBatch(phi, rolloutOne(phi, [q], K, dyn, spec, rng), cfg.bomrl, spec).theta], initEpisodes: K, training, medoids };
+    }
     case 'caml': {
       let s = camlInit(theta0);
       for (let it = 1; it <= cfg.iterations; it++) {
@@ -186,16 +205,20 @@ export function unit(cfg: Fig1Config, seed: number): Tables {
     const t = trainMethod(method, cfg, bed, theta0, support, rng);
     training.push(...t.training);
     medoidRows.push(...t.medoids.map((r) => ({ method, ...r })));
-    // Every protocol adapts with the same random numbers (common random numbers): CAML,
-    // whose bandit spends the period in both, gives the same rows under each.
+    // Every protocol adapts with the same random numbers (common random numbers) from the
+    // same initializations: CAML (its bandit) and BO-MRL (its adaptation, inside `inits`)
+    // spend the initialization period under both, and give the same rows under each.
     const adaptSeed = rng.nextUint32() | 0;
+    const inits = new Map(cfg.queryTypes.map((q) => [q, t.inits(q)]));
     for (const protocol of cfg.protocols) {
       const adaptRng = new Rng(adaptSeed);
+      // A method whose initializations already spent the period gets no first VPG batch.
+      const initPeriod = t.initEpisodes ? 'bandit-only' : protocol;
       for (const q of cfg.queryTypes) {
-        const res = adaptToType(t.inits(q), q, { ...cfg.adaptation, initPeriod: protocol }, bed.dyn, PAPER_POLICY, adaptRng);
+        const res = adaptToType(inits.get(q)!, q, { ...cfg.adaptation, initPeriod }, bed.dyn, PAPER_POLICY, adaptRng);
         for (const p of res.points) {
           p.returns.forEach((ret, e) => evalRows.push({
-            method, protocol, query: q, queryLatent: bed.types[q].latent, init: res.choice, update: p.update, episodesUsed: p.episodesUsed,
+            method, protocol, query: q, queryLatent: bed.types[q].latent, init: res.choice, update: p.update, episodesUsed: p.episodesUsed + (t.initEpisodes ?? 0),
             episode: e, return: ret, endX: p.ends[2 * e], endY: p.ends[2 * e + 1],
           }));
         }

@@ -9,3 +9,6 @@ export * as hindsight from './hindsight';
 export * as sweep from './sweep';
 export * as executors from './executors';
 export * as diayn from './diayn';
+export * as mql from './mql';
+export * as pearl from './pearl';
+export * as bomrl from './bomrl';

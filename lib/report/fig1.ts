@@ -21,6 +21,7 @@ export const METHOD_LABELS: Record<MethodName, string> = {
   random: 'random init',
   maml: 'MAML',
   'maml-fo': 'first-order MAML',
+  bomrl: 'BO-MRL (KL, first-order)',
 };
 
 /** The x axes of Fig. 1: fine-tuning updates, or episodes of the query type used for learning so far. */
@@ -70,7 +71,7 @@ export function fig1Figure(evalRows: readonly Row[], bed: Testbed, methods: read
 
 /** Colours of the methods (CAML stands out). */
 export const METHOD_COLORS: Partial<Record<MethodName, string>> = {
-  caml: '#d62728', joint: '#1f77b4', 'pretrain-same': '#2ca02c', 'pretrain-other': '#8c564b', reptile: '#9467bd', random: '#7f7f7f', maml: '#e6ab02', 'maml-fo': '#17becf',
+  caml: '#d62728', joint: '#1f77b4', 'pretrain-same': '#2ca02c', 'pretrain-other': '#8c564b', reptile: '#9467bd', random: '#7f7f7f', maml: '#e6ab02', 'maml-fo': '#17becf', bomrl: '#ff7f0e',
 };
 
 /**
@@ -246,8 +247,14 @@ export function describeEqualExperience(equalRows: readonly Row[], banditOnlyRow
   if (mixed.length > 0) out.push(`Elsewhere the verdict depends on the budget: ${mixed.join('; ')}.`);
   const one = camlRank(banditOnlyRows, 'update', 1);
   if (one) {
-    const usedBy = (m: (x: string) => boolean) => [...new Set(banditOnlyRows.filter((r) => m(String(r.method)) && r.update === 1).map((r) => Number(r.episodesUsed)))];
-    out.push(`In the bandit-only reading (only CAML spends the initialization period), CAML ranks ${ordinal(one.rank)} of ${one.of} after one update, having used ${listPoints(usedBy((m) => m === 'caml'))} episodes of the query type where the others used ${listPoints(usedBy((m) => m !== 'caml'))}.`);
+    // Episodes of the query type each method has used after one update in this reading.
+    const used = new Map<string, number>();
+    for (const r of banditOnlyRows) if (r.update === 1) used.set(String(r.method), Number(r.episodesUsed));
+    const mine = used.get('caml');
+    const alike = [...used].filter(([m, u]) => m !== 'caml' && u === mine).map(([m]) => METHOD_LABELS[m as MethodName] ?? m);
+    const rest = [...new Set([...used].filter(([m, u]) => m !== 'caml' && u !== mine).map(([, u]) => u))].sort((x, y) => x - y);
+    out.push(`In the bandit-only reading (only the methods that choose or adapt with it spend the initialization period), CAML ranks ${ordinal(one.rank)} of ${one.of} after one update, having used ${mine} episodes of the query type` +
+      `${alike.length > 0 ? ` (as did ${alike.join(', ')})` : ''}${rest.length > 0 ? ` where the others used ${listPoints(rest)}` : ''}.`);
   }
   return out.join(' ');
 }

@@ -2,6 +2,7 @@
 export * as plotly from './plotly';
 export * as charts from './charts';
 export * as tables from './tables';
+export * as mql from './mql';
 export * as format from './format';
 export * as fig1 from './fig1';
 export * as fig1Tuning from './fig1-tuning';
@@ -11,3 +12,5 @@ export * as hindsightMetrics from './hindsight-metrics';
 export * as hindsight from './hindsight';
 export * as sweep from './sweep';
 export * as diayn from './diayn';
+export * as pearl from './pearl';
+export * as bomrl from './bomrl';
