@@ -17,6 +17,10 @@ export * as algos from './algos';
 export * as experiments from './experiments';
 export * as report from './report';
 
+// A notebook kernel stops when the Jupyter process that started it dies (core/watchdog.ts).
+import { watchParent } from './core/watchdog';
+watchParent();
+
 // What nearly every notebook cell calls, also at the top level.
 export { initBackend } from './core/tf';
 export { scale } from './core/scale';

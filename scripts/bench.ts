@@ -16,10 +16,12 @@ import * as fig3 from '../lib/experiments/fig3';
 import * as fig4 from '../lib/experiments/fig4';
 import { policyDivergence, statesByPolicy, divergenceConfig } from '../lib/divergence/policy-divergence';
 import { rolloutPaired } from '../lib/policies/rollout';
-import { initParams, logitsTf, PAPER_POLICY } from '../lib/policies/softmax-mlp';
+import { initConfig, initParams, logitsTf, PAPER_POLICY } from '../lib/policies/softmax-mlp';
 import { Rng } from '../lib/core/rng';
 import { rolloutOne, TrajectoryBatch } from '../lib/policies/rollout';
 import { Experiment, runExperiment } from '../lib/experiments/runner';
+import { lockFolder } from '../lib/experiments/lock';
+import { decodeTable, encodeTable } from '../lib/experiments/tables';
 import { Executor } from '../lib/experiments/executors/executor';
 import { LocalExecutor } from '../lib/experiments/executors/local';
 import { RedisExecutor } from '../lib/experiments/executors/redis';
@@ -45,7 +47,7 @@ import * as pearlExperiment from '../lib/experiments/pearl';
 import { initPearl, pearlConfig, pearlGrads, pearlGradsAutodiff, pearlStep, pearlUpdate, sampleMetaBatch } from '../lib/algos/pearl';
 import { lakeConfig, lakeMdp } from '../lib/envs/lake';
 import { randomTable } from '../lib/policies/softmax-table';
-import { adapt, DISTANCES, metaGradient } from '../lib/algos/bo-mrl';
+import { adapt, boMrlConfig, DISTANCES, metaGradient } from '../lib/algos/bo-mrl';
 import { exactEstimator } from '../lib/algos/tabular-estimates';
 import * as bomrl from '../lib/experiments/bomrl';
 
@@ -159,7 +161,7 @@ async function main(): Promise<void> {
   line(`runner, fig3 training ${seeds} seeds x ${sizes.updates} updates: 1 / 2 workers`, `${(ts[1] / 1000).toFixed(2)} s / ${(ts[2] / 1000).toFixed(2)} s = ${(ts[1] / ts[2]).toFixed(2)}x speed-up`);
 
   // 6. One 24 x 24 divergence matrix (Algorithm 1, default S = 1000 samples, one trajectory per policy).
-  const policies = allTypes.map((t) => initParams(spec, new Rng(100 + t), { outputScale: 1 }));
+  const policies = allTypes.map((t) => initParams(spec, new Rng(100 + t), initConfig({ outputScale: 1 })));
   const tau = rolloutPaired(policies, allTypes, 1, bed.dyn, spec, new Rng(6));
   const states = statesByPolicy(tau, allTypes.length);
   for (const estimator of ['literal', 'policy', 'occupancy'] as const) {
@@ -233,6 +235,29 @@ async function main(): Promise<void> {
     }
     line('Meta-Q-Learning notebook experiments, paper scale (2 families x 5 seeds), 2 workers', `${((performance.now() - tm) / 1000).toFixed(1)} s`);
   }
+  // 8. The result store: typed CSV of one Fig. 4 unit's divergence table (9 checkpoints x 3
+  // estimators x 276 pairs), a cached re-render (loads and verifies every unit, writes
+  // nothing), and the folder lock.
+  const divRows = Array.from({ length: 9 * 3 * 276 }, (_, k) => ({ update: 5 * (k % 9), estimator: ['literal', 'policy', 'occupancy'][k % 3], i: k % 23, j: 23, latentI: k % 6, latentJ: 5, divergence: Math.sin(k) ** 2 }));
+  const schema = fig4.TABLES.divergence;
+  let text = '';
+  const encMs = timeIt(() => { text = encodeTable(divRows, schema, 'bench'); }, quick ? 3 : 11);
+  const decMs = timeIt(() => decodeTable(text, schema, 'bench'), quick ? 3 : 11);
+  line(`typed CSV, Fig. 4 divergence table of one seed (${divRows.length} rows)`, `encode ${encMs.toFixed(1)} ms, decode ${decMs.toFixed(1)} ms`);
+  const cachedDir = path.join(dataDir, 'w1');
+  const tCached = performance.now();
+  await runExperiment(fig3.experiment, sizes, { seeds, workers: 1, dataDir: cachedDir, log: () => undefined });
+  const cachedMs = performance.now() - tCached;
+  line(`cached re-render, fig3 ${seeds} seeds (verify, no writes)`, `${cachedMs.toFixed(1)} ms`);
+  const lockDir = path.join(dataDir, 'lock');
+  fs.mkdirSync(lockDir);
+  const lockMs: number[] = [];
+  for (let i = 0; i < (quick ? 5 : 21); i++) {
+    const t = performance.now();
+    (await lockFolder(lockDir, { purpose: 'bench', log: () => undefined })).release();
+    lockMs.push(performance.now() - t);
+  }
+  line('folder lock: take and release', `${median(lockMs).toFixed(2)} ms`);
   // The DIAYN notebook's two experiments (budget: 15 minutes at paper scale on 2 cores).
   {
     const dz = diaynExp.sizes(quick ? 'quick' : 'paper');
@@ -250,7 +275,7 @@ async function main(): Promise<void> {
   const lake = lakeMdp(['SFFF', 'FHFH', 'FFFH', 'HFFG'], lakeConfig());
   const phi = randomTable(16, 4, new Rng(8), 0.5);
   for (const distance of DISTANCES) {
-    const alg = { distance, lambda: 1, inner: { steps: 0, lr: 1 } };
+    const alg = boMrlConfig({ distance, lambda: 1, inner: { steps: 0, lr: 1 } });
     const mgMs = timeIt(() => metaGradient(lake, phi, alg, exactEstimator), quick ? 50 : 501);
     const fdMs = timeIt(() => {
       for (let k = 0; k < 128; k++) exactEstimator(lake, adapt(phi, exactEstimator(lake, phi), alg, 4).theta);

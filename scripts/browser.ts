@@ -67,6 +67,11 @@ export async function launchChromium(executablePath: string = chromiumPath()): P
       // Playwright adds --no-sandbox unless chromiumSandbox is true.
       chromiumSandbox: !isRoot(),
       timeout: 60_000,
+      // Playwright would close the browser on these signals by itself and let the caller
+      // carry on with a dead browser; the main job stops everything on them instead.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
     });
   } catch (e) {
     const first = String((e as Error).message).split('\n').filter((l) => !l.startsWith('<launching>')).slice(0, 6).map((l) => l.slice(0, 300)).join('\n');

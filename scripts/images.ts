@@ -24,7 +24,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import { PLOTLY_BUNDLE, SPEC_END, SPEC_START, Figure } from '../lib/report/plotly';
-import { writeFileAtomic } from '../lib/experiments/results';
+import { removeDeadTemps, writeFileAtomic } from '../lib/experiments/results';
 import { launchChromium } from './browser';
 import { joinText, Notebook, NotebookOutput, splitLines } from './ipynb';
 
@@ -308,10 +308,12 @@ const OWN_FILE = /^(chart-\d+\.(png|svg)|thumbnail\.png|screenshot\.png)$/;
 
 /**
  * Write chart-k.png, chart-k.svg and thumbnail.png into `dir` (atomically), after
- * removing image files of an earlier run. Returns the file names written.
+ * removing image files of an earlier run and temporary files of killed writers.
+ * Returns the file names written.
  */
 export function writeChartFiles(dir: string, charts: readonly Chart[], images: readonly ChartImages[]): string[] {
   if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir)) if (OWN_FILE.test(f)) fs.rmSync(path.join(dir, f), { force: true });
+  removeDeadTemps(dir);
   const written: string[] = [];
   charts.forEach((ch, i) => {
     writeFileAtomic(path.join(dir, `chart-${ch.k}.png`), images[i].png);

@@ -12,17 +12,31 @@
  *   --only   run only notebooks whose file name contains NAME
  *   --dir    folder of notebooks (default: notebooks/)
  * Chromium: CHROMIUM_PATH, else /usr/bin/chromium (checked before any notebook runs).
+ * The LAB_ variables are checked before any notebook runs (lib/core/env.ts); a relative
+ * LAB_DATA_DIR is made absolute here, so kernels (which run in the notebooks' folder)
+ * write where the job was started.
  * Exits non-zero when a notebook fails, naming the notebook and the cell.
+ *
+ * Stopping: SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the whole job: the notebook executor
+ * runs in a process group of its own, which gets SIGTERM (it stops the kernel's group,
+ * scripts/notebooks.py) and SIGKILL if it is still there after 8 s; Chromium is closed;
+ * temporary files of the job are removed; the job prints one line saying what was
+ * finished and exits with 128 + the signal number. A second signal kills at once. If the
+ * job itself is killed (SIGKILL), the executor notices that its parent is gone and stops
+ * the kernel, and the kernel notices the executor is gone (lib/core/watchdog.ts).
  */
-import { spawn, spawnSync } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { labEnv } from '../lib/core/env';
 import { formatDuration } from '../lib/core/progress';
 import { scale as envScale, Scale, SCALES } from '../lib/core/scale';
+import { removeDeadTemps } from '../lib/experiments/results';
 import { chromiumPath } from './browser';
 import { ChartRenderer, renderNotebookCharts } from './images';
 import { readNotebook, writeNotebook } from './ipynb';
-import { withReportStamp, writeIndex } from './report';
+import { reportMetaHtml, withReportStamp, writeIndex } from './report';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -86,13 +100,112 @@ export interface NotebookOutcome {
   problems: string[];
 }
 
-/** Run notebooks.py with the terminal attached; resolves with its exit code. */
+/** What the job is doing, so that a signal can stop it and say what was finished. */
+export interface JobState {
+  started: number;
+  finished: NotebookOutcome[];
+  /** The notebook being run, if any. */
+  current: string | null;
+  /** Notebooks not started yet. */
+  pending: string[];
+  /** The running notebooks.py (its own process group), if any. */
+  python: ChildProcess | null;
+  /** Chromium for the current notebook, if open. */
+  renderer: Promise<ChartRenderer> | null;
+  /** Set once a signal arrived: nothing new starts. */
+  stopping: NodeJS.Signals | null;
+}
+
+const job: JobState = { started: Date.now(), finished: [], current: null, pending: [], python: null, renderer: null, stopping: null };
+
+/**
+ * Run notebooks.py with the terminal attached, in a process group of its own (so a stop
+ * reaches it and everything it started); resolves with its exit code. After a stop it
+ * starts nothing and never resolves (the stop handler ends the process).
+ */
 function runPython(python: string, args: string[], env: NodeJS.ProcessEnv): Promise<number | null> {
+  if (job.stopping) return new Promise(() => undefined);
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [path.join(ROOT, 'scripts', 'notebooks.py'), ...args], { stdio: 'inherit', env });
+    const child = spawn(python, [path.join(ROOT, 'scripts', 'notebooks.py'), '--parent-pid', String(process.pid), ...args], { stdio: 'inherit', env, detached: true });
+    job.python = child;
     child.on('error', (e) => reject(new Error(`${python} ${args[0]}: could not start (${e.message})`)));
-    child.on('close', (code) => resolve(code));
+    child.on('close', (code) => {
+      if (job.python === child) job.python = null;
+      if (!job.stopping) resolve(code);
+    });
   });
+}
+
+/** The environment of the notebook executor and its kernels: the scale, tslab on PATH, and an absolute LAB_DATA_DIR. */
+export function childEnv(env: NodeJS.ProcessEnv, scale: Scale, cwd = process.cwd()): NodeJS.ProcessEnv {
+  const lab = labEnv(env, cwd);
+  const out: NodeJS.ProcessEnv = { ...env, LAB_SCALE: scale, PATH: `${path.join(ROOT, 'node_modules', '.bin')}:${env.PATH ?? ''}` };
+  if (lab.dataDir.source === 'LAB_DATA_DIR') out.LAB_DATA_DIR = lab.dataDir.dir;
+  return out;
+}
+
+/** The one line printed when a signal stops the job (a pure function of the job state). */
+export function stopLine(signal: string, state: Pick<JobState, 'started' | 'finished' | 'current' | 'pending'>, out: string, now = Date.now()): string {
+  const done = state.finished.map((o) => `${o.name} ${o.ok ? 'ok' : 'FAILED'}`);
+  const parts = [`stopped by ${signal} after ${formatDuration(now - state.started)}`,
+    `finished ${state.finished.length} notebook${state.finished.length === 1 ? '' : 's'}${done.length > 0 ? ` (${done.join(', ')})` : ''}`];
+  if (state.current) parts.push(`interrupted ${state.current} (no report written for it)`);
+  if (state.pending.length > 0) parts.push(`not started: ${state.pending.join(', ')}`);
+  parts.push(`reports in ${out}`);
+  return parts.join('; ');
+}
+
+/** Remove temporary files of dead writers in the reports folder and its image folders. */
+function removeReportTemps(out: string): void {
+  if (!fs.existsSync(out)) return;
+  removeDeadTemps(out);
+  for (const f of fs.readdirSync(out)) {
+    const p = path.join(out, f);
+    if (fs.statSync(p).isDirectory()) removeDeadTemps(p);
+  }
+}
+
+function killGroup(child: ChildProcess | null, sig: NodeJS.Signals): void {
+  if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    try {
+      child.kill(sig);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([p, new Promise<undefined>((r) => setTimeout(() => r(undefined), ms).unref())]);
+}
+
+/** Stop everything on SIGINT, SIGTERM and SIGHUP (see the file comment). */
+export function installStopHandlers(out: string): void {
+  const onSignal = async (sig: NodeJS.Signals) => {
+    const code = 128 + (os.constants.signals[sig] ?? 15);
+    if (job.stopping) {
+      killGroup(job.python, 'SIGKILL');
+      process.exit(code);
+    }
+    job.stopping = sig;
+    const python = job.python;
+    if (python) {
+      const exited = new Promise((r) => python.once('close', r));
+      killGroup(python, 'SIGTERM');
+      if ((await within(exited, 8000)) === undefined) {
+        killGroup(python, 'SIGKILL');
+        await within(exited, 2000);
+      }
+    }
+    if (job.renderer) await within(job.renderer.then((r) => r.close(), () => undefined), 5000);
+    removeReportTemps(out);
+    console.error(`\n${stopLine(sig, job, out)}`);
+    process.exit(code);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as NodeJS.Signals[]) process.on(sig, (s) => void onSignal(s as NodeJS.Signals));
 }
 
 /**
@@ -109,11 +222,12 @@ export async function runNotebook(python: string, nb: string, opts: MainOptions,
   // Chromium starts and loads plotly.js (about 3 s) while the notebook runs.
   const renderer = ChartRenderer.open(chromium);
   renderer.catch(() => undefined);
+  job.renderer = renderer;
   let ok = false;
   let imageSeconds = 0;
   let executedAt = new Date();
   try {
-    const env = { ...process.env, LAB_SCALE: opts.scale, PATH: `${path.join(ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}` };
+    const env = childEnv(process.env, opts.scale);
     ok = (await runPython(python, ['execute', nb, executed], env)) === 0;
     executedAt = new Date();
     const seconds = (executedAt.getTime() - t0) / 1000;
@@ -134,15 +248,18 @@ export async function runNotebook(python: string, nb: string, opts: MainOptions,
       imageSeconds = (Date.now() - tImages) / 1000;
     }
   } finally {
-    await renderer.then((r) => r.close(), () => undefined);
+    if (!job.stopping) {
+      job.renderer = null;
+      await renderer.then((r) => r.close(), () => undefined);
+    }
   }
   if (fs.existsSync(executed)) {
-    const trust = spawnSync(python, [path.join(ROOT, 'scripts', 'notebooks.py'), 'trust', executed], { stdio: 'inherit' });
-    if (trust.status !== 0) problems.push('the executed notebook is not valid nbformat (see above)');
-    const meta = `<div class="metarl-report-meta">metarl-lab report: ${name}, executed ${executedAt.toISOString()} at scale "${opts.scale}"${ok ? '' : ' (FAILED: see the failing cell)'}</div>`;
-    const html = spawnSync(python, [path.join(ROOT, 'scripts', 'notebooks.py'), 'html', executed, path.join(opts.out, `${name}.html`),
-      '--katex', path.join(ROOT, 'node_modules', 'katex'), '--meta', meta], { stdio: 'inherit' });
-    if (html.status !== 0) problems.push('HTML export failed (see above)');
+    const trust = await runPython(python, ['trust', executed], process.env);
+    if (trust !== 0) problems.push('the executed notebook is not valid nbformat (see above)');
+    const meta = reportMetaHtml(name, { executed: executedAt.toISOString(), scale: opts.scale, seconds: 0, ok });
+    const html = await runPython(python, ['html', executed, path.join(opts.out, `${name}.html`),
+      '--katex', path.join(ROOT, 'node_modules', 'katex'), '--meta', meta], process.env);
+    if (html !== 0) problems.push('HTML export failed (see above)');
   }
   for (const p of problems) console.error(`${name}: ${p}`);
   return { name, ok: ok && problems.length === 0, seconds: (Date.now() - t0) / 1000, imageSeconds, problems };
@@ -150,6 +267,7 @@ export async function runNotebook(python: string, nb: string, opts: MainOptions,
 
 export async function main(argv: string[]): Promise<number> {
   const opts = parseArgs(argv);
+  labEnv(); // every LAB_ variable, checked before any notebook runs
   const python = findPython();
   const chromium = chromiumPath();
   const notebooks = listNotebooks(opts.only, opts.dir);
@@ -158,9 +276,16 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   fs.mkdirSync(opts.out, { recursive: true });
+  removeReportTemps(opts.out);
+  installStopHandlers(opts.out);
   const t0 = Date.now();
-  const outcomes: NotebookOutcome[] = [];
-  for (const nb of notebooks) outcomes.push(await runNotebook(python, nb, opts, chromium));
+  const outcomes: NotebookOutcome[] = job.finished;
+  job.pending = notebooks.map((nb) => path.basename(nb, '.ipynb'));
+  for (const nb of notebooks) {
+    job.current = job.pending.shift() ?? null;
+    outcomes.push(await runNotebook(python, nb, opts, chromium));
+    job.current = null;
+  }
   const reports = writeIndex(opts.out);
   console.log(`\n[index] ${reports.length} report${reports.length === 1 ? '' : 's'} -> ${path.join(opts.out, 'index.html')}`);
   console.log(`${outcomes.filter((o) => o.ok).length}/${outcomes.length} notebooks ran in ${formatDuration(Date.now() - t0)}; reports in ${opts.out}`);

@@ -5,7 +5,7 @@ self-contained offline HTML.
 Runs under Debian's python3 (the one that has nbclient and nbconvert); called by
 scripts/main.ts, which orchestrates the whole report.
 
-  notebooks.py execute IN.ipynb OUT.ipynb [--timeout S]
+  notebooks.py [--parent-pid PID] execute IN.ipynb OUT.ipynb [--timeout S]
       Executes every cell with the notebook's kernel (tslab), cwd = the notebook's
       folder. Each cell's start and the kernel's printed output are echoed to the
       terminal as they arrive, so long work shows its progress. On a failing cell it
@@ -18,16 +18,29 @@ scripts/main.ts, which orchestrates the whole report.
       Notebook run its chart scripts here; elsewhere it opens untrusted and shows the
       charts' picture fallbacks until the user trusts it.
 
+Stopping: SIGINT, SIGTERM and SIGHUP stop the kernel's whole process group (SIGTERM, then
+SIGKILL after a grace period), remove this process's temporary file, print one line and
+exit 128 + the signal number; no executed notebook is written. A watchdog thread does the
+same when this process's parent (the main job) dies, even by SIGKILL: it notices that
+the parent pid changed. The kernel itself exits when this process dies (lib/core/watchdog.ts
+watches JPY_PARENT_PID, which jupyter_client sets to this process's pid).
+
   notebooks.py html IN.ipynb OUT.html --katex DIR [--meta HTML]
       Exports with the offline template in scripts/nbconvert/offline: no require.js,
       no MathJax CDN; KaTeX (from the katex npm package in DIR) is inlined with its fonts.
 """
 import argparse
+import asyncio
 import atexit
 import base64
+import hashlib
 import os
 import re
+import secrets
+import signal
+import socket
 import sys
+import threading
 import time
 
 import nbformat
@@ -37,13 +50,120 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def _read(path, default=""):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read().strip()
+    except OSError:
+        return default
+
+
+def temp_tag():
+    """The writer tag of lib/core/liveness.ts: <pid>_<start ticks>_<machine id>_<random>, so the
+    main job can tell whether the writer of a leftover temporary file is dead."""
+    try:
+        pidns = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        pidns = ""
+    machine = hashlib.sha256("\n".join([socket.gethostname(), _read("/proc/sys/kernel/random/boot_id"), pidns]).encode()).hexdigest()[:12]
+    stat = _read(f"/proc/{os.getpid()}/stat")
+    start = stat[stat.rfind(")") + 2:].split(" ")[19] if stat else "0"
+    return f"{os.getpid()}_{start}_{machine}_{secrets.token_hex(3)}"
+
+
+# What a signal handler must clean up: the client whose kernel runs, the temporary file being written.
+CURRENT = {"client": None, "tmp": None, "label": None, "parent": None}
+
+
 def write_atomic(path, text):
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    d, base = os.path.split(os.path.abspath(path))
+    tmp = os.path.join(d, f".{base}.~{temp_tag()}.tmp")
+    CURRENT["tmp"] = tmp
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        CURRENT["tmp"] = None
+
+
+def kill_kernel(client, grace=3.0):
+    """SIGTERM to the kernel's process group, SIGKILL after `grace` seconds if it is still there."""
+    prov = getattr(getattr(client, "km", None), "provisioner", None)
+    proc = getattr(prov, "process", None)
+    if proc is None:
+        return
+    pgid = getattr(prov, "pgid", None) or proc.pid
+
+    def send(sig):
+        try:
+            os.killpg(pgid, sig)
+        except OSError:
+            try:
+                proc.send_signal(sig)
+            except OSError:
+                pass
+
+    send(signal.SIGTERM)
+    t0 = time.time()
+    while proc.poll() is None and time.time() - t0 < grace:
+        time.sleep(0.05)
+    send(signal.SIGKILL)
+    try:
+        proc.wait(timeout=5)
+    except Exception:
+        pass
+    # Remove the connection file by hand: jupyter_client's cleanup would run its event loop
+    # inside this signal handler and resume the interrupted execution.
+    conn = getattr(client.km, "connection_file", None)
+    if conn and os.path.exists(conn):
+        try:
+            os.unlink(conn)
+        except OSError:
+            pass
+
+
+def stop(signum, _frame=None):
+    """Signal handler: stop the kernel, remove our temporary file, say so in one line, exit."""
+    name = signal.Signals(signum).name
+    client = CURRENT["client"]
+    if client is not None:
+        kill_kernel(client)
+    tmp = CURRENT["tmp"]
+    if tmp and os.path.exists(tmp):
+        os.unlink(tmp)
+    # The main job says what was finished; alone (run by hand, or the job is gone) we say it.
+    if CURRENT["parent"] is None or os.getppid() != CURRENT["parent"]:
+        label = CURRENT["label"] or "notebooks.py"
+        print(f"[{label}] stopped by {name}: kernel stopped, no executed notebook written", file=sys.stderr, flush=True)
+    os._exit(128 + signum)
+
+
+def watch_parent(expected=None, interval=0.5):
+    """Stop (as on SIGTERM) when the parent process dies: its pid is then no longer our parent.
+    `expected` is the parent's pid as the parent gave it (--parent-pid), in case it died before we looked."""
+    parent = os.getppid()
+    CURRENT["parent"] = expected
+    expected = parent if expected is None else expected
+
+    def loop():
+        while True:
+            if os.getppid() != parent or parent != expected:
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+            time.sleep(interval)
+
+    threading.Thread(target=loop, name="parent-watchdog", daemon=True).start()
+
+
+def install_stop_handlers(parent_pid=None):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
+    watch_parent(parent_pid)
 
 
 class EchoClient(NotebookClient):
@@ -56,6 +176,17 @@ class EchoClient(NotebookClient):
         self.started = 0.0
         self.on_cell_start = self._cell_start
         self.on_cell_executed = self._cell_done
+
+    async def async_start_new_kernel(self, **kwargs):
+        # nbclient has just put its own SIGINT/SIGTERM handlers on the event loop: they
+        # shut the kernel down and then fail in nbclient's own cleanup. Ours replace them.
+        loop = asyncio.get_event_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            try:
+                loop.add_signal_handler(sig, stop, sig)
+            except (RuntimeError, NotImplementedError):
+                pass
+        await super().async_start_new_kernel(**kwargs)
 
     def _code_cells(self):
         return [i for i, c in enumerate(self.nb.cells) if c.cell_type == "code"]
@@ -115,6 +246,7 @@ def stop_kernel(client):
 
 def execute(src, dst, timeout):
     label = os.path.splitext(os.path.basename(src))[0]
+    CURRENT["label"] = label
     t0 = time.time()
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         nb = nbformat.read(src, as_version=4)
@@ -129,6 +261,7 @@ def execute(src, dst, timeout):
             record_timing=True,
         )
         failure = None
+        CURRENT["client"] = client
         try:
             client.execute()
         except (CellExecutionError, CellTimeoutError, DeadKernelError, RuntimeError) as e:
@@ -219,6 +352,7 @@ def trust(src):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--parent-pid", type=int, default=None, help="pid of the main job (stop when it is gone)")
     sub = p.add_subparsers(dest="cmd", required=True)
     e = sub.add_parser("execute")
     e.add_argument("src")
@@ -232,6 +366,7 @@ def main():
     h.add_argument("--katex", required=True)
     h.add_argument("--meta", default="")
     a = p.parse_args()
+    install_stop_handlers(a.parent_pid)
     if a.cmd == "execute":
         return execute(a.src, a.dst, a.timeout)
     if a.cmd == "trust":

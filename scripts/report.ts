@@ -40,6 +40,15 @@ function readStamp(nb: Notebook): ReportStamp | undefined {
   return { executed: s.executed, scale: s.scale, seconds: Number(s.seconds ?? NaN), ok: s.ok !== false };
 }
 
+/**
+ * The line the main job puts at the top of each HTML report. Every part is escaped: a
+ * notebook's file name may hold `<`, `&` or quotes.
+ */
+export function reportMetaHtml(name: string, stamp: ReportStamp): string {
+  return `<div class="metarl-report-meta">metarl-lab report: ${escapeHtml(name)}, executed ${escapeHtml(stamp.executed)} at scale "${escapeHtml(stamp.scale)}"` +
+    `${stamp.ok ? '' : ' (FAILED: see the failing cell)'}</div>`;
+}
+
 /** One row of the index. */
 export interface ReportInfo {
   /** Notebook file name without .ipynb. */
@@ -62,7 +71,7 @@ function unescapeAttr(s: string): string {
 }
 
 function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /** Title, figure, runs, charts and stamp of an executed notebook in a reports folder. */

@@ -9,7 +9,8 @@
  * stops at once (the running units go back to the queue for the other workers).
  */
 import { ConfigError } from '../lib/core/config';
-import { cores, checkQueueUrl } from '../lib/experiments/executors/open';
+import { queueUrl } from '../lib/core/env';
+import { cores } from '../lib/experiments/executors/open';
 import { serveQueue } from '../lib/experiments/executors/redis-worker';
 
 const USAGE = 'usage: npm run worker -- --queue redis://host:port [--threads N] [--lock-ms MS] [--stalled-ms MS]';
@@ -31,7 +32,7 @@ function parseArgs(argv: string[]): { queue: string; threads: number; lockMs: nu
     if (!/^\d+$/.test(vals[k]) || Number(vals[k]) < min) throw new ConfigError('worker', `--${k}`, `must be an integer >= ${min}, got ${JSON.stringify(vals[k])}`);
     return Number(vals[k]);
   };
-  return { queue: checkQueueUrl(queue, '--queue'), threads: int('threads', cores(), 1), lockMs: int('lock-ms', 30000, 100), stalledMs: int('stalled-ms', 30000, 100) };
+  return { queue: queueUrl(queue, vals.queue !== undefined ? '--queue' : 'LAB_QUEUE'), threads: int('threads', cores(), 1), lockMs: int('lock-ms', 30000, 100), stalledMs: int('stalled-ms', 30000, 100) };
 }
 
 async function main(): Promise<void> {

@@ -5,13 +5,13 @@ import { Rng } from '../lib/core/rng';
 import { tf } from '../lib/core/tf';
 import { testbed, testbedConfig } from '../lib/envs/testbed';
 import { rolloutOne } from '../lib/policies/rollout';
-import { initParams, PolicySpec } from '../lib/policies/softmax-mlp';
+import { initConfig, initParams, PolicySpec } from '../lib/policies/softmax-mlp';
 
 describe('BO-MRL with the KL distance on the particle testbed (first-order)', () => {
   // A tiny network keeps the finite differences cheap: 2 -> 3 -> 4 (25 parameters).
   const spec: PolicySpec = { obsDim: 2, hidden: 3, nActions: 4 };
   const bed = testbed(testbedConfig({ particle: { horizon: 15 } }));
-  const phi = initParams(spec, new Rng(1), { outputScale: 1 });
+  const phi = initParams(spec, new Rng(1), initConfig({ outputScale: 1 }));
   let samples: ReturnType<typeof advantages>;
   before(() => {
     samples = advantages(rolloutOne(phi, [3], 6, bed.dyn, spec, new Rng(2)), 0.9);
@@ -43,8 +43,8 @@ describe('BO-MRL with the KL distance on the particle testbed (first-order)', ()
 
   it('the inner steps raise L, move less under a larger lambda, and leave phi untouched', () => {
     const copy = phi.slice();
-    const small = ppoAdapt(phi, samples, { lambda: 0.1, inner: { steps: 20, lr: 0.05 } }, spec);
-    const large = ppoAdapt(phi, samples, { lambda: 10, inner: { steps: 20, lr: 0.05 } }, spec);
+    const small = ppoAdapt(phi, samples, boMrlPpoConfig({ lambda: 0.1, inner: { steps: 20, lr: 0.05 } }), spec);
+    const large = ppoAdapt(phi, samples, boMrlPpoConfig({ lambda: 10, inner: { steps: 20, lr: 0.05 } }), spec);
     assert.ok(small.after > small.before);
     const dist = (t: Float32Array) => Math.sqrt(t.reduce((s, x, k) => s + (x - phi[k]) ** 2, 0));
     assert.ok(dist(large.theta) < dist(small.theta), `${dist(large.theta)} vs ${dist(small.theta)}`);

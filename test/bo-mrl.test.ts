@@ -74,7 +74,7 @@ describe('BO-MRL universal adaptation (Alg)', () => {
   const st = exactEstimator(m, phi);
 
   it('the closed-form PG case equals many small gradient steps on its objective <g, theta - phi> - lambda ||phi - theta||^2', () => {
-    const lambda = 0.3, closed = adapt(phi, st, { distance: 'pg', lambda, inner: { steps: 1, lr: 1 } }, 4).theta;
+    const lambda = 0.3, closed = adapt(phi, st, boMrlConfig({ distance: 'pg', lambda, inner: { steps: 1, lr: 1 } }), 4).theta;
     const g = st.gradient.map((x) => x * (1 - cfg.gamma)); // nu pi A = (1 - gamma) dJ/dtheta
     let theta = phi.slice();
     for (let k = 0; k < 5000; k++) theta = theta.map((x, j) => x + 0.01 * (g[j] - 2 * lambda * (x - phi[j])));
@@ -82,7 +82,7 @@ describe('BO-MRL universal adaptation (Alg)', () => {
   });
 
   it('the closed-form NPG case equals many small gradient steps on <g, theta - phi> - lambda/2 (theta - phi)^T F_nu (theta - phi)', () => {
-    const lambda = 2, closed = adapt(phi, st, { distance: 'npg', lambda, inner: { steps: 1, lr: 1 } }, 4).theta;
+    const lambda = 2, closed = adapt(phi, st, boMrlConfig({ distance: 'npg', lambda, inner: { steps: 1, lr: 1 } }), 4).theta;
     const g = st.gradient.map((x) => x * (1 - cfg.gamma));
     let theta = phi.slice();
     for (let k = 0; k < 20000; k++) {
@@ -100,7 +100,7 @@ describe('BO-MRL universal adaptation (Alg)', () => {
   });
 
   it('the KL case\'s closed form is the argmax: zero gradient, and no perturbation does better', () => {
-    const lambda = 0.7, cfgKl: AlgConfig = { distance: 'kl', lambda, inner: { steps: 0, lr: 1 } };
+    const lambda = 0.7, cfgKl: AlgConfig = boMrlConfig({ distance: 'kl', lambda, inner: { steps: 0, lr: 1 } });
     const theta = adapt(phi, st, cfgKl, 4).theta;
     const objective = (t: Float64Array, s: number) => {
       const p = tableProbs(t.subarray(s * 4, s * 4 + 4));
@@ -124,8 +124,8 @@ describe('BO-MRL universal adaptation (Alg)', () => {
 
   it('the KL case\'s inner gradient steps (the paper\'s solver) reach the closed-form argmax', () => {
     const lambda = 0.7;
-    const steps = adapt(phi, st, { distance: 'kl', lambda, inner: { steps: 3000, lr: 1 } }, 4);
-    const exact = adapt(phi, st, { distance: 'kl', lambda, inner: { steps: 0, lr: 1 } }, 4);
+    const steps = adapt(phi, st, boMrlConfig({ distance: 'kl', lambda, inner: { steps: 3000, lr: 1 } }), 4);
+    const exact = adapt(phi, st, boMrlConfig({ distance: 'kl', lambda, inner: { steps: 0, lr: 1 } }), 4);
     assertClose(tableProbs(steps.theta), tableProbs(exact.theta), 1e-8, 'inner steps vs closed form');
     assert.ok(steps.residual < 1e-9);
   });
@@ -142,9 +142,9 @@ describe('BO-MRL meta-gradient by implicit differentiation', () => {
   const maps: LakeMdp[] = [lakeMdp(MAP, cfg), lakeMdp(['SFFF', 'FFFF', 'FPFP', 'FFPG'], cfg)];
   const phi = randomTable(16, 4, new Rng(9), 0.8);
   const cases: AlgConfig[] = [
-    { distance: 'kl', lambda: 1.5, inner: { steps: 0, lr: 1 } },
-    { distance: 'npg', lambda: 3, inner: { steps: 1, lr: 1 } },
-    { distance: 'pg', lambda: 0.2, inner: { steps: 1, lr: 1 } },
+    boMrlConfig({ distance: 'kl', lambda: 1.5, inner: { steps: 0, lr: 1 } }),
+    boMrlConfig({ distance: 'npg', lambda: 3, inner: { steps: 1, lr: 1 } }),
+    boMrlConfig({ distance: 'pg', lambda: 0.2, inner: { steps: 1, lr: 1 } }),
   ];
   for (const c of cases) {
     it(`equals finite differences of J(Alg(pi_phi)) for the ${c.distance} distance`, () => {
@@ -165,7 +165,7 @@ describe('BO-MRL meta-gradient by implicit differentiation', () => {
   });
 
   it('the sampled meta-gradient approaches the exact one with many episodes', () => {
-    const m = maps[0], c: AlgConfig = { distance: 'kl', lambda: 1.5, inner: { steps: 0, lr: 1 } };
+    const m = maps[0], c: AlgConfig = boMrlConfig({ distance: 'kl', lambda: 1.5, inner: { steps: 0, lr: 1 } });
     const exact = metaGradient(m, phi, c, exactEstimator).grad;
     const sampled = metaGradient(m, phi, c, sampledEstimator(20000, cfg.horizon, new Rng(4))).grad;
     const dot = exact.reduce((s, x, k) => s + x * sampled[k], 0);

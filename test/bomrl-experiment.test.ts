@@ -50,7 +50,7 @@ describe('BO-MRL optimality-gap experiment', () => {
   });
 
   it('turns the rows into the figures, tables and claim sentences', () => {
-    const withSeed = (rows: Row[], seed: number) => rows.map((r) => ({ seed, ...r }));
+    const withSeed = <R extends object>(rows: readonly R[], seed: number) => rows.map((r) => ({ seed, ...r }));
     const t1 = bomrl.unit(tiny, 1);
     const evalRows = [...withSeed(t.eval, 0), ...withSeed(t1.eval, 1)];
     const variance = [...withSeed(t.variance, 0), ...withSeed(t1.variance, 1)];

@@ -5,7 +5,7 @@ import { dynamics, particleConfig, pureRemapping } from '../lib/envs/particle';
 import { pointNavConfig } from '../lib/envs/point-nav';
 import { foldInputs, oneHot } from '../lib/policies/condition';
 import { navEndPositions } from '../lib/policies/nav-rollout';
-import { actionProbs, constantPolicy, initParams, PolicySpec } from '../lib/policies/softmax-mlp';
+import { actionProbs, constantPolicy, initConfig, initParams, PolicySpec } from '../lib/policies/softmax-mlp';
 import {
   diaynConfig, diaynNavInit, diaynNavStep, diaynParticleInit, diaynParticleStep, discriminatorAccuracy, discriminatorSpec,
   discriminatorUpdate, initDiscriminator, navSkillRollout, pseudoRewards, skillRows, skillTasks,
@@ -88,7 +88,7 @@ describe('DIAYN', () => {
 
   it('a skill-conditioned softmax policy folded to one skill gives the same action probabilities', () => {
     const spec: PolicySpec = { obsDim: 5, hidden: 6, nActions: 4 };
-    const theta = initParams(spec, new Rng(3), { outputScale: 1 });
+    const theta = initParams(spec, new Rng(3), initConfig({ outputScale: 1 }));
     const folded = foldInputs(theta, 5, 6, oneHot(2, 3));
     const full = actionProbs(theta, [0.4, -0.2, 0, 0, 1], spec);
     const small = actionProbs(folded, [0.4, -0.2], { obsDim: 2, hidden: 6, nActions: 4 });
@@ -214,7 +214,7 @@ describe('DADS', () => {
   it('tiny experiment: training metrics and paths the report reads', () => {
     const cfg = dadsSkillsConfig({ ...sizes('quick').dads, iterations: 3 });
     const t = dadsUnit(cfg, 0);
-    const seeded = (rows: typeof t.skills) => rows.map((r) => ({ seed: 0, ...r }));
+    const seeded = <R extends object>(rows: readonly R[]) => rows.map((r) => ({ seed: 0, ...r }));
     assert.strictEqual(t.skills.length, cfg.dads.nSkills * cfg.skillEpisodes * (cfg.env.horizon + 1));
     assert.match(dadsStatement(seeded(t.training), seeded(t.skills)), /different places/);
     const places = distinctEnds(seeded(t.skills))[0];

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import { divergenceConfig, DivergenceEstimator, divergenceMatrix, divergenceSample, DIVERGENCE_ESTIMATORS, policyDivergence, statesByPolicy } from '../lib/divergence/policy-divergence';
 import { jensenShannon, jensenShannonDistance, klDivergence, normalize, rowwiseJensenShannon, symmetricKl } from '../lib/divergence/jensen';
 import { density } from '../lib/divergence/kde';
-import { actionProbs, initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
+import { actionProbs, initConfig, initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
 import { Rng } from '../lib/core/rng';
 import { rolloutPaired, TrajectoryBatch } from '../lib/policies/rollout';
 import { testbed, testbedConfig } from '../lib/envs/testbed';
@@ -127,7 +127,7 @@ describe('Policy divergence (Algorithm 1)', () => {
   });
 
   it("'policy' is paper 001's d_P: the mean of sqrt JS of the action distributions, a metric", () => {
-    const thetas = [A, B, initParams(spec, new Rng(7), { outputScale: 1 }), initParams(spec, new Rng(8), { outputScale: 1 })];
+    const thetas = [A, B, initParams(spec, new Rng(7), initConfig({ outputScale: 1 })), initParams(spec, new Rng(8), initConfig({ outputScale: 1 }))];
     const st = [states[0], states[2], states[1], states[2]];
     const sample = divergenceSample(thetas, st, divergenceConfig({ samples: 60 }), spec, new Rng(5));
     const D = divergenceMatrix(sample, 'policy');
@@ -160,7 +160,7 @@ describe('Policy divergence (Algorithm 1)', () => {
   });
 
   it('gives a symmetric matrix with a zero diagonal under every estimator', () => {
-    const thetas = [A, A, B, initParams(spec, new Rng(9), { outputScale: 1 })];
+    const thetas = [A, A, B, initParams(spec, new Rng(9), initConfig({ outputScale: 1 }))];
     const st = [states[0], states[1], states[2], states[1]];
     const sample = divergenceSample(thetas, st, divergenceConfig({ samples: 100 }), spec, new Rng(10));
     for (const est of DIVERGENCE_ESTIMATORS) {

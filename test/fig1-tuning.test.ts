@@ -46,9 +46,9 @@ describe('Figure 1 tuning', () => {
   });
 
   it('applies the chosen settings over Fig. 1\'s overrides', () => {
-    const o = withChosen({ iterations: 4, maml: { K: 3 } }, { maml: { 'maml.alpha': 0.3, 'maml.adam.lr': 0.003 }, joint: { 'joint.vpg.adam.lr': 0.03 } });
+    const o = withChosen({ iterations: 12, maml: { K: 3 } }, { maml: { 'maml.alpha': 0.3, 'maml.adam.lr': 0.003 }, joint: { 'joint.vpg.adam.lr': 0.03 } });
     const cfg = fig1.config(o);
-    assert.deepStrictEqual([cfg.iterations, cfg.maml.K, cfg.maml.alpha, cfg.maml.adam.lr, cfg.joint.vpg.adam.lr, cfg.pretrainSame.vpg.adam.lr], [4, 3, 0.3, 0.003, 0.03, 0.01]);
+    assert.deepStrictEqual([cfg.iterations, cfg.maml.K, cfg.maml.alpha, cfg.maml.adam.lr, cfg.joint.vpg.adam.lr, cfg.pretrainSame.vpg.adam.lr], [12, 3, 0.3, 0.003, 0.03, 0.01]);
   });
 
   it('reports the budget, the choice against the default, and grid edges', () => {
@@ -80,8 +80,8 @@ describe('Figure 1 at equal experience', () => {
   // Two seeds, one query type; CAML and random init under both protocols.
   // equal-experience: both used 10, 20 episodes at updates 0, 1; CAML -100 then -60, random -80 then -70 (+ seed).
   // bandit-only: CAML as above; random used 0, 10 episodes: -150 then -80 (+ seed).
-  const row = (protocol: string, method: string, update: number, episodesUsed: number, ret: number, seed: number) => ({ seed, method, protocol, query: 3, update, episodesUsed, episode: 0, return: ret + (method === 'caml' ? seed : 2 * seed) });
-  const rows: Row[] = [0, 1].flatMap((seed) => [
+  const row = (protocol: string, method: string, update: number, episodesUsed: number, ret: number, seed: number) => ({ seed, method, protocol, query: 3, update, episodesUsed, episode: 0, return: ret + (method === 'caml' ? seed : 2 * seed), endX: 0, endY: 0 });
+  const rows = [0, 1].flatMap((seed) => [
     row('equal-experience', 'caml', 0, 10, -100, seed), row('equal-experience', 'caml', 1, 20, -60, seed),
     row('equal-experience', 'random', 0, 10, -80, seed), row('equal-experience', 'random', 1, 20, -70, seed),
     row('bandit-only', 'caml', 0, 10, -100, seed), row('bandit-only', 'caml', 1, 20, -60, seed),
@@ -104,7 +104,7 @@ describe('Figure 1 at equal experience', () => {
   });
 
   it('groups the methods CAML beats, ties with or loses to at every budget', () => {
-    const worse = equal.map((r) => (r.method === 'random' ? { ...r, return: Number(r.return) - 100 } : r));
+    const worse = equal.map((r) => (r.method === 'random' ? { ...r, return: r.return - 100 } : r));
     assert.match(describeEqualExperience(worse, banditOnly), /At every number of episodes \(10 to 20\), CAML beats random init\. In the bandit-only/);
   });
 

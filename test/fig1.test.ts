@@ -76,7 +76,7 @@ describe('Figures 1-2 experiment', () => {
     // 3 seeds, CAML and random init, one query type, updates 0-1, two episodes each.
     // CAML after 1 update: -100 + seed; random: -120 + 2 seed -> paired difference 20 - seed.
     const rows = [0, 1, 2].flatMap((seed) => (['caml', 'random'] as const).flatMap((method) => [0, 1].flatMap((update) => [0, 1].map((episode) => ({
-      seed, method, query: 3, queryLatent: 0, update, episode,
+      seed, method, protocol: 'bandit-only', query: 3, queryLatent: 0, update, episodesUsed: 10 * (update + 1), episode,
       return: update === 0 ? -200 : method === 'caml' ? -100 + seed : -120 + 2 * seed,
       endX: method === 'caml' ? 0.9 : episode === 0 ? -1 : 0.5, endY: method === 'caml' ? 1 : episode === 0 ? -1 : 0.5,
     })))));

@@ -6,7 +6,7 @@ describe('Figure 4 pipeline', () => {
   const cfg = fig4.config({ updates: 2, K: 3, checkpoints: [0, 2], testbed: { particle: { horizon: 30 } }, divergence: { samples: 64 } });
   // Computed in a hook, after the root hook has chosen the backend.
   let tables: ReturnType<typeof fig4.unit>;
-  let rows: Record<string, string | number | boolean>[];
+  let rows: fig4.Saved['divergence'][];
   before(() => {
     tables = fig4.unit(cfg, 0);
     rows = tables.divergence.map((r) => ({ seed: 0, ...r }));

@@ -7,7 +7,7 @@ import { gaussianAdapt, gaussianMamlConfig, gaussianMamlInit, gaussianMamlMetaGr
 import { gaussianSgdStep, gaussianVpgGradient, navAdvantages, NavSamples } from '../lib/algos/gaussian-vpg';
 import { foldInputs, oneHot } from '../lib/policies/condition';
 import {
-  GaussianSpec, gaussianLogDensity, gaussianLogProbTf, gaussianMeans, gaussianMeanTf, initGaussian, packedGaussianMean, packGaussian,
+  GaussianSpec, gaussianInitConfig, gaussianLogDensity, gaussianLogProbTf, gaussianMeans, gaussianMeanTf, initGaussian, packedGaussianMean, packGaussian,
 } from '../lib/policies/gaussian-mlp';
 import { navRewards, rolloutNavOne } from '../lib/policies/nav-rollout';
 
@@ -22,7 +22,7 @@ function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 describe('Gaussian policy', () => {
   const spec: GaussianSpec = { obsDim: 2, hidden: 5, actDim: 2 };
-  const theta = initGaussian(spec, new Rng(1), { outputScale: 1, logSigma: -0.3 });
+  const theta = initGaussian(spec, new Rng(1), gaussianInitConfig({ outputScale: 1, logSigma: -0.3 }));
 
   it('log-density in tfjs equals the written-out normal density', () => {
     const obs = [0.2, -0.4, 1.1, 0.5], acts = [0.3, -1.2, 2.0, 0.1];
@@ -50,7 +50,7 @@ describe('Gaussian policy', () => {
 
   it('folding a one-hot skill into the hidden bias computes the skill-conditioned policy', () => {
     const cspec: GaussianSpec = { obsDim: 5, hidden: 4, actDim: 2 };
-    const th = initGaussian(cspec, new Rng(2), { outputScale: 1, logSigma: 0.1 });
+    const th = initGaussian(cspec, new Rng(2), gaussianInitConfig({ outputScale: 1, logSigma: 0.1 }));
     for (let z = 0; z < 3; z++) {
       const folded = foldInputs(th, 5, 4, oneHot(z, 3));
       const s = [0.3, -0.8];
@@ -81,7 +81,7 @@ describe('Gaussian MAML', () => {
   // A tiny network keeps the finite differences cheap: 2 -> 4 -> 2 plus log sigma (24 parameters).
   const spec: GaussianSpec = { obsDim: 2, hidden: 4, actDim: 2 };
   const env = pointNavConfig({ horizon: 6 });
-  const theta = initGaussian(spec, new Rng(1), { outputScale: 1, logSigma: -0.5 });
+  const theta = initGaussian(spec, new Rng(1), gaussianInitConfig({ outputScale: 1, logSigma: -0.5 }));
   const task = goalReward(env, [0.6, 0.8], 'dense');
   let b1: NavSamples, b2: NavSamples, out: NavSamples, t1: Float32Array;
   const alpha = 0.3;

@@ -16,7 +16,10 @@ import { initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
 import { replayInit } from '../lib/algos/hindsight-replay';
 import { Row } from '../lib/core/row';
 import { Rng } from '../lib/core/rng';
-import { Tables } from '../lib/experiments/runner';
+import { SeededTablesOf, TablesOf } from '../lib/experiments/tables';
+
+type Tables = TablesOf<typeof hindsight.TABLES>;
+type All = SeededTablesOf<typeof hindsight.TABLES>;
 import { testbed } from '../lib/envs/testbed';
 import { tf } from '../lib/core/tf';
 
@@ -33,18 +36,18 @@ const TINY = {
   adaptation: { updates: 2, K: 3, evalEpisodes: 3, replayK: 3 },
 };
 
-const withSeed = (t: Tables, seed: number): Tables => Object.fromEntries(Object.entries(t).map(([k, rows]) => [k, rows.map((r) => ({ seed, ...r }))]));
+const withSeed = (t: Tables, seed: number): All => Object.fromEntries(Object.entries(t).map(([k, rows]) => [k, rows.map((r) => ({ seed, ...r }))])) as All;
 const n = (v: unknown) => Number(v);
 
 describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
   const cfg: HindsightConfig = hindsight.config(TINY);
   // tfjs-using fixtures are computed in a hook, after the root hook has chosen the backend.
-  let t0: Tables, t1: Tables, all: Tables;
+  let t0: Tables, t1: Tables, all: All;
   before(() => {
     t0 = hindsight.unit(cfg, 0);
     t1 = hindsight.unit(cfg, 1);
     const a = withSeed(t0, 0), b = withSeed(t1, 1);
-    all = Object.fromEntries(Object.keys(a).map((k) => [k, [...a[k], ...b[k]]]));
+    all = Object.fromEntries(Object.keys(a).map((k) => [k, [...a[k as keyof All], ...b[k as keyof All]]])) as All;
   });
 
   describe('one unit (tiny budget)', () => {
@@ -200,7 +203,7 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
     });
 
     it('bounds: hand-made rows give the medians and violation counts by hand', () => {
-      const rows: Row[] = [
+      const rows: Parameters<typeof boundTightness>[0][number][] = [
         { seed: 0, source: 'discrete', js: 0.001, jsStderr: 0, symKl: 0.004, boundHalfS: 0.002, boundLog: 0.002 },
         { seed: 0, source: 'discrete', js: 0.003, jsStderr: 0, symKl: 0.008, boundHalfS: 0.004, boundLog: 0.002 },
         { seed: 0, source: 'gaussian', js: 0.5, jsStderr: 0.01, symKl: 20, boundHalfS: 10, boundLog: 0.49 },
@@ -232,7 +235,7 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
     });
 
     it('V.3: scores by hand on a four-pair example', () => {
-      const pairs: Row[] = [
+      const pairs: Parameters<typeof siameseScores>[0][number][] = [
         { seed: 0, split: 'held-out', same: 1, rule: 1, dP: 0.1, score: 0.9 },
         { seed: 0, split: 'held-out', same: 0, rule: 1, dP: 0.2, score: 0.6 },
         { seed: 0, split: 'held-out', same: 1, rule: 0, dP: 0.4, score: 0.4 },
@@ -286,9 +289,9 @@ describe('Hindsight MAML experiments (paper 001, Sec. V)', () => {
     });
 
     it('V.4: the replay effect by hand on a two-seed example', () => {
-      const rows: Row[] = [];
+      const rows: Parameters<typeof replayEffectTable>[0][number][] = [];
       const ret: Record<string, number[]> = { none: [-100, -90], siamese: [-80, -75] };
-      for (const [arm, vals] of Object.entries(ret)) vals.forEach((v, seed) => rows.push({ seed, learner: 'reptile', arm, query: 3, queryLatent: 0, update: 1, return: v }));
+      for (const [arm, vals] of Object.entries(ret)) vals.forEach((v, seed) => rows.push({ seed, learner: 'reptile', arm, update: 1, return: v }));
       const t = replayEffectTable(rows, 1);
       // Paired differences 20 and 15: mean 17.5, t-interval 17.5 +- 12.706 * 2.5 = [-14.3, 49.3]: no clear effect.
       assert.strictEqual(t[1]['arm minus no replay'], '17.50 [-14.26, 49.27]');

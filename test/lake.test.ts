@@ -4,7 +4,7 @@ import { checkMap, hasPath, lakeConfig, lakeMdp, randomHoleMap, randomPenaltyMap
 import { evaluate, valueIteration } from '../lib/algos/tabular';
 import { discountedReturns, randomTable, rolloutTables, tableProbs } from '../lib/policies/softmax-table';
 import { resolveConfig, section } from '../lib/core/schema';
-import { lakeMapSchema } from '../lib/envs/lake';
+import { holeMapSchema, lakeMapSchema, penaltyMapSchema } from '../lib/envs/lake';
 
 describe('tabular FrozenLake (BO-MRL)', () => {
   const cfg = lakeConfig();
@@ -84,7 +84,7 @@ describe('tabular FrozenLake (BO-MRL)', () => {
 
   it('never returns a hole map without a path, keeps the safe corner frozen, and gives up clearly', () => {
     const rng = new Rng(11);
-    const hc = { size: 4, pFrozen: 0.5, safeSum: 2.5, maxTries: 100000 };
+    const hc = resolveConfig('hole maps', holeMapSchema, { size: 4, pFrozen: 0.5, safeSum: 2.5, maxTries: 100000 });
     for (let i = 0; i < 400; i++) {
       const map = randomHoleMap(hc, rng);
       assert.ok(hasPath(map), map.join('/'));
@@ -99,7 +99,7 @@ describe('tabular FrozenLake (BO-MRL)', () => {
   it('draws low-variance maps with exactly the asked number of penalty cells and no holes', () => {
     const rng = new Rng(5);
     for (let i = 0; i < 50; i++) {
-      const map = randomPenaltyMap({ size: 4, penaltyCells: 3 }, rng).join('');
+      const map = randomPenaltyMap(resolveConfig('penalty maps', penaltyMapSchema, { size: 4, penaltyCells: 3 }), rng).join('');
       assert.strictEqual([...map].filter((c) => c === 'P').length, 3);
       assert.ok(!map.includes('H') && map[0] === 'S' && map[15] === 'G');
     }

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { innerStep, mamlConfig, mamlInit, mamlMetaGradient, mamlMetaLoss, mamlStep } from '../lib/algos/maml';
-import { initParams, PolicySpec } from '../lib/policies/softmax-mlp';
+import { initConfig, initParams, PolicySpec } from '../lib/policies/softmax-mlp';
 import { Rng } from '../lib/core/rng';
 import { rolloutOne } from '../lib/policies/rollout';
 import { testbed, testbedConfig } from '../lib/envs/testbed';
@@ -11,7 +11,7 @@ describe('MAML', () => {
   // A tiny network keeps the finite differences cheap: 2 -> 3 -> 4 (25 parameters).
   const spec: PolicySpec = { obsDim: 2, hidden: 3, nActions: 4 };
   const bed = testbed(testbedConfig({ particle: { horizon: 15 } }));
-  const theta = initParams(spec, new Rng(1), { outputScale: 1 });
+  const theta = initParams(spec, new Rng(1), initConfig({ outputScale: 1 }));
   type Samples = ReturnType<typeof advantages>;
   let b1: Samples, b2: Samples, out: Samples, t1: Float32Array;
   // Batches of the inner steps, collected in a hook (after the backend is chosen).

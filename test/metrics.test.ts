@@ -4,7 +4,7 @@ import { decisionStates, equivalenceConfig, equivalenceMetric, equivalenceMetric
 import { dormantUnitVariant, metricAxiomViolations } from '../lib/divergence/metric-checks';
 import { gaussianJensenShannonMc, gaussianJsBounds, gaussianKl, gaussianLogDensity, gaussianSample, gaussianSymmetricKl, jsAndBounds, jsBoundHalfS, jsBoundLog } from '../lib/divergence/js-bounds';
 import { dynamics, EntityType, particleConfig } from '../lib/envs/particle';
-import { actionProbs, constantPolicy, homingPolicy, initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
+import { actionProbs, constantPolicy, homingPolicy, initConfig, initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
 import { Rng } from '../lib/core/rng';
 import { rolloutOne, TrajectoryBatch } from '../lib/policies/rollout';
 import { tf } from '../lib/core/tf';
@@ -138,7 +138,7 @@ describe('policy metrics (paper 001, Sec. IV)', () => {
 
   describe('d_P (Def. 2)', () => {
     const states = sampleStates(stateSampleConfig({ n: 256 }), new Rng(1));
-    const thetas = Array.from({ length: 12 }, (_, i) => initParams(spec, new Rng(100 + i), { outputScale: 3 }));
+    const thetas = Array.from({ length: 12 }, (_, i) => initParams(spec, new Rng(100 + i), initConfig({ outputScale: 3 })));
 
     it('samples q_S uniformly on the configured box', () => {
       const s = sampleStates(stateSampleConfig({ n: 500, lo: [-1, 0], hi: [2, 0.5] }), new Rng(2));

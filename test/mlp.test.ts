@@ -1,12 +1,12 @@
 import * as assert from 'assert';
 import type * as TF from '@tensorflow/tfjs';
-import { adamInit, adamInPlace, adamStep } from '../lib/core/adam';
+import { adamConfig, adamInit, adamInPlace, adamStep } from '../lib/core/adam';
 import { Rng } from '../lib/core/rng';
 import { stopGradient } from '../lib/core/stop-gradient';
 import { tf } from '../lib/core/tf';
 import { denseTf, initMlp, mlpBackwardTf, mlpForward, mlpForwardTf, mlpLayout, mlpSpec, mlpTf, readFlat, uploadMlp } from '../lib/policies/mlp';
 
-const layout = mlpLayout({ input: 3, hidden: [5, 4], output: 2 });
+const layout = mlpLayout(mlpSpec({ input: 3, hidden: [5, 4], output: 2 }));
 
 function randn(rng: Rng, n: number): Float32Array {
   return Float32Array.from({ length: n }, () => rng.normal());
@@ -92,7 +92,7 @@ describe('MLP over flat parameters', () => {
 
   it('takes the same Adam step in place as the allocating adamStep', () => {
     const rng = new Rng(5);
-    const theta = randn(rng, 10), cfg = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+    const theta = randn(rng, 10), cfg = adamConfig({ lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
     let ref = { theta: Float32Array.from(theta), state: adamInit(10) };
     const mine = Float32Array.from(theta), st = adamInit(10);
     for (let t = 0; t < 5; t++) {

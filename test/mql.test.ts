@@ -4,9 +4,9 @@ import { Rng } from '../lib/core/rng';
 import { adaptToTask, collect, initMql, mqlConfig, mqlStep, sampleEpisodes } from '../lib/algos/mql';
 import { pointNavEnv, testbedEnv, testbedTasksConfig } from '../lib/envs/meta-env';
 import { pointNavConfig } from '../lib/envs/point-nav';
-import { mqlExperiment, mqlSizes, mqlUnit } from '../lib/experiments/mql';
+import { mqlExperiment, mqlSizes, mqlUnit, Saved } from '../lib/experiments/mql';
+import type { Saved as SavedPearl } from '../lib/experiments/pearl';
 import { adaptTable, pearlRows, fig2Figure, fig2Statement, fig3Figure, fig3Statement, fig4Figure, fig4Statement } from '../lib/report/mql';
-import { Row } from '../lib/core/row';
 
 const tiny = { td3: { hidden: [8], contextHidden: 4, batchEpisodes: 2 }, burnInEpisodes: 1, episodesPerIteration: 2, updatesPerIteration: 2, adapt: { newSteps: 1, metaSteps: 2 } };
 
@@ -66,7 +66,7 @@ describe('Meta-Q-Learning', () => {
 
   it('runs the experiment unit at the quick scale on both task families and turns the rows into figures and statements', function () {
     this.timeout(600000);
-    const curve: Row[] = [], adapt: Row[] = [];
+    const curve: Saved['curve'][] = [], adapt: Saved['adapt'][] = [];
     for (const env of ['point-nav', 'testbed'] as const) {
       const cfg = mqlExperiment.resolve(mqlSizes("quick", env).config);
       for (const seed of [0, 1]) {
@@ -86,7 +86,7 @@ describe('Meta-Q-Learning', () => {
     assert.match(fig4Statement(adapt), /MQL vs "uniform weights"/);
     assert.strictEqual(adaptTable(adapt).length, 8);
     // PEARL's final meta-tests: the last trajectory's dense return, Alg. 2 protocol, mean per seed
-    const final: Row[] = [];
+    const final: SavedPearl['final'][] = [];
     for (const seed of [0, 1]) for (const k of [1, 2]) for (const goal of [0, 1]) {
       final.push({ seed, method: 'PEARL', protocol: 'Alg. 2 (posterior from trajectory 2)', repeat: 0, goal, k, return: 0, denseReturn: -10 * k - goal - seed });
       final.push({ seed, method: 'PEARL', protocol: 'authors (prior for 5 trajectories)', repeat: 0, goal, k, return: 0, denseReturn: 99 });

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import type * as TF from '@tensorflow/tfjs';
 import {
-  actionProbs, averageParams, batchedActionProbs, constantPolicy, homingPolicy, initParams, logProbsTf, logProbsTwiceTf, packPolicy,
+  actionProbs, averageParams, batchedActionProbs, constantPolicy, homingPolicy, initConfig, initParams, logProbsTf, logProbsTwiceTf, packPolicy,
   PAPER_POLICY, paramCount, sampleAction,
 } from '../lib/policies/softmax-mlp';
 import { Rng } from '../lib/core/rng';
@@ -27,7 +27,7 @@ describe('softmax policy', () => {
   });
 
   it('typed-array forward equals the tfjs forward (fast path = reference)', () => {
-    const theta = initParams(spec, new Rng(2), { outputScale: 1 });
+    const theta = initParams(spec, new Rng(2), initConfig({ outputScale: 1 }));
     const states = new Float32Array([0, 0, 0.3, -0.7, 1.5, 2.0, -1, 0.25]);
     const fast = actionProbs(theta, states, spec);
     const ref = tf.tidy(() => tf.exp(logProbsTf(tf.tensor1d(theta), tf.tensor2d(states, [4, 2]), spec)).dataSync());
@@ -39,7 +39,7 @@ describe('softmax policy', () => {
   });
 
   it('samples actions with the policy\'s probabilities (fused rollout forward)', () => {
-    const theta = initParams(spec, new Rng(3), { outputScale: 3 });
+    const theta = initParams(spec, new Rng(3), initConfig({ outputScale: 3 }));
     const p = actionProbs(theta, [0.4, 0.6], spec);
     const packed = packPolicy(theta, spec), rng = new Rng(4);
     const counts = [0, 0, 0, 0], n = 40000;
@@ -54,7 +54,7 @@ describe('softmax policy', () => {
   });
 
   it('twice-differentiable log-probabilities have exact second derivatives (Hessian-vector product = finite difference of the gradient)', () => {
-    const theta = initParams(spec, new Rng(5), { outputScale: 1 });
+    const theta = initParams(spec, new Rng(5), initConfig({ outputScale: 1 }));
     tf.tidy(() => {
       const s = tf.tensor2d([0.2, 0.1, -0.3, 0.5], [2, 2]);
       const pick = tf.tensor2d([1, 0, 0, 0, 0, 0, 1, 0], [2, 4]);

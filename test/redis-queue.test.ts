@@ -11,7 +11,7 @@ import * as path from 'path';
 import { currentBuild } from '../lib/experiments/executors/build';
 import { JobData, PREFIX, QUEUE_NAME } from '../lib/experiments/executors/redis';
 import { refusalReason, serveQueue } from '../lib/experiments/executors/redis-worker';
-import { configHash } from '../lib/experiments/runner';
+import { runIdentity } from '../lib/experiments/experiment';
 import * as fig3 from '../lib/experiments/fig3';
 import { SweepResult } from '../lib/experiments/sweep';
 import { queueSweep } from './fixtures/queue-sweep';
@@ -193,7 +193,7 @@ async function until(ok: () => boolean, ms: number, show: () => string): Promise
 describe('queue worker: what it refuses', () => {
   const config = fig3.experiment.resolve({ updates: 1 });
   const good = (): JobData => ({
-    experiment: fig3.experiment.name, version: fig3.experiment.version, config, hash: configHash(fig3.experiment.name, fig3.experiment.version, config), seed: 0,
+    experiment: fig3.experiment.name, version: fig3.experiment.version, config, hash: runIdentity(fig3.experiment, config, 'wasm').hash, seed: 0,
     backend: 'wasm', build: currentBuild(), coordinator: 'test',
   });
 
@@ -201,8 +201,8 @@ describe('queue worker: what it refuses', () => {
     assert.strictEqual(refusalReason(good(), currentBuild()), null);
     assert.match(refusalReason({ ...good(), build: { ...currentBuild(), packageVersion: '9.9.9' } }, currentBuild())!,
       /built by package version 9\.9\.9, this worker has \d+\.\d+\.\d+/);
-    assert.match(refusalReason({ ...good(), experiment: 'fig9' }, currentBuild())!, /no experiment named "fig9" in this checkout \(known: fig1-adaptation, fig3-vpg/);
-    assert.match(refusalReason({ ...good(), hash: 'ffffffffffff' }, currentBuild())!, /its config hashes to [0-9a-f]{12} here \(experiment version 1\), not ffffffffffff/);
+    assert.match(refusalReason({ ...good(), experiment: 'fig9' }, currentBuild())!, /unknown experiment "fig9" \(known: .*fig1-adaptation, fig3-vpg.*\); only the lab.s own experiments run on the queue/);
+    assert.match(refusalReason({ ...good(), hash: 'ffffffffffff' }, currentBuild())!, /its run identity hashes to [0-9a-f]{12} here \(experiment version 1\), not ffffffffffff/);
     assert.match(refusalReason({} as JobData, currentBuild())!, /not a unit of this lab/);
   });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { actionProbs, initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
+import { actionProbs, initConfig, initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
 import { actionLogProbs, adaptedLoss, bufferTasks, concatBatches, replayConfig, replayInit, replayOffer, replaySample, replayVpgConfig, replayVpgGradient, replayVpgUpdate, similarTasks } from '../lib/algos/hindsight-replay';
 import { effectiveSampleSize, importanceConfig, importanceWeights } from '../lib/algos/importance';
 import { Rng } from '../lib/core/rng';
@@ -13,7 +13,7 @@ describe('replay buffer and importance-weighted VPG (paper 001, Alg. 1 l.9-10, S
   const spec = PAPER_POLICY;
   const bed = testbed(testbedConfig());
   const random = initParams(spec, new Rng(0));
-  const other = initParams(spec, new Rng(1), { outputScale: 2 });
+  const other = initParams(spec, new Rng(1), initConfig({ outputScale: 2 }));
 
   it('defines the loss of line 9 as the negative mean return', () => {
     const b = rolloutOne(random, [0, 1], 3, bed.dyn, spec, new Rng(2));

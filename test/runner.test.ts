@@ -3,7 +3,8 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { configHash, runExperiment } from '../lib/experiments/runner';
+import { backendInfo } from '../lib/core/tf';
+import { configHash, runExperiment, runIdentity } from '../lib/experiments/runner';
 import { countingExperiment, twoTableExperiment } from './fixtures/counting-experiment';
 
 function tmpDir(): string {
@@ -73,8 +74,9 @@ describe('experiment runner', () => {
   it('keeps every finished unit when the process is killed, and completes the rest on rerun', async function () {
     this.timeout(120000);
     const dataDir = tmpDir(), logFile = path.join(dataDir, 'ran.log');
-    const child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'run-counting.js'), dataDir, logFile, '6', '400'], { stdio: 'ignore' });
-    const dir = path.join(dataDir, 'counting', configHash('counting', 1, countingExperiment.resolve({ logFile, sleepMs: 400 })));
+    const req = { experiment: 'counting', overrides: { logFile, sleepMs: 400 }, options: { seeds: 6, workers: 1, dataDir } };
+    const child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'run-child.js'), JSON.stringify(req)], { stdio: 'ignore', env: { ...process.env, LAB_BACKEND: backendInfo()!.name } });
+    const dir = path.join(dataDir, 'counting', runIdentity(countingExperiment, countingExperiment.resolve({ logFile, sleepMs: 400 }), backendInfo()!.name).hash);
     const done = () => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^seed-\d+\.json$/.test(f)).length : 0);
     const t0 = Date.now();
     while (done() < 2 && Date.now() - t0 < 60000) await new Promise((r) => setTimeout(r, 50));
@@ -99,7 +101,7 @@ describe('experiment runner', () => {
     assert.ok(fs.existsSync(path.join(r.dir, 'seed-1.points.csv')) && fs.existsSync(path.join(r.dir, 'results.summary.csv')));
     const again = await runExperiment(twoTableExperiment, {}, { seeds: 2, workers: 1, dataDir, log: () => undefined });
     assert.deepStrictEqual(again.tables, r.tables);
-    await assert.rejects(runExperiment(twoTableExperiment, { badName: true }, { seeds: 1, workers: 1, dataDir, log: () => undefined }), /table name "bad name" must be a letter/);
+    await assert.rejects(runExperiment(twoTableExperiment, { badName: true }, { seeds: 1, workers: 1, dataDir, log: () => undefined }), /two-tables seed 0: returned table "bad name", which two-tables does not declare/);
   });
 
   it('takes the number of workers from LAB_WORKERS and rejects a bad value naming it', async () => {
@@ -110,7 +112,7 @@ describe('experiment runner', () => {
       await runExperiment(countingExperiment, {}, { seeds: 2, dataDir: tmpDir(), log: (l) => lines.push(l) });
       assert.ok(lines.some((l) => l.includes('on this thread')), lines.join('\n'));
       process.env.LAB_WORKERS = 'two';
-      await assert.rejects(runExperiment(countingExperiment, {}, { seeds: 2, dataDir: tmpDir(), log: () => undefined }), /environment: "LAB_WORKERS" must be an integer > 0, got "two"/);
+      await assert.rejects(runExperiment(countingExperiment, {}, { seeds: 2, dataDir: tmpDir(), log: () => undefined }), /LAB_WORKERS: expected a whole number from 1 to 1024 written in digits, got "two"/);
     } finally {
       if (saved === undefined) delete process.env.LAB_WORKERS;
       else process.env.LAB_WORKERS = saved;
@@ -118,7 +120,17 @@ describe('experiment runner', () => {
   });
 
   it('rejects bad run options', async () => {
-    await assert.rejects(runExperiment(countingExperiment, {}, { seeds: [], dataDir: tmpDir() }), /"seeds" must name at least one seed/);
-    await assert.rejects(runExperiment(countingExperiment, { updates: 0 }, { seeds: 1, dataDir: tmpDir() }), /counting config: "updates" must be an integer > 0/);
+    const bad = (opts: object, re: RegExp) => assert.rejects(runExperiment(countingExperiment, {}, { dataDir: tmpDir(), log: () => undefined, ...opts } as never), re);
+    await bad({ seeds: [] }, /run options: "seeds" must be a count from 1 to 1000000 or a non-empty list of integers from 0 to 2\^53 - 1, got \[\]/);
+    await bad({ seeds: 2.7 }, /"seeds" must be a count .*, got 2\.7/);
+    await bad({ seeds: [1e21] }, /"seeds\[0\]" must be .*, got 1e\+21/);
+    await bad({ seeds: [0, -1] }, /"seeds\[1\]" must be .*, got -1/);
+    await bad({ seeds: [1, 1] }, /"seeds" must not repeat/);
+    await bad({ seeds: 2, workers: NaN }, /run options: "workers" must be an integer from 1 to 1024, got NaN/);
+    await bad({ seeds: 2, workers: 'abc' }, /"workers" must be an integer from 1 to 1024, got "abc"/);
+    await bad({ seeds: 2, workers: 0 }, /"workers" must be an integer from 1 to 1024, got 0/);
+    await bad({ seeds: 2, force: 'yes' }, /"force" must be true or false/);
+    await bad({ seeds: 2, wrokers: 2 }, /run options: "wrokers" is not a known option/);
+    await assert.rejects(runExperiment(countingExperiment, { updates: 0 }, { seeds: 1, dataDir: tmpDir() }), /counting config: "updates" must be an integer >= 1, got 0/);
   });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
+import { initConfig, initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
 import { Rng } from '../lib/core/rng';
 import { rolloutOne, sliceBatch, TrajectoryBatch } from '../lib/policies/rollout';
 import { embedTasks, siameseFeatureConfig, siameseFeatureDim, labelledPairs, pairLabels, siameseInit, siameseParamCount, siameseScoreMatrix, siameseSpec, siameseStep, siameseTrainConfig, siameseTrainInit, SiameseTraining, transitionFeatures } from '../lib/divergence/siamese';
@@ -137,7 +137,7 @@ describe('Siamese task metric f_phi (paper 001, Sec. II, Alg. 1 l.11-16)', () =>
     const rng = new Rng(4);
     // Latent groups 0 and 1 (types 0..7), 4 episodes each: variants 0-2 train, variant 3 held out.
     const types = [0, 1, 2, 3, 4, 5, 6, 7];
-    const theta = initParams(PAPER_POLICY, rng.split(), { outputScale: 0.01 });
+    const theta = initParams(PAPER_POLICY, rng.split(), initConfig({ outputScale: 0.01 }));
     const batch = rolloutOne(theta, types, 4, bed.dyn, PAPER_POLICY, rng.split());
     const tasks = types.map((_, i) => transitionFeatures(sliceBatch(batch, 4 * i, 4 * i + 4)));
     const latent = types.map((t) => bed.types[t].latent);

@@ -89,7 +89,7 @@ describe('sweeps', () => {
     await assert.rejects(runSweep(countingExperiment, {}, [{ updates: 2 }, { updates: 2 }], { seeds: 1, dataDir: tmpDir(), log: quiet }),
       /"points\[1\]" \{"updates":2\} gives the same config as points\[0\]/);
     await assert.rejects(runSweep(countingExperiment, {}, grid({ updates: [0] }), { seeds: 1, dataDir: tmpDir(), log: quiet }),
-      /"points\[0\]" \{"updates":0\} is not a valid setting: counting config: "updates" must be an integer > 0, got 0/);
+      /"points\[0\]" \{"updates":0\} is not a valid setting: counting config: "updates" must be an integer >= 1, got 0/);
   });
 
   it('loads a fully cached sweep without starting a thread or a backend', async () => {
@@ -111,7 +111,7 @@ describe('local executor', () => {
       const ok = ex.run([job(0), job(1), job(2)], (o) => { got.push(o.job.seed); });
       const bad = ex.run([job(5, true)], (o) => {
         // The unit returns a table whose name the runner would reject; here the coordinator's writer throws.
-        if (Object.keys(o.result).includes('bad name')) throw new Error(`seed ${o.job.seed}: bad table name`);
+        if (Object.keys(o.result as object).includes('bad name')) throw new Error(`seed ${o.job.seed}: bad table name`);
       });
       await assert.rejects(bad, /seed 5: bad table name/);
       await ok;

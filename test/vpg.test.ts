@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
+import { initConfig, initParams, PAPER_POLICY } from '../lib/policies/softmax-mlp';
 import { Rng } from '../lib/core/rng';
 import { meanReturn, rolloutOne, TrajectoryBatch } from '../lib/policies/rollout';
 import { testbed, testbedConfig } from '../lib/envs/testbed';
@@ -48,7 +48,7 @@ describe('VPG', () => {
   });
 
   it('gradient of the surrogate loss matches finite differences', () => {
-    const theta = initParams(spec, new Rng(1), { outputScale: 1 });
+    const theta = initParams(spec, new Rng(1), initConfig({ outputScale: 1 }));
     const samples = advantages(batchOf([[1, 2, 3], [4, 0, 0], [0.5, 1, 2]], [[1, 1, 1], [1, 0, 0], [1, 1, 1]]), 0.9);
     const { grad, loss } = vpgGradient(theta, samples, spec);
     const eps = 1e-2;

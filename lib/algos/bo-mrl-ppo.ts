@@ -28,7 +28,7 @@
  * Optimization Algorithms", 2017, https://arxiv.org/abs/1707.06347 (the KL-penalized surrogate).
  */
 import type * as TF from '@tensorflow/tfjs';
-import { adamInit, adamSchema, adamStep, AdamState } from '../core/adam';
+import { adamConfig, adamInit, adamSchema, adamStep, AdamState } from '../core/adam';
 import { Rng } from '../core/rng';
 import { int, num, Resolved, resolver, section, withDefaults } from '../core/schema';
 import { tf } from '../core/tf';
@@ -121,10 +121,11 @@ export function ppoAdapt(phi: Float32Array, samples: StepSamples, cfg: Pick<BoMr
   const f = objectiveOn(phi, samples, cfg.lambda, spec);
   try {
     let theta = phi.slice(), adam = adamInit(phi.length), before = 0;
+    const innerAdam = adamConfig({ ...INNER_ADAM, lr: cfg.inner.lr });
     for (let k = 0; k < cfg.inner.steps; k++) {
       const { value, grad } = f.at(theta);
       if (k === 0) before = value;
-      const next = adamStep(theta, grad.map((x) => -x), adam, { ...INNER_ADAM, lr: cfg.inner.lr });
+      const next = adamStep(theta, grad.map((x) => -x), adam, innerAdam);
       theta = next.theta;
       adam = next.state;
     }

@@ -23,7 +23,7 @@
  * https://openreview.net/forum?id=rpjh69DUX2 (the task variance, Theorem: the gap is at most
  * K/T + M/sqrt(T) + A_max L / (1 - gamma)^2 Var(P(Gamma))).
  */
-import { adamInit, adamStep } from '../core/adam';
+import { adamConfig, adamInit, adamStep } from '../core/adam';
 import { LakeMdp } from '../envs/lake';
 import { centerRows, tableProbs } from '../policies/softmax-table';
 import { evaluate, valueIteration, visitationAdjoint } from './tabular';
@@ -100,8 +100,9 @@ export function klTaskVariance(mdps: readonly LakeMdp[], optima: readonly TaskOp
     let theta = Float32Array.from(start), adam = adamInit(len);
     let last = klSpread(mdps, optima, Float64Array.from(theta));
     let bestHere = { value: last.value, theta: Float64Array.from(theta) };
+    const adamCfg = adamConfig({ lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
     for (let t = 0; t < steps; t++) {
-      const next = adamStep(theta, Float32Array.from(last.grad), adam, { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+      const next = adamStep(theta, Float32Array.from(last.grad), adam, adamCfg);
       theta = next.theta;
       adam = next.state;
       last = klSpread(mdps, optima, Float64Array.from(theta));

@@ -36,7 +36,7 @@ import { Rng } from '../core/rng';
 import { tf } from '../core/tf';
 import { PointNavConfig } from '../envs/point-nav';
 import { appendOneHot, skillPolicies } from '../policies/condition';
-import { GaussianSpec, gaussianEntropy, gaussianInitSchema, gaussianLogProbTf, gaussianMeans, initGaussian, logSigmaOf } from '../policies/gaussian-mlp';
+import { GaussianSpec, gaussianEntropy, gaussianInitConfig, gaussianInitSchema, gaussianLogProbTf, gaussianMeans, initGaussian, logSigmaOf } from '../policies/gaussian-mlp';
 import { NavBatch, rolloutNav } from '../policies/nav-rollout';
 import { skillRows } from './diayn';
 import { gaussianVpgUpdate, navAdvantages } from './gaussian-vpg';
@@ -156,7 +156,7 @@ function policySpec(cfg: DadsConfig): GaussianSpec {
 
 export function dadsInit(cfg: DadsConfig, rng: Rng): DadsState {
   const theta = initGaussian(policySpec(cfg), rng.split(), cfg.policyInit);
-  const phi = initGaussian(dynamicsSpec(cfg), rng.split(), { outputScale: 1, logSigma: Math.log(cfg.dynamicsSigma) });
+  const phi = initGaussian(dynamicsSpec(cfg), rng.split(), gaussianInitConfig({ outputScale: 1, logSigma: Math.log(cfg.dynamicsSigma) }));
   return { theta, policyAdam: adamInit(theta.length), phi, dynamicsAdam: adamInit(phi.length), iteration: 0 };
 }
 

@@ -49,7 +49,7 @@ import { appendOneHot, skillPolicies } from '../policies/condition';
 import { GaussianSpec, gaussianEntropy, initGaussian, gaussianInitSchema } from '../policies/gaussian-mlp';
 import { NavBatch, nextStates, rolloutNav } from '../policies/nav-rollout';
 import { rollout, TrajectoryBatch } from '../policies/rollout';
-import { actionProbs, initParams, logitsTf, PolicySpec } from '../policies/softmax-mlp';
+import { actionProbs, initConfig, initParams, logitsTf, PolicySpec } from '../policies/softmax-mlp';
 import { gaussianVpgUpdate, navAdvantages } from './gaussian-vpg';
 import { looBaseline, rewardToGo } from './vpg';
 
@@ -118,7 +118,7 @@ export function discriminatorAccuracy(phi: Float32Array, states: ArrayLike<numbe
 
 /** Fresh discriminator parameters (fan-in init, output layer at full scale). */
 export function initDiscriminator(spec: PolicySpec, rng: Rng): Float32Array {
-  return initParams(spec, rng, { outputScale: 1 });
+  return initParams(spec, rng, initConfig({ outputScale: 1 }));
 }
 
 /**
@@ -246,7 +246,7 @@ export function particlePolicySpec(cfg: DiaynConfig): PolicySpec {
 }
 
 export function diaynParticleInit(cfg: DiaynConfig, rng: Rng): DiaynState {
-  const theta = initParams(particlePolicySpec(cfg), rng.split(), { outputScale: 0.01 });
+  const theta = initParams(particlePolicySpec(cfg), rng.split(), initConfig({ outputScale: 0.01 }));
   const phi = initDiscriminator(discriminatorSpec(cfg), rng.split());
   return { theta, policyAdam: adamInit(theta.length), phi, discriminatorAdam: adamInit(phi.length), iteration: 0 };
 }

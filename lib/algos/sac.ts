@@ -35,7 +35,7 @@ import { Rng } from '../core/rng';
 import { int, num, Resolved, resolver, section, z } from '../core/schema';
 import { stopGradient } from '../core/stop-gradient';
 import { tf } from '../core/tf';
-import { initMlp, MlpLayout, mlpBackwardTf, mlpForward, mlpForwardTf, mlpLayout, mlpTf, readFlat, uploadMlp } from '../policies/mlp';
+import { initMlp, MlpLayout, mlpBackwardTf, mlpForward, mlpForwardTf, mlpLayout, mlpSpec, mlpTf, readFlat, uploadMlp } from '../policies/mlp';
 import { RLKIT_LOG_STD, tanhGaussianAct, tanhGaussianTf } from '../policies/tanh-gaussian';
 
 export const sacSchema = section({
@@ -70,9 +70,9 @@ export function sacNets(obs: number, A: number, hidden: readonly number[]): SacN
   return {
     obs,
     A,
-    policy: mlpLayout({ input: obs, hidden: h, output: 2 * A }),
-    q: mlpLayout({ input: obs + A, hidden: h, output: 1 }),
-    v: mlpLayout({ input: obs, hidden: h, output: 1 }),
+    policy: mlpLayout(mlpSpec({ input: obs, hidden: h, output: 2 * A })),
+    q: mlpLayout(mlpSpec({ input: obs + A, hidden: h, output: 1 })),
+    v: mlpLayout(mlpSpec({ input: obs, hidden: h, output: 1 })),
   };
 }
 

@@ -38,7 +38,7 @@ import { int, num, Resolved, resolver, section, z } from '../core/schema';
 import { tf } from '../core/tf';
 import { GruSpec, gruInit, gruParamCount, gruSpec, gruForward, packGru, gruStep, PackedGru } from '../policies/gru';
 import { gruBackward, gruForwardTape } from '../policies/gru-bptt';
-import { initMlp, MlpLayout, mlpBackwardTf, mlpForward, mlpForwardTf, mlpLayout, mlpTf, readFlat, uploadMlp } from '../policies/mlp';
+import { initMlp, MlpLayout, mlpBackwardTf, mlpForward, mlpForwardTf, mlpLayout, mlpSpec, mlpTf, readFlat, uploadMlp } from '../policies/mlp';
 import { softUpdate } from './sac';
 
 export const td3Schema = section({
@@ -85,8 +85,8 @@ export function td3Nets(S: number, A: number, cfg: Td3Config): Td3Nets {
   const gru = C > 0 ? gruSpec({ inputSize: A + 1 + S, hiddenSize: C }) : null;
   const g = gru ? gruParamCount(gru) : 0;
   const separate = C > 0 && cfg.contextNets === 'separate';
-  const pi = mlpLayout({ input: S + C, hidden: [...cfg.hidden], output: A });
-  const q = mlpLayout({ input: S + A + C, hidden: [...cfg.hidden], output: 1 });
+  const pi = mlpLayout(mlpSpec({ input: S + C, hidden: [...cfg.hidden], output: A }));
+  const q = mlpLayout(mlpSpec({ input: S + A + C, hidden: [...cfg.hidden], output: 1 }));
   return { S, A, C, separate, gru, pi, q, criticGru: g, actorGru: separate ? g : 0, criticSize: g + 2 * q.size, actorSize: (separate ? g : 0) + pi.size };
 }
 

@@ -11,4 +11,5 @@ export * from './schema';
 export * from './logistic-regression';
 export * from './stop-gradient';
 export * from './pairs';
+export { EnvError, labEnv, LabEnv } from './env';
 export * as linalg from './linalg';

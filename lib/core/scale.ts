@@ -2,20 +2,15 @@
  * Run size switch. Every notebook sizes its experiments with `scale()`:
  * - "paper": the paper's sizes (the default, used by the main job);
  * - "quick": tiny budgets that run in seconds (used by the tests and CI).
- * Set with the environment variable LAB_SCALE.
+ * Set with the environment variable LAB_SCALE (parsed in env.ts).
  */
-export type Scale = 'quick' | 'paper';
+import { Env, envScale, Scale, SCALES } from './env';
 
-export const SCALES: readonly Scale[] = ['quick', 'paper'];
+export { Scale, SCALES };
 
 /** The scale from LAB_SCALE (default "paper"); an unknown value is an error naming the variable. */
-export function scale(env: Record<string, string | undefined> = process.env): Scale {
-  const v = env.LAB_SCALE;
-  if (v === undefined || v === '') return 'paper';
-  if (!(SCALES as readonly string[]).includes(v)) {
-    throw new Error(`LAB_SCALE: expected "quick" or "paper", got ${JSON.stringify(v)}`);
-  }
-  return v as Scale;
+export function scale(env: Env = process.env): Scale {
+  return envScale(env);
 }
 
 /** Pick the value for a scale: atScale(s, { quick: 3, paper: 40 }). */

@@ -67,8 +67,23 @@ export function withDefaults<S extends z.ZodTypeAny>(schema: S, defaults: Defaul
 
 /** The settings a caller passes: every field with a default may be left out, nested ones too. */
 export type Overrides<S extends z.ZodTypeAny> = z.input<S>;
-/** The resolved config: every field present and checked. */
-export type Resolved<S extends z.ZodTypeAny> = z.output<S>;
+declare const RESOLVED: unique symbol;
+/** The mark of a config that came out of a resolver (type-level only: no runtime field). */
+export interface ResolvedMark {
+  readonly [RESOLVED]: true;
+}
+/** `T` with the resolver's mark on it and on every nested section (arrays, tuples and typed arrays are left as they are). */
+export type Marked<T> = T extends readonly unknown[] | ArrayBufferView | ((...args: never[]) => unknown) ? T
+  : T extends object ? { [K in keyof T]: Marked<T[K]> } & ResolvedMark : T;
+/**
+ * The resolved config: every field present and checked. It carries a type-level mark that
+ * only a resolver (or a section of a resolved config) has, so a library function typed
+ * with it refuses a hand-written object such as `{ horizon: 0 }` at compile time
+ * (TypeScript and tslab alike): raw settings must go through the resolver, which checks
+ * them. A spread of a resolved config keeps the mark (`{ ...cfg.vpg, lr }`): use it only
+ * with values that are valid by construction, or resolve again.
+ */
+export type Resolved<S extends z.ZodTypeAny> = Marked<z.output<S>>;
 
 function describePath(path: readonly (string | number)[]): string {
   let out = '';
@@ -172,10 +187,10 @@ function expectation(issue: z.ZodIssue, leaf: z.ZodTypeAny | null): string {
  * Check `overrides` against `schema` and fill in the defaults. Throws a ConfigError naming
  * `where`, the dotted path of the first bad field, what was expected and what was given.
  */
-export function resolveConfig<S extends z.ZodTypeAny>(where: string, schema: S, overrides?: z.input<S> | null): z.output<S> {
+export function resolveConfig<S extends z.ZodTypeAny>(where: string, schema: S, overrides?: z.input<S> | null): Resolved<S> {
   const input = overrides === undefined || overrides === null ? {} : overrides;
   const r = schema.safeParse(input);
-  if (r.success) return r.data;
+  if (r.success) return r.data as Resolved<S>;
   const issue = r.error.issues[0];
   if (issue.code === 'unrecognized_keys') {
     const known = sectionAt(schema, issue.path);
@@ -189,7 +204,7 @@ export function resolveConfig<S extends z.ZodTypeAny>(where: string, schema: S, 
 }
 
 /** A resolver bound to one schema: `vpgConfig({ lr: 0.1 })`. */
-export function resolver<S extends z.ZodTypeAny>(where: string, schema: S): (overrides?: z.input<S> | null, at?: string) => z.output<S> {
+export function resolver<S extends z.ZodTypeAny>(where: string, schema: S): (overrides?: z.input<S> | null, at?: string) => Resolved<S> {
   return (overrides, at) => resolveConfig(at ?? where, schema, overrides);
 }
 

@@ -51,9 +51,16 @@ export function meanCI(xs: ArrayLike<number>): Interval {
   return { mean: m, lo: m - h, hi: m + h, n };
 }
 
+/** Column names of a row type. */
+export type Column<R> = keyof R & string;
+/** Columns of `R` that hold numbers (any column of an untyped Row). */
+export type NumberColumn<R> = string extends keyof R ? string : { [K in keyof R]-?: R[K] extends number | undefined ? K : never }[keyof R] & string;
+/** One row of `summarize`: the `by` columns, then mean, lo, hi (95% t-interval) and n. */
+export type Summary<R, K extends keyof R> = { [P in K]: R[P] } & { mean: number; lo: number; hi: number; n: number };
+
 /** Group rows by the values of `keys`; map key is the JSON of those values. Order of first appearance. */
-export function groupRows(rows: readonly Row[], keys: readonly string[]): Map<string, Row[]> {
-  const out = new Map<string, Row[]>();
+export function groupRows<R extends Row>(rows: readonly R[], keys: readonly Column<R>[]): Map<string, R[]> {
+  const out = new Map<string, R[]>();
   for (const r of rows) {
     const k = JSON.stringify(keys.map((c) => r[c]));
     let g = out.get(k);
@@ -63,23 +70,31 @@ export function groupRows(rows: readonly Row[], keys: readonly string[]): Map<st
   return out;
 }
 
+/** The numbers of column `value`; a value of another type is an error naming the column (rows are typed, never coerced). */
+function numbers<R extends Row>(rows: readonly R[], value: string, where: string): number[] {
+  return rows.map((r) => {
+    const v = r[value];
+    if (typeof v !== 'number') throw new TypeError(`${where}: column "${value}" holds ${JSON.stringify(v)}, expected numbers`);
+    return v;
+  });
+}
+
 /**
  * Summarise `value` over seeds: one row per distinct combination of `by`, with mean,
- * lo, hi (95% t-interval) and n. Rows are sorted by the `by` columns.
+ * lo, hi (95% t-interval) and n over the finite values. Rows are sorted by the `by` columns.
  */
-export function summarize(rows: readonly Row[], by: readonly string[], value: string): Row[] {
-  const out: Row[] = [];
+export function summarize<R extends Row, K extends Column<R>>(rows: readonly R[], by: readonly K[], value: NumberColumn<R>): Summary<R, K>[] {
+  const out: Summary<R, K>[] = [];
   for (const [, g] of groupRows(rows, by)) {
-    const vals = g.map((r) => Number(r[value])).filter((v) => Number.isFinite(v));
-    const ci = meanCI(vals);
-    const row: Row = {};
+    const ci = meanCI(numbers(g, value, 'summarize').filter((v) => Number.isFinite(v)));
+    const row: Record<string, unknown> = {};
     for (const c of by) row[c] = g[0][c];
     Object.assign(row, { mean: ci.mean, lo: ci.lo, hi: ci.hi, n: ci.n });
-    out.push(row);
+    out.push(row as Summary<R, K>);
   }
   return out.sort((a, b) => {
     for (const c of by) {
-      const x = a[c], y = b[c];
+      const x = a[c] as unknown, y = b[c] as unknown;
       if (x === y) continue;
       return typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : 1;
     }
@@ -88,13 +103,13 @@ export function summarize(rows: readonly Row[], by: readonly string[], value: st
 }
 
 /** Mean of `value` per distinct combination of `by` (e.g. over episodes within a seed). */
-export function meanBy(rows: readonly Row[], by: readonly string[], value: string): Row[] {
-  const out: Row[] = [];
+export function meanBy<R extends Row, K extends Column<R>, V extends NumberColumn<R>>(rows: readonly R[], by: readonly K[], value: V): ({ [P in K]: R[P] } & { [P in V]: number })[] {
+  const out: ({ [P in K]: R[P] } & { [P in V]: number })[] = [];
   for (const [, g] of groupRows(rows, by)) {
-    const row: Row = {};
+    const row: Record<string, unknown> = {};
     for (const c of by) row[c] = g[0][c];
-    row[value] = mean(g.map((r) => Number(r[value])));
-    out.push(row);
+    row[value] = mean(numbers(g, value, 'meanBy'));
+    out.push(row as { [P in K]: R[P] } & { [P in V]: number });
   }
   return out;
 }

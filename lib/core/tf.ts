@@ -10,6 +10,9 @@
  * overrides the choice.
  */
 import type * as TF from '@tensorflow/tfjs';
+import { BackendName, BACKENDS, envBackend } from './env';
+
+export { BackendName };
 
 type TfModule = typeof TF;
 
@@ -31,8 +34,6 @@ let wasmRegistered = false;
 
 /** The tfjs namespace. Import it from here, never from '@tensorflow/tfjs' directly. */
 export const tf: TfModule = loaded.tf;
-
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
   /** The backend now in use. */
@@ -84,10 +85,10 @@ async function timeGradientStep(): Promise<number> {
  * @param prefer force a backend (else LAB_BACKEND, else automatic)
  */
 export async function initBackend(prefer?: BackendName): Promise<BackendInfo> {
-  const forced = prefer ?? (process.env.LAB_BACKEND as BackendName | undefined);
-  if (forced !== undefined && !['tensorflow', 'wasm', 'cpu'].includes(forced)) {
-    throw new Error(`LAB_BACKEND: expected one of tensorflow, wasm, cpu, got ${JSON.stringify(forced)}`);
+  if (prefer !== undefined && !(BACKENDS as readonly string[]).includes(prefer)) {
+    throw new Error(`initBackend: expected one of ${BACKENDS.join(', ')}, got ${JSON.stringify(prefer)}`);
   }
+  const forced = prefer ?? envBackend();
   if (current && (forced === undefined || forced === current.name)) return current;
 
   if (forced !== undefined) {

@@ -60,7 +60,7 @@ export const siameseFeatureConfig = resolver('siamese feature config', siameseFe
 export const SIAMESE_FEATURE_DEFAULTS: SiameseFeatureConfig = siameseFeatureConfig();
 
 /** Width of one transition's features: 2 (s) + nActions (one-hot a) + 2 (s' - s). */
-export function siameseFeatureDim(cfg: SiameseFeatureConfig): number {
+export function siameseFeatureDim(cfg: Pick<SiameseFeatureConfig, 'nActions'>): number {
   return 4 + cfg.nActions;
 }
 

@@ -29,17 +29,17 @@
  */
 import { adamSchema } from '../core/adam';
 import { Rng } from '../core/rng';
-import { Row } from '../core/row';
 import { Scale } from '../core/scale';
 import { int, num, Overrides, Resolved, resolver, section, withDefaults, z } from '../core/schema';
 import { holeMapSchema, lakeMdp, LakeMdp, lakeSchema, penaltyMapSchema, randomHoleMap, randomPenaltyMap } from '../envs/lake';
 import { randomTable } from '../policies/softmax-table';
-import { adapt, adaptSteps, AlgConfig, boMrlInit, boMrlStep, Distance } from '../algos/bo-mrl';
+import { adapt, adaptSteps, AlgConfig, boMrlConfig, boMrlInit, boMrlStep, Distance } from '../algos/bo-mrl';
 import { klTaskVariance, l2TaskVariance, taskOptima } from '../algos/bo-mrl-theory';
 import { jointInit, jointStep } from '../algos/tabular-joint';
-import { pgStep, pgSteps, tabularMamlInit, tabularMamlStep } from '../algos/tabular-maml';
+import { pgStep, pgSteps, tabularMamlConfig, tabularMamlInit, tabularMamlStep } from '../algos/tabular-maml';
 import { Estimator, exactEstimator, sampledEstimator } from '../algos/tabular-estimates';
 import { Experiment } from './runner';
+import { SavedRows, TablesOf } from './tables';
 
 export const METHODS = ['bomrl-kl', 'bomrl-npg', 'bomrl-pg', 'maml', 'joint', 'random'] as const;
 export type Method = (typeof METHODS)[number];
@@ -151,8 +151,22 @@ interface Trained {
 }
 
 function algConfig(cfg: BomrlConfig, distance: Distance, lambda: number): AlgConfig {
-  return { distance, lambda, inner: cfg.inner };
+  return boMrlConfig({ distance, lambda, inner: cfg.inner, adam: cfg.adam });
 }
+
+/** The tables of one unit (see `unit` for what each holds). */
+export const TABLES = {
+  tasks: { dist: 'string', split: 'string', task: 'int', map: 'string', Jstar: 'float' },
+  variance: { dist: 'string', distance: 'string', variance: 'float', Jstar: 'float' },
+  training: { dist: 'string', method: 'string', train: 'string', hyper: 'float', chosen: 'bool', iteration: 'int', before: 'float', objective: 'float' },
+  tuning: { dist: 'string', method: 'string', hyper: 'float', objective: 'float', criterion: 'float', chosen: 'bool' },
+  eval: { dist: 'string', method: 'string', train: 'string', mode: 'string', step: 'int', task: 'int', J: 'float', Jstar: 'float', gap: 'float' },
+} as const;
+type Tables = TablesOf<typeof TABLES>;
+/** Rows of a run's tables (with `seed`), as report/bomrl.ts takes them. */
+export type Saved = SavedRows<typeof TABLES>;
+/** One point of a training curve. */
+type CurvePoint = { iteration: number; before: number; objective: number };
 
 /** Mean exact J over tasks of each table. */
 function meanJ(mdps: readonly LakeMdp[], thetas: readonly Float64Array[]): number {
@@ -181,8 +195,8 @@ function objective(method: Method, cfg: BomrlConfig, hyper: number, mdps: readon
  * one adaptation step), both exact. With exact statistics they come free with the step;
  * with sampled ones they are computed exactly at the logged iterations (never used for learning).
  */
-function trainOnce(method: Method, cfg: BomrlConfig, hyper: number, train: readonly LakeMdp[], phi0: Float64Array, estimate: Estimator): { phi: Float64Array; curve: Row[] } {
-  const curve: Row[] = [];
+function trainOnce(method: Method, cfg: BomrlConfig, hyper: number, train: readonly LakeMdp[], phi0: Float64Array, estimate: Estimator): { phi: Float64Array; curve: CurvePoint[] } {
+  const curve: CurvePoint[] = [];
   if (method === 'random') return { phi: phi0.slice(), curve };
   const exact = estimate === exactEstimator;
   const log = (iteration: number, phi: Float64Array, before: number, after: number) => {
@@ -204,14 +218,15 @@ function trainOnce(method: Method, cfg: BomrlConfig, hyper: number, train: reado
     phi = s.theta;
   } else if (method === 'maml') {
     let s = tabularMamlInit(phi0);
+    const mamlCfg = tabularMamlConfig({ alpha: hyper, adam: cfg.adam });
     for (let it = 0; it < cfg.iterations; it++) {
-      const r = tabularMamlStep(s, train, { alpha: hyper, adam: cfg.adam }, estimate);
+      const r = tabularMamlStep(s, train, mamlCfg, estimate);
       log(it, s.phi, r.info.before, r.info.after);
       s = r.state;
     }
     phi = s.phi;
   } else {
-    const bc = { ...algConfig(cfg, distanceOf[method], hyper), adam: cfg.adam };
+    const bc = boMrlConfig({ ...algConfig(cfg, distanceOf[method], hyper), adam: cfg.adam });
     let s = boMrlInit(phi0);
     for (let it = 0; it < cfg.iterations; it++) {
       const r = boMrlStep(s, train, bc, estimate);
@@ -232,9 +247,9 @@ function trainOnce(method: Method, cfg: BomrlConfig, hyper: number, train: reado
  *   tuning    {dist, method, hyper, objective (exact one-step J on the training tasks), criterion (what the choice maximizes), chosen}
  *   eval      {dist, method, train, mode ("exact" | "sampled" adaptation), step, task, J, Jstar, gap}
  */
-export function unit(cfg: BomrlConfig, seed: number): Record<string, Row[]> {
+export function unit(cfg: BomrlConfig, seed: number): Tables {
   const rng = new Rng(seed);
-  const out: Record<string, Row[]> = { tasks: [], variance: [], training: [], tuning: [], eval: [] };
+  const out: Tables = { tasks: [], variance: [], training: [], tuning: [], eval: [] };
   for (const dist of DISTRIBUTIONS) {
     const drng = rng.split();
     const maps = drawMaps(cfg, dist, drng.split());
@@ -263,7 +278,7 @@ export function unit(cfg: BomrlConfig, seed: number): Record<string, Row[]> {
     for (const method of order) {
       const mrng = drng.split();
       const runs = gridOf(cfg, method).map((hyper) => ({ hyper, ...trainOnce(method, cfg, hyper, train, phi0, exactEstimator) }));
-      const exactValue = (r: (typeof runs)[number]) => Number(r.curve.length > 0 ? r.curve[r.curve.length - 1].objective : objective(method, cfg, r.hyper, train, r.phi));
+      const exactValue = (r: (typeof runs)[number]) => (r.curve.length > 0 ? r.curve[r.curve.length - 1].objective : objective(method, cfg, r.hyper, train, r.phi));
       const trng = mrng.split();
       const criterion = new Map(runs.map((r) => {
         if (cfg.tuning.criterion === 'exact') return [r, exactValue(r)];
@@ -302,11 +317,10 @@ export function unit(cfg: BomrlConfig, seed: number): Record<string, Row[]> {
   return out;
 }
 
-export const experiment: Experiment<BomrlConfig> = {
+export const experiment: Experiment<BomrlConfig, Overrides<typeof schema>, typeof TABLES> = {
   name: 'bo-mrl-optimality-gap',
   version: 1,
-  module: __filename,
-  exportName: 'experiment',
+  tables: TABLES,
   resolve: config,
   unit,
 };

@@ -34,8 +34,8 @@ import {
 } from '../algos/diayn';
 import { dadsInit, dadsSchema, dadsSkillRollout, dadsStep } from '../algos/dads';
 import { gaussianAdapt, gaussianMamlInit, gaussianMamlSchema, gaussianMamlStep } from '../algos/gaussian-maml';
-import { Row } from './results';
-import { Experiment, Tables } from './runner';
+import { Experiment } from './runner';
+import { RowOf, SavedRows, TablesOf } from './tables';
 
 /** The three initialisations that adapt to the held-out goals. */
 export const METHODS = ['diayn', 'hand', 'random'] as const;
@@ -94,7 +94,31 @@ export function sizes(s: Scale): { uml: Overrides<typeof umlSchema>; particle: O
     };
 }
 
-function metricRow(m: DiaynMetrics, nSkills: number): Row {
+/** DIAYN's training metrics, recorded every `logEvery` iterations. */
+const DIAYN_TRAINING = {
+  iteration: 'int', accuracy: 'float', chance: 'float', miLowerBound: 'float', logK: 'float', discriminatorLoss: 'float', entropy: 'float',
+} as const;
+/** Every skill's paths from the origin after training: one row per step of an episode. */
+const SKILL_PATHS = { skill: 'int', episode: 'int', t: 'int', x: 'float', y: 'float' } as const;
+
+/** Tables of `particleSkills`. */
+export const PARTICLE_TABLES = { training: DIAYN_TRAINING, skills: SKILL_PATHS } as const;
+/** Tables of `dadsSkills`. */
+export const DADS_TABLES = {
+  training: { iteration: 'int', miEstimate: 'float', logK: 'float', dynamicsLoss: 'float', entropy: 'float' },
+  skills: SKILL_PATHS,
+} as const;
+/** Tables of `experiment` (unsupervised meta-RL). */
+export const UML_TABLES = {
+  training: DIAYN_TRAINING,
+  skills: SKILL_PATHS,
+  metaTraining: { method: 'string', iteration: 'int', preReturn: 'float', postReturn: 'float' },
+  adaptation: { method: 'string', goal: 'int', update: 'int', return: 'float' },
+} as const;
+/** Rows of a run's tables (with `seed`), as report/diayn.ts takes them. */
+export type Saved = SavedRows<typeof UML_TABLES> & { dadsTraining: SavedRows<typeof DADS_TABLES>['training'] };
+
+function metricRow(m: DiaynMetrics, nSkills: number): RowOf<typeof DIAYN_TRAINING> {
   return {
     iteration: m.iteration, accuracy: m.accuracy, chance: 1 / nSkills, miLowerBound: m.miLowerBound, logK: Math.log(nSkills),
     discriminatorLoss: m.discriminatorLoss, entropy: m.entropy,
@@ -102,8 +126,8 @@ function metricRow(m: DiaynMetrics, nSkills: number): Row {
 }
 
 /** Trajectory rows {skill, episode, t, x, y} of a skill-major batch (episode = row within its skill). */
-function pathRows(states: Float32Array, B: number, T: number, skillOf: Int32Array, perSkill: number): Row[] {
-  const rows: Row[] = [];
+function pathRows(states: Float32Array, B: number, T: number, skillOf: Int32Array, perSkill: number): RowOf<typeof SKILL_PATHS>[] {
+  const rows: RowOf<typeof SKILL_PATHS>[] = [];
   for (let b = 0; b < B; b++) {
     for (let t = 0; t <= T; t++) {
       const k = (b * (T + 1) + t) * 2;
@@ -114,12 +138,12 @@ function pathRows(states: Float32Array, B: number, T: number, skillOf: Int32Arra
 }
 
 /** One seed of the particle experiment: tables `training` (metrics over iterations) and `skills` (paths from the origin). */
-export function particleUnit(cfg: ParticleSkillsConfig, seed: number): Tables {
+export function particleUnit(cfg: ParticleSkillsConfig, seed: number): TablesOf<typeof PARTICLE_TABLES> {
   const rng = new Rng(seed);
   const dyn = dynamics([pureRemapping([0, 1, 2, 3])], cfg.particle);
   let s = diaynParticleInit(cfg.diayn, rng.split());
   const r = rng.split();
-  const training: Row[] = [];
+  const training: RowOf<typeof DIAYN_TRAINING>[] = [];
   for (let i = 0; i < cfg.iterations; i++) {
     const out = diaynParticleStep(s, cfg.diayn, dyn, 0, r);
     if (i % cfg.logEvery === 0 || i === cfg.iterations - 1) training.push(metricRow(out.metrics, cfg.diayn.nSkills));
@@ -130,11 +154,11 @@ export function particleUnit(cfg: ParticleSkillsConfig, seed: number): Tables {
 }
 
 /** One seed of DADS on point navigation: tables `training` (I(s'; z | s) estimate, model loss, entropy) and `skills`. */
-export function dadsUnit(cfg: DadsSkillsConfig, seed: number): Tables {
+export function dadsUnit(cfg: DadsSkillsConfig, seed: number): TablesOf<typeof DADS_TABLES> {
   const rng = new Rng(seed);
   let s = dadsInit(cfg.dads, rng.split());
   const r = rng.split();
-  const training: Row[] = [];
+  const training: TablesOf<typeof DADS_TABLES>['training'] = [];
   for (let i = 0; i < cfg.iterations; i++) {
     const out = dadsStep(s, cfg.dads, cfg.env, r);
     if (i % cfg.logEvery === 0 || i === cfg.iterations - 1) {
@@ -154,7 +178,7 @@ export function dadsUnit(cfg: DadsSkillsConfig, seed: number): Tables {
  * - `metaTraining`: {method, iteration, preReturn, postReturn} of both MAMLs (returns on their own meta-training tasks);
  * - `adaptation`: {method, goal, update, return} on the held-out goals.
  */
-export function umlUnit(cfg: UmlConfig, seed: number): Tables {
+export function umlUnit(cfg: UmlConfig, seed: number): TablesOf<typeof UML_TABLES> {
   const rng = new Rng(seed);
   const env = cfg.env;
   const progress = new Progress({ label: `diayn seed ${seed}`, total: cfg.diaynIterations + 2 * cfg.metaIterations + 3 * cfg.testGoals, everyMs: 30000 });
@@ -162,7 +186,7 @@ export function umlUnit(cfg: UmlConfig, seed: number): Tables {
   // 1. DIAYN: skills without a reward (Alg. 1).
   let d = diaynNavInit(cfg.diayn, rng.split());
   const rd = rng.split();
-  const training: Row[] = [];
+  const training: RowOf<typeof DIAYN_TRAINING>[] = [];
   for (let i = 0; i < cfg.diaynIterations; i++) {
     const out = diaynNavStep(d, cfg.diayn, env, rd);
     if (i % cfg.logEvery === 0 || i === cfg.diaynIterations - 1) training.push(metricRow(out.metrics, cfg.diayn.nSkills));
@@ -184,7 +208,7 @@ export function umlUnit(cfg: UmlConfig, seed: number): Tables {
   const spec: GaussianSpec = { obsDim: 2, hidden: cfg.policyHidden, actDim: 2 };
   const theta0 = initGaussian(spec, rng.split(), cfg.policyInit);
   const inits: Record<Method, Float32Array> = { random: theta0, diayn: theta0, hand: theta0 };
-  const metaTraining: Row[] = [];
+  const metaTraining: TablesOf<typeof UML_TABLES>['metaTraining'] = [];
   const mamlRng = rng.split();
   for (const method of ['diayn', 'hand'] as const) {
     let st = gaussianMamlInit(theta0);
@@ -201,7 +225,7 @@ export function umlUnit(cfg: UmlConfig, seed: number): Tables {
   }
 
   // 4. Fast adaptation on the held-out goals; every method sees the same random streams.
-  const adaptation: Row[] = [];
+  const adaptation: TablesOf<typeof UML_TABLES>['adaptation'] = [];
   const evalSeed = rng.split().nextUint32() | 0;
   for (const method of METHODS) {
     const re = new Rng(evalSeed);
@@ -214,29 +238,26 @@ export function umlUnit(cfg: UmlConfig, seed: number): Tables {
   return { training, skills, metaTraining, adaptation };
 }
 
-export const experiment: Experiment<UmlConfig, Overrides<typeof umlSchema>> = {
+export const experiment: Experiment<UmlConfig, Overrides<typeof umlSchema>, typeof UML_TABLES> = {
   name: 'diayn-uml',
   version: 1,
-  module: __filename,
-  exportName: 'experiment',
+  tables: UML_TABLES,
   resolve: umlConfig,
   unit: umlUnit,
 };
 
-export const particleSkills: Experiment<ParticleSkillsConfig, Overrides<typeof particleSkillsSchema>> = {
+export const particleSkills: Experiment<ParticleSkillsConfig, Overrides<typeof particleSkillsSchema>, typeof PARTICLE_TABLES> = {
   name: 'diayn-particle',
   version: 1,
-  module: __filename,
-  exportName: 'particleSkills',
+  tables: PARTICLE_TABLES,
   resolve: particleSkillsConfig,
   unit: particleUnit,
 };
 
-export const dadsSkills: Experiment<DadsSkillsConfig, Overrides<typeof dadsSkillsSchema>> = {
+export const dadsSkills: Experiment<DadsSkillsConfig, Overrides<typeof dadsSkillsSchema>, typeof DADS_TABLES> = {
   name: 'dads-skills',
   version: 1,
-  module: __filename,
-  exportName: 'dadsSkills',
+  tables: DADS_TABLES,
   resolve: dadsSkillsConfig,
   unit: dadsUnit,
 };

@@ -36,14 +36,14 @@ import { MamlConfig, mamlInit, mamlSchema, mamlStep } from '../algos/maml';
 import { reptileIteration, reptileSchema } from '../algos/reptile';
 import { trainPerType } from '../algos/train';
 import { newLearner, vpgSchema } from '../algos/vpg';
-import { Row } from '../core/row';
 import { Rng } from '../core/rng';
 import { Scale } from '../core/scale';
 import { int, Overrides, Resolved, resolver, section, z } from '../core/schema';
 import { DEFAULT_QUERY_TYPES, Testbed, testbed, testbedSchema } from '../envs/testbed';
 import { initParams, initSchema, PAPER_POLICY } from '../policies/softmax-mlp';
 import { rolloutOne } from '../policies/rollout';
-import { Experiment, Tables } from './runner';
+import { Experiment } from './runner';
+import { RowOf, SavedRows, TablesOf } from './tables';
 
 export const METHODS = ['caml', 'joint', 'pretrain-same', 'pretrain-other', 'reptile', 'random', 'maml', 'maml-fo', 'bomrl'] as const;
 export type MethodName = (typeof METHODS)[number];
@@ -82,6 +82,10 @@ export const schema = section({
   if (new Set([...c.queryTypes, ...c.heldOutTypes]).size >= nTypes) ctx.addIssue({ code: 'custom', path: ['queryTypes'], message: `with heldOutTypes must leave at least one support type of the ${nTypes}` });
   if (new Set(c.protocols).size !== c.protocols.length) ctx.addIssue({ code: 'custom', path: ['protocols'], message: `must not repeat a protocol, got ${JSON.stringify(c.protocols)}` });
   if (new Set(c.methods).size !== c.methods.length) ctx.addIssue({ code: 'custom', path: ['methods'], message: `must not repeat a method, got ${JSON.stringify(c.methods)}` });
+  // CAML clusters for the first time after n iterations (Alg. 2, l.1-5); with fewer it has no medoid to adapt from.
+  if (c.methods.includes('caml') && c.iterations < c.caml.n) {
+    ctx.addIssue({ code: 'custom', path: ['iterations'], message: `must be at least caml.n = ${c.caml.n} (CAML clusters first after n iterations), got ${c.iterations}` });
+  }
 });
 export type Fig1Config = Resolved<typeof schema>;
 /** Check overrides and fill in the defaults; errors name the field. */
@@ -102,6 +106,20 @@ export function sizes(s: Scale): { config: Overrides<typeof schema>; seeds: numb
   };
 }
 
+/** The tables of one unit: evaluation returns while fine-tuning, meta-training returns, CAML's medoids. */
+export const TABLES = {
+  eval: {
+    method: 'string', protocol: 'string', query: 'int', queryLatent: 'int', init: 'int', update: 'int', episodesUsed: 'int',
+    episode: 'int', return: 'float', endX: 'float', endY: 'float',
+  },
+  /** `type` is -1 for joint training (all support types); `query` is set for the pretraining methods. */
+  training: { method: 'string', iteration: 'int', type: 'int', query: 'int?', return: 'float' },
+  medoids: { method: 'string', clustering: 'int', iteration: 'int', slot: 'int', type: 'int', latent: 'int', savedAt: 'int' },
+} as const;
+type Tables = TablesOf<typeof TABLES>;
+/** Rows of a run's tables (with `seed`), as report/fig1.ts takes them. */
+export type Saved = SavedRows<typeof TABLES>;
+
 /** The initializations a method adapts from, per query type. */
 type Inits = (query: number) => Float32Array[];
 
@@ -109,8 +127,8 @@ interface TrainOut {
   inits: Inits;
   /** Episodes of the query type that each call of `inits` spends (BO-MRL's one-time data). */
   initEpisodes?: number;
-  training: Row[];
-  medoids: Row[];
+  training: Tables['training'];
+  medoids: Omit<RowOf<typeof TABLES.medoids>, 'method'>[];
 }
 
 /** A different latent group's support type for "pretrain-other". */
@@ -120,7 +138,7 @@ function otherType(bed: Testbed, query: number, support: readonly number[], rng:
 }
 
 function trainMethod(method: MethodName, cfg: Fig1Config, bed: Testbed, theta0: Float32Array, support: number[], rng: Rng): TrainOut {
-  const spec = PAPER_POLICY, dyn = bed.dyn, training: Row[] = [], medoids: Row[] = [];
+  const spec = PAPER_POLICY, dyn = bed.dyn, training: TrainOut['training'] = [], medoids: TrainOut['medoids'] = [];
   switch (method) {
     case 'random':
       return { inits: () => [theta0], training, medoids };
@@ -198,7 +216,7 @@ export function unit(cfg: Fig1Config, seed: number): Tables {
   const bed = testbed(cfg.testbed);
   const theta0 = initParams(PAPER_POLICY, new Rng(seed), cfg.init);
   const support = bed.types.map((t) => t.id).filter((t) => !cfg.queryTypes.includes(t) && !cfg.heldOutTypes.includes(t));
-  const evalRows: Row[] = [], training: Row[] = [], medoidRows: Row[] = [];
+  const evalRows: Tables['eval'] = [], training: Tables['training'] = [], medoidRows: Tables['medoids'] = [];
   for (const method of cfg.methods) {
     // Each method's stream depends only on (seed, method), not on which other methods run.
     const rng = new Rng(seed * 1009 + METHODS.indexOf(method) + 1);
@@ -225,17 +243,13 @@ export function unit(cfg: Fig1Config, seed: number): Tables {
       }
     }
   }
-  const tables: Tables = { eval: evalRows };
-  if (training.length > 0) tables.training = training;
-  if (medoidRows.length > 0) tables.medoids = medoidRows;
-  return tables;
+  return { eval: evalRows, training, medoids: medoidRows };
 }
 
-export const experiment: Experiment<Fig1Config, Overrides<typeof schema>> = {
+export const experiment: Experiment<Fig1Config, Overrides<typeof schema>, typeof TABLES> = {
   name: 'fig1-adaptation',
   version: 2,
-  module: __filename,
-  exportName: 'experiment',
+  tables: TABLES,
   resolve: config,
   unit,
 };

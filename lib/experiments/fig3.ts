@@ -11,13 +11,13 @@
  */
 import { trainPerType } from '../algos/train';
 import { vpgSchema } from '../algos/vpg';
-import { Row } from '../core/row';
 import { Rng } from '../core/rng';
 import { Scale } from '../core/scale';
 import { int, Overrides, Resolved, resolver, section } from '../core/schema';
 import { testbed, testbedSchema } from '../envs/testbed';
 import { initParams, initSchema, PAPER_POLICY } from '../policies/softmax-mlp';
 import { Experiment } from './runner';
+import { SavedRows, TablesOf } from './tables';
 
 export const schema = section({
   testbed: testbedSchema.default({}).describe('particle dynamics and population'),
@@ -38,8 +38,16 @@ export function sizes(s: Scale): { config: Overrides<typeof schema>; seeds: numb
   return s === 'paper' ? { config: { updates: 100 }, seeds: 5 } : { config: { updates: 4 }, seeds: 2 };
 }
 
-/** One seed: train a fresh policy on `trainType`; rows {update, return}. */
-export function unit(cfg: Fig3Config, seed: number): Row[] {
+/** The table of one unit: the return after each update. */
+export const TABLES = {
+  rows: { update: 'int', type: 'int', latent: 'int', return: 'float' },
+} as const;
+
+/** Rows of a run's table (with `seed`). */
+export type Saved = SavedRows<typeof TABLES>;
+
+/** One seed: train a fresh policy on `trainType`; rows {update, type, latent, return}. */
+export function unit(cfg: Fig3Config, seed: number): TablesOf<typeof TABLES>['rows'] {
   const bed = testbed(cfg.testbed);
   const rng = new Rng(seed);
   const theta0 = initParams(PAPER_POLICY, rng.split(), cfg.init);
@@ -47,11 +55,10 @@ export function unit(cfg: Fig3Config, seed: number): Row[] {
   return curves[0].map((r, update) => ({ update, type: cfg.trainType, latent: bed.types[cfg.trainType].latent, return: r }));
 }
 
-export const experiment: Experiment<Fig3Config, Overrides<typeof schema>> = {
+export const experiment: Experiment<Fig3Config, Overrides<typeof schema>, typeof TABLES> = {
   name: 'fig3-vpg',
   version: 1,
-  module: __filename,
-  exportName: 'experiment',
+  tables: TABLES,
   resolve: config,
-  unit,
+  unit: (cfg, seed) => ({ rows: unit(cfg, seed) }),
 };

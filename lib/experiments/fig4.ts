@@ -21,7 +21,6 @@
 import { perTypeInit, perTypeStep } from '../algos/train';
 import { vpgSchema } from '../algos/vpg';
 import { matrixToPairs } from '../core/pairs';
-import { Row } from '../core/row';
 import { Rng } from '../core/rng';
 import { Scale } from '../core/scale';
 import { int, Overrides, Resolved, resolver, section, z } from '../core/schema';
@@ -29,7 +28,8 @@ import { DIVERGENCE_ESTIMATORS, divergenceMatrix, divergenceSample, divergenceSc
 import { testbed, testbedSchema } from '../envs/testbed';
 import { rolloutPaired } from '../policies/rollout';
 import { initParams, initSchema, PAPER_POLICY } from '../policies/softmax-mlp';
-import { Experiment, Tables } from './runner';
+import { Experiment } from './runner';
+import { SavedRows, TablesOf } from './tables';
 
 export const schema = section({
   testbed: testbedSchema.default({}).describe('particle dynamics and population'),
@@ -57,6 +57,15 @@ export function sizes(s: Scale): { config: Overrides<typeof schema>; seeds: numb
   return { config: { updates: 4, checkpoints: [0, 2, 4], divergence: { samples: 200 } }, seeds: 2 };
 }
 
+/** The tables of one unit: divergence estimates per checkpoint (i < j), and the training returns. */
+export const TABLES = {
+  divergence: { update: 'int', estimator: 'string', i: 'int', j: 'int', latentI: 'int', latentJ: 'int', divergence: 'float' },
+  training: { update: 'int', type: 'int', latent: 'int', return: 'float' },
+} as const;
+type Tables = TablesOf<typeof TABLES>;
+/** Rows of a run's tables (with `seed`), as report/fig4.ts takes them. */
+export type Saved = SavedRows<typeof TABLES>;
+
 /** One seed: train the 24 policies together, estimate divergences at every checkpoint. */
 export function unit(cfg: Fig4Config, seed: number): Tables {
   const bed = testbed(cfg.testbed);
@@ -66,7 +75,7 @@ export function unit(cfg: Fig4Config, seed: number): Tables {
   const types = bed.types.map((t) => t.id);
   const trainRng = rng.split(), estimateRng = rng.split();
   let state = perTypeInit(types.map(() => theta0), types);
-  const divergence: Row[] = [], training: Row[] = [];
+  const divergence: Tables['divergence'] = [], training: Tables['training'] = [];
   for (let update = 0; update <= cfg.updates; update++) {
     if (cfg.checkpoints.includes(update)) {
       // Alg. 1, l.5: trajectories tau'_i of the updated policies; l.7-16: the estimates.
@@ -86,11 +95,10 @@ export function unit(cfg: Fig4Config, seed: number): Tables {
   return { divergence, training };
 }
 
-export const experiment: Experiment<Fig4Config, Overrides<typeof schema>> = {
+export const experiment: Experiment<Fig4Config, Overrides<typeof schema>, typeof TABLES> = {
   name: 'fig4-divergence',
   version: 1,
-  module: __filename,
-  exportName: 'experiment',
+  tables: TABLES,
   resolve: config,
   unit,
 };

@@ -4,7 +4,7 @@
  * bounds on J on discrete, policy and Gaussian pairs, and Sec. IV.A's equivalent-but-
  * unequal pair on the plane. Each part returns tidy rows for experiments/hindsight.ts.
  */
-import { Row } from '../core/row';
+import { RowOf } from './tables';
 import { Rng } from '../core/rng';
 import { int, num, Resolved, section, vec2, z } from '../core/schema';
 import { jensenShannon, symmetricKl } from '../divergence/jensen';
@@ -14,7 +14,7 @@ import { DiagGaussian, gaussianJensenShannonMc, gaussianSymmetricKl, jsBoundHalf
 import { dynamics, Dynamics, EntityType, pureRemapping } from '../envs/particle';
 import { Testbed } from '../envs/testbed';
 import { rolloutOne, TrajectoryBatch } from '../policies/rollout';
-import { actionProbs, batchedActionProbs, homingPolicy, initParams, PolicySpec } from '../policies/softmax-mlp';
+import { actionProbs, batchedActionProbs, homingPolicy, initConfig, initParams, PolicySpec } from '../policies/softmax-mlp';
 
 export const theorySchema = section({
   policies: int.min(3).max(200).default(12).describe("random policies whose d_P, d_E and P matrices are checked against the metric axioms"),
@@ -55,8 +55,21 @@ export function dormantActivation(d: Pick<DormantUnit, 'w' | 'b'>, x: number, y:
   return d.w[0] * x + d.w[1] * y + d.b;
 }
 
+/** The tables of V.1 (part of the hindsight experiment's tables). */
+export const THEORY_TABLES = {
+  axioms: {
+    policies: 'string', metric: 'string', M: 'int', triangleChecked: 'int', triangleViolations: 'int', maxTriangleExcess: 'float',
+    maxRelativeExcess: 'float', maxDiagonal: 'float', maxAsymmetry: 'float', zeroOffDiagonal: 'int', negative: 'int',
+  },
+  bounds: { source: 'string', dim: 'int', js: 'float', jsStderr: 'float', symKl: 'float', boundHalfS: 'float', boundLog: 'float' },
+  equivalence: { pair: 'string', start: 'string', dP: 'float', dE: 'float', P: 'float', shared: 'float', statesInRegion: 'int', maxProbGap: 'float' },
+} as const;
+type AxiomRow = RowOf<typeof THEORY_TABLES.axioms>;
+type BoundRow = RowOf<typeof THEORY_TABLES.bounds>;
+type EquivalenceRow = RowOf<typeof THEORY_TABLES.equivalence>;
+
 /** One row of `metricAxiomViolations` for the axioms table. */
-export function axiomRow(policies: string, metric: string, D: ArrayLike<number>, M: number): Row {
+export function axiomRow(policies: string, metric: string, D: ArrayLike<number>, M: number): AxiomRow {
   const v = metricAxiomViolations(D, M);
   return {
     policies, metric, M, triangleChecked: v.triangleChecked, triangleViolations: v.triangleViolations,
@@ -107,8 +120,8 @@ export function boundsOfPair(p: ArrayLike<number>, q: ArrayLike<number>): { js: 
 }
 
 /** The bounds table: J, S and both bounds on discrete, policy and Gaussian pairs. */
-export function boundRows(cfg: TheoryConfig, experts: readonly Float32Array[], states: Float32Array, spec: PolicySpec, rng: Rng): Row[] {
-  const rows: Row[] = [];
+export function boundRows(cfg: TheoryConfig, experts: readonly Float32Array[], states: Float32Array, spec: PolicySpec, rng: Rng): BoundRow[] {
+  const rows: BoundRow[] = [];
   for (let k = 0; k < cfg.discretePairs; k++) {
     const A = 2 + rng.int(5);
     const [p, q] = randomDistributionPair(A, rng);
@@ -135,8 +148,8 @@ export function boundRows(cfg: TheoryConfig, experts: readonly Float32Array[], s
 }
 
 /** Random policies on one MDP: the axiom rows of their d_P, d_E and P matrices. */
-export function randomPolicyAxioms(cfg: TheoryConfig, bed: Testbed, states: Float32Array, spec: PolicySpec, rng: Rng): Row[] {
-  const thetas = Array.from({ length: cfg.policies }, () => initParams(spec, rng, { outputScale: cfg.outputScale }));
+export function randomPolicyAxioms(cfg: TheoryConfig, bed: Testbed, states: Float32Array, spec: PolicySpec, rng: Rng): AxiomRow[] {
+  const thetas = Array.from({ length: cfg.policies }, () => initParams(spec, rng, initConfig({ outputScale: cfg.outputScale })));
   const batches = thetas.map((th) => rolloutOne(th, [cfg.type], cfg.episodes, bed.dyn, spec, rng));
   const M = thetas.length;
   return [
@@ -163,7 +176,7 @@ export function decisionStateList(batch: TrajectoryBatch): Float32Array {
  * (homing, homing to another target), each with p_0 at the particle's start and inside
  * the dormant half-plane.
  */
-export function equivalenceRows(cfg: EquivalencePairConfig, bed: Testbed, states: Float32Array, spec: PolicySpec, rng: Rng): Row[] {
+export function equivalenceRows(cfg: EquivalencePairConfig, bed: Testbed, states: Float32Array, spec: PolicySpec, rng: Rng): EquivalenceRow[] {
   const particle = bed.config.particle;
   const homing = homingPolicy(spec, particle.target, cfg.gain);
   const pairs: [string, Float32Array][] = [
@@ -176,7 +189,7 @@ export function equivalenceRows(cfg: EquivalencePairConfig, bed: Testbed, states
     ['origin', dynamics([entity], particle)],
     ['inside the half-plane', dynamics([entity], { ...particle, start: cfg.insideStart })],
   ];
-  const rows: Row[] = [];
+  const rows: EquivalenceRow[] = [];
   for (const [pair, other] of pairs) {
     const dP = policyMetric(homing, other, states, spec);
     for (const [start, dyn] of starts) {

@@ -61,7 +61,6 @@ import { metaSchema, metaTrain, META_LEARNERS, MetaLearner } from '../algos/hind
 import { bufferTasks, concatBatches, ReplayBuffer, replaySample, replayVpgSchema, replayVpgUpdate, similarTasks } from '../algos/hindsight-replay';
 import { trainPerType } from '../algos/train';
 import { newLearner, vpgSchema } from '../algos/vpg';
-import { Row } from '../core/row';
 import { Rng } from '../core/rng';
 import { Scale } from '../core/scale';
 import { int, num, Overrides, Resolved, resolver, section, z, withDefaults } from '../core/schema';
@@ -74,8 +73,9 @@ import {
 import { DEFAULT_QUERY_TYPES, Testbed, testbed, testbedSchema } from '../envs/testbed';
 import { episodeReturns, rolloutOne, TrajectoryBatch } from '../policies/rollout';
 import { initParams, initSchema, PAPER_POLICY, PolicySpec } from '../policies/softmax-mlp';
-import { axiomRow, boundRows, equivalencePairSchema, equivalenceRows, randomPolicyAxioms, theorySchema } from './hindsight-theory';
-import { Experiment, Tables } from './runner';
+import { axiomRow, boundRows, equivalencePairSchema, equivalenceRows, randomPolicyAxioms, theorySchema, THEORY_TABLES } from './hindsight-theory';
+import { Experiment } from './runner';
+import { SavedRows, TablesOf } from './tables';
 
 /** How query types are adapted to in V.4: which buffered tasks may be replayed. */
 export const REPLAY_ARMS = ['none', 'siamese', 'oracle', 'all'] as const;
@@ -185,6 +185,25 @@ function eligibleTasks(arm: ReplayArm, ctx: ArmContext, query: number, onPolicy:
   return similarTasks(ctx.buffer, transitionFeatures(onPolicy, s.features), ctx.phi, s.spec, s.train.threshold, s.features).similar;
 }
 
+/** The tables of one unit (see the file comment for what each holds). */
+export const TABLES = {
+  ...THEORY_TABLES,
+  experts: {
+    i: 'int', j: 'int', latentI: 'int', latentJ: 'int', queryI: 'bool', queryJ: 'bool', dP: 'float', P: 'float', dE: 'float', shared: 'float',
+  },
+  expertTraining: { type: 'int', latent: 'int', update: 'int', return: 'float' },
+  siamese: { step: 'int', loss: 'float', accuracy: 'float', balancedAccuracy: 'float' },
+  pairs: { i: 'int', j: 'int', latentI: 'int', latentJ: 'int', split: 'string', same: 'int', dP: 'float', rule: 'int', score: 'float' },
+  meta: { learner: 'string', iteration: 'int', type: 'int', latent: 'int', loss: 'float', accepted: 'int', entries: 'int' },
+  adaptation: {
+    learner: 'string', arm: 'string', query: 'int', queryLatent: 'int', update: 'int', return: 'float', eligible: 'float',
+    eligibleSameGroup: 'float', replayTrajectories: 'float', replaySteps: 'float', ess: 'float', maxWeight: 'float', meanLogRatio: 'float',
+  },
+} as const;
+type Tables = TablesOf<typeof TABLES>;
+/** Rows of a run's tables (with `seed`), as report/hindsight*.ts take them. */
+export type Saved = SavedRows<typeof TABLES>;
+
 /**
  * Task-specific training on `query` from the meta-initialization: after each of 0..U
  * updates the reward on fresh evaluation episodes; each update is `replayVpgUpdate` on K
@@ -192,12 +211,12 @@ function eligibleTasks(arm: ReplayArm, ctx: ArmContext, query: number, onPolicy:
  * buffered tasks. `seeds` fixes three streams (evaluation, rollouts, replay draws) so
  * that all arms see the same random numbers where they can (common random numbers).
  */
-function adaptArm(learnerName: MetaLearner, arm: ReplayArm, theta: Float32Array, query: number, ctx: ArmContext, seeds: readonly number[]): Row[] {
+function adaptArm(learnerName: MetaLearner, arm: ReplayArm, theta: Float32Array, query: number, ctx: ArmContext, seeds: readonly number[]): Tables['adaptation'] {
   const { cfg, bed, spec } = ctx, a = cfg.adaptation;
   const evalRng = new Rng(seeds[0]), trainRng = new Rng(seeds[1]), drawRng = new Rng(seeds[2]);
   let learner = newLearner(theta);
-  const rows: Row[] = [];
-  let stats: Row = { eligible: NaN, eligibleSameGroup: NaN, replayTrajectories: NaN, replaySteps: NaN, ess: NaN, maxWeight: NaN, meanLogRatio: NaN };
+  const rows: Tables['adaptation'] = [];
+  let stats = { eligible: NaN, eligibleSameGroup: NaN, replayTrajectories: NaN, replaySteps: NaN, ess: NaN, maxWeight: NaN, meanLogRatio: NaN };
   const queryLatent = bed.types[query].latent;
   for (let u = 0; u <= a.updates; u++) {
     const ret = mean(episodeReturns(rolloutOne(learner.theta, [query], a.evalEpisodes, bed.dyn, spec, evalRng)));
@@ -238,14 +257,14 @@ export function unit(cfg: HindsightConfig, seed: number): Tables {
   const x = cfg.experts;
   const trained = trainPerType(types.map(() => theta0), types, x.updates, x.K, x.vpg, bed.dyn, spec, rngExperts);
   const experts = trained.thetas;
-  const expertTraining: Row[] = [];
+  const expertTraining: Tables['expertTraining'] = [];
   trained.curves.forEach((curve, t) => curve.forEach((r, update) => expertTraining.push({ type: t, latent: latent[t], update, return: r })));
   const own = experts.map((th, t) => rolloutOne(th, [t], x.episodes, bed.dyn, spec, rngExperts)); // each expert on its own type
   const n = types.length;
   const DP = policyMetricMatrix(experts, states, spec);
   const PP = trajectoryDivergenceMatrix(experts, own, spec);
   const E = equivalenceMetricMatrix(experts, own, spec, cfg.equivalence.metric);
-  const expertRows: Row[] = [];
+  const expertRows: Tables['experts'] = [];
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       const k = i * n + j;
@@ -272,7 +291,7 @@ export function unit(cfg: HindsightConfig, seed: number): Tables {
   const labels = pairLabels(DP, n, s.epsilon);
   const trainPairs = labelledPairs(labels, n, support);
   let training = siameseTrainInit(siameseInit(s.spec, rngSiamese));
-  const siameseRows: Row[] = [];
+  const siameseRows: Tables['siamese'] = [];
   for (let k = 0; k < s.steps; k++) {
     const r = siameseStep(training, tasks, trainPairs, s.spec, s.train, rngSiamese);
     training = r.state;
@@ -280,7 +299,7 @@ export function unit(cfg: HindsightConfig, seed: number): Tables {
   }
   const phi = training.phi;
   const F = siameseScoreMatrix(phi, tasks, s.spec);
-  const pairRows: Row[] = [];
+  const pairRows: Tables['pairs'] = [];
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       const k = i * n + j;
@@ -298,7 +317,7 @@ export function unit(cfg: HindsightConfig, seed: number): Tables {
     const qRng = rngAdapt.split();
     return [qRng.nextUint32(), qRng.nextUint32(), qRng.nextUint32()];
   });
-  const metaRows: Row[] = [], adaptation: Row[] = [];
+  const metaRows: Tables['meta'] = [], adaptation: Tables['adaptation'] = [];
   for (const learner of cfg.meta.learners) {
     const trainedMeta = metaTrain(learner, theta0, support, cfg.meta, bed.dyn, spec, learnerRng[learner]);
     let entries = 0;
@@ -318,11 +337,10 @@ export function unit(cfg: HindsightConfig, seed: number): Tables {
   };
 }
 
-export const experiment: Experiment<HindsightConfig, Overrides<typeof schema>> = {
+export const experiment: Experiment<HindsightConfig, Overrides<typeof schema>, typeof TABLES> = {
   name: 'hindsight-maml',
   version: 1,
-  module: __filename,
-  exportName: 'experiment',
+  tables: TABLES,
   resolve: config,
   unit,
 };

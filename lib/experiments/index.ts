@@ -1,5 +1,8 @@
-/** Experiments (config + one seed -> tidy tables), the runner that caches them in data/, and result files. */
+/** Experiments (config + one seed -> declared tidy tables), the runner, the unit store that caches them in data/, and result files. */
 export * as runner from './runner';
+export * as store from './store';
+export * as tables from './tables';
+export * as registry from './registry';
 export * as results from './results';
 export * as fig1 from './fig1';
 export * as fig1Tuning from './fig1-tuning';

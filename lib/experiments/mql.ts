@@ -20,8 +20,8 @@ import { Scale } from '../core/scale';
 import { MetaEnv, pointNavEnv, testbedEnv, testbedTasksSchema } from '../envs/meta-env';
 import { pointNavSchema } from '../envs/point-nav';
 import { AdaptConfig, adaptToTask, evaluate, initMql, mqlSchema, mqlStep, MqlConfig } from '../algos/mql';
-import { Row } from './results';
 import { Experiment } from './runner';
+import { SavedRows, TablesOf } from './tables';
 
 /** The adaptation variants of Fig. 3 (mql) and Fig. 4 (the rest). */
 export const VARIANTS = {
@@ -74,11 +74,21 @@ export function mqlSizes(s: Scale, env: 'point-nav' | 'testbed'): { config: Over
   return { config: { env, iterations: 200, evalEvery: 20, adaptTasks: env === 'point-nav' ? 8 : 6, mql: { updatesPerIteration: 40 } }, seeds: 5 };
 }
 
+/** The tables of one unit: held-out return over meta-training, every adaptation, and samples of the weights beta. */
+export const TABLES = {
+  curve: { env: 'string', method: 'string', iteration: 'int', updates: 'int', envSteps: 'int', return: 'float' },
+  adapt: { env: 'string', variant: 'string', task: 'int', before: 'float', after: 'float', dataReturn: 'float', ess: 'float', lambda: 'float', accuracy: 'float' },
+  beta: { env: 'string', task: 'int', beta: 'float' },
+} as const;
+type Tables = TablesOf<typeof TABLES>;
+/** Rows of a run's tables (with `seed`), as report/mql.ts takes them. */
+export type Saved = SavedRows<typeof TABLES>;
+
 /** One seed: Fig. 2 curves for both inputs, then every adaptation variant from the TD3-context parameters. */
-export function mqlUnit(cfg: MqlExperimentConfig, seed: number): Record<string, Row[]> {
+export function mqlUnit(cfg: MqlExperimentConfig, seed: number): Tables {
   const env = makeEnv(cfg);
   const evalTasks = [...Array(Math.min(cfg.evalTasks, env.nTest)).keys()];
-  const curve: Row[] = [], adapt: Row[] = [], beta: Row[] = [];
+  const curve: Tables['curve'] = [], adapt: Tables['adapt'] = [], beta: Tables['beta'] = [];
   let contextState: ReturnType<typeof initMql> | null = null;
   for (const input of ['state', 'context'] as const) {
     const mcfg: MqlConfig = { ...cfg.mql, td3: { ...cfg.mql.td3, input } };
@@ -113,11 +123,10 @@ export function mqlUnit(cfg: MqlExperimentConfig, seed: number): Record<string, 
   return { curve, adapt, beta };
 }
 
-export const mqlExperiment: Experiment<MqlExperimentConfig, Overrides<typeof mqlExperimentSchema>> = {
+export const mqlExperiment: Experiment<MqlExperimentConfig, Overrides<typeof mqlExperimentSchema>, typeof TABLES> = {
   name: 'mql',
   version: 2,
-  module: __filename,
-  exportName: 'mqlExperiment',
+  tables: TABLES,
   resolve: mqlExperimentConfig,
   unit: mqlUnit,
 };

@@ -30,10 +30,10 @@ import { GaussianSpec, initGaussian, packedGaussianMean, packGaussian } from '..
 import { navRewards, rolloutNavOne } from '../policies/nav-rollout';
 import { goalSplit, pointNavSchema, reset, step as envStep, PointNavConfig } from '../envs/point-nav';
 import { Rng } from '../core/rng';
-import { Row } from '../core/row';
 import { Scale } from '../core/scale';
 import { int, Overrides, Resolved, resolver, section, withDefaults, z } from '../core/schema';
-import { Experiment, Tables } from './runner';
+import { Experiment } from './runner';
+import { SavedRows, TablesOf } from './tables';
 
 /**
  * The notebook's reduced PEARL (the paper's settings are in the notebook's table): 2 x 32
@@ -95,10 +95,31 @@ export function sizes(s: Scale): { config: Overrides<typeof schema>; seeds: numb
   };
 }
 
+/** The tables of one unit of the PEARL experiment. */
+export const TABLES = {
+  /** Meta-test return along meta-training: mean over held-out goals of trajectory k. */
+  curve: { method: 'string', iteration: 'int', envSteps: 'int', gradSteps: 'int', k: 'int', return: 'float', denseReturn: 'float' },
+  /** Losses of every iteration, and the wall time so far (the only column that is not a function of config and seed). */
+  losses: {
+    method: 'string', iteration: 'int', envSteps: 'int', gradSteps: 'int',
+    qLoss: 'float', vLoss: 'float', piLoss: 'float', logPi: 'float', qMean: 'float', kl: 'float', seconds: 'float',
+  },
+  final: { method: 'string', protocol: 'string', repeat: 'int', goal: 'int', k: 'int', return: 'float', denseReturn: 'float' },
+  paths: { method: 'string', goal: 'int', k: 'int', t: 'int', x: 'float', y: 'float' },
+} as const;
+type Tables = TablesOf<typeof TABLES>;
+/** The table of the MAML baseline. */
+export const MAML_TABLES = {
+  curve: { method: 'string', iteration: 'int', envSteps: 'int', return: 'float', preReturn: 'float', denseReturn: 'float' },
+} as const;
+/** Rows of a run's tables (with `seed`), as report/pearl.ts takes them. */
+export type Saved = SavedRows<typeof TABLES>;
+export type SavedMaml = SavedRows<typeof MAML_TABLES>;
+
 /** Mean sparse return over goals of each trajectory k, as rows. */
-function curveRows(s: PearlState, rng: Rng, method: string): Row[] {
+function curveRows(s: PearlState, rng: Rng, method: string): Tables['curve'] {
   const r = metaTest(s, rng);
-  const rows: Row[] = [];
+  const rows: Tables['curve'] = [];
   for (let k = 0; k < r.K; k++) {
     let sparse = 0, dense = 0;
     for (let i = 0; i < r.n; i++) {
@@ -116,7 +137,7 @@ export function unit(cfg: PearlExperimentConfig, seed: number): Tables {
   const rng = new Rng(seed);
   const s = initPearl(cfg.pearl, rng.split());
   const evalRng = rng.split();
-  const curve: Row[] = [], losses: Row[] = [], final: Row[] = [], paths: Row[] = [];
+  const curve: Tables['curve'] = [], losses: Tables['losses'] = [], final: Tables['final'] = [], paths: Tables['paths'] = [];
   const t0 = Date.now();
   curve.push(...curveRows(s, evalRng.split(), method));
   for (let it = 1; it <= cfg.iterations; it++) {
@@ -206,7 +227,7 @@ function mamlEval(theta: Float32Array, cfg: MamlExperimentConfig, spec: Gaussian
 }
 
 /** One seed of the MAML baseline. */
-export function mamlUnit(cfg: MamlExperimentConfig, seed: number): Tables {
+export function mamlUnit(cfg: MamlExperimentConfig, seed: number): TablesOf<typeof MAML_TABLES> {
   const rng = new Rng(seed);
   const spec: GaussianSpec = { obsDim: 2, hidden: cfg.hidden, actDim: 2 };
   const split = goalSplit(cfg.env);
@@ -214,7 +235,7 @@ export function mamlUnit(cfg: MamlExperimentConfig, seed: number): Tables {
   let state = gaussianMamlInit(initGaussian(spec, rng.split()));
   const trainRng = rng.split(), evalRng = rng.split();
   const perIteration = cfg.maml.metaBatch * cfg.maml.K * cfg.env.horizon * (cfg.maml.innerSteps + 1);
-  const curve: Row[] = [];
+  const curve: TablesOf<typeof MAML_TABLES>['curve'] = [];
   const record = (iteration: number) => {
     const e = mamlEval(state.theta, cfg, spec, split.test, evalRng.split());
     curve.push({ method: 'MAML', iteration, envSteps: iteration * perIteration, return: e.post, preReturn: e.pre, denseReturn: e.postDense });
@@ -227,20 +248,18 @@ export function mamlUnit(cfg: MamlExperimentConfig, seed: number): Tables {
   return { curve };
 }
 
-export const mamlExperiment: Experiment<MamlExperimentConfig> = {
+export const mamlExperiment: Experiment<MamlExperimentConfig, Overrides<typeof mamlSchema>, typeof MAML_TABLES> = {
   name: 'pearl-maml-baseline',
   version: 1,
-  module: __filename,
-  exportName: 'mamlExperiment',
+  tables: MAML_TABLES,
   resolve: mamlConfig,
   unit: mamlUnit,
 };
 
-export const experiment: Experiment<PearlExperimentConfig> = {
+export const experiment: Experiment<PearlExperimentConfig, Overrides<typeof schema>, typeof TABLES> = {
   name: 'pearl-sparse-navigation',
   version: 1,
-  module: __filename,
-  exportName: 'experiment',
+  tables: TABLES,
   resolve: config,
   unit,
 };

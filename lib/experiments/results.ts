@@ -3,18 +3,20 @@
  *
  * - Writes are atomic: data goes to a temporary file in the same folder, is flushed to
  *   disk, then renamed over the target, so a reader (or a process killed mid-write) sees
- *   either the old file or the new one, never half of one.
- * - Result tables are tidy CSV (one row per observation). In memory they are danfojs
- *   DataFrames at the boundary (`saveFrame` / `loadFrame`) and plain row objects inside
- *   the lab. CSV text is produced by papaparse's `unparse`, which quotes fields properly
- *   (danfojs' own `toCSV` does not quote separators), and read back with danfojs'
- *   `readCSV`.
+ *   either the old file or the new one, never half of one. The temporary file's name
+ *   carries its writer (`.<name>.~<pid>_<start>_<machine>_<random>.tmp`, see
+ *   core/liveness.ts), so a cleanup removes only the files of writers that are dead.
+ * - Result tables are tidy CSV (one row per observation) with declared column types
+ *   (tables.ts), read back with exactly those types. In memory they are plain row objects
+ *   inside the lab and danfojs DataFrames at the boundary (`saveFrame` / `loadFrame`).
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { liveness, tempTag, tempWriter } from '../core/liveness';
 import { Row } from '../core/row';
+import { decodeTable, encodeTable, inferSchema, RowOf, TableSchema } from './tables';
 
 export type { Row };
 
@@ -22,15 +24,20 @@ export type { Row };
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
+  const tmp = path.join(dir, `.${path.basename(file)}.~${tempTag()}.tmp`);
   try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'wx');
+    try {
+      fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
   }
-  fs.renameSync(tmp, file);
   try {
     const dfd = fs.openSync(dir, 'r');
     fs.fsyncSync(dfd);
@@ -40,77 +47,71 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   }
 }
 
-/** Remove temporary files left by writers that were killed (older than `minAgeMs`). */
-export function removeStaleTemps(dir: string, minAgeMs = 0): number {
-  if (!fs.existsSync(dir)) return 0;
-  let n = 0;
-  for (const name of fs.readdirSync(dir)) {
+/**
+ * Write `data` to `file` atomically unless the file already holds exactly it; returns
+ * whether it wrote. A re-render from unchanged results writes nothing, so it works on a
+ * read-only copy.
+ */
+export function writeFileIfChanged(file: string, data: string): boolean {
+  try {
+    if (fs.readFileSync(file, 'utf8') === data) return false;
+  } catch {
+    // missing or unreadable: write it
+  }
+  writeFileAtomic(file, data);
+  return true;
+}
+
+/**
+ * Remove the temporary files in `dir` whose writers are provably dead (same machine, the
+ * process is gone or its pid was reused). Files of live writers, of other machines and
+ * of unknown form are left alone. Returns the names removed.
+ */
+export function removeDeadTemps(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
     if (!name.startsWith('.') || !name.endsWith('.tmp')) continue;
-    const p = path.join(dir, name);
-    if (Date.now() - fs.statSync(p).mtimeMs >= minAgeMs) {
-      fs.rmSync(p, { force: true });
-      n++;
+    const writer = tempWriter(name);
+    if (writer === null || liveness(writer) !== 'dead') continue;
+    try {
+      fs.rmSync(path.join(dir, name), { force: true });
+      removed.push(name);
+    } catch {
+      // read-only folder: leave it
     }
   }
-  return n;
+  return removed;
 }
 
 export function sha256(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** CSV text of rows; columns in first-seen order. Throws on an empty table. */
-export function rowsToCsv(rows: readonly Row[], where = 'rowsToCsv'): string {
-  if (rows.length === 0) throw new Error(`${where}: no rows to write (a result table needs at least one row)`);
-  const columns: string[] = [];
-  const seen = new Set<string>();
-  for (const r of rows) {
-    for (const k of Object.keys(r)) {
-      if (!seen.has(k)) {
-        seen.add(k);
-        columns.push(k);
-      }
-    }
-  }
-  for (const r of rows) {
-    for (const c of columns) {
-      const v = r[c];
-      if (typeof v === 'number' && !Number.isFinite(v) && !Number.isNaN(v)) {
-        throw new Error(`${where}: column "${c}" holds ${v}; a result must be finite or NaN`);
-      }
-    }
-  }
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const Papa = require('papaparse');
-  return Papa.unparse({ fields: columns, data: rows.map((r) => columns.map((c) => r[c] ?? '')) }, { newline: '\n' }) + '\n';
+/**
+ * Write rows as CSV, atomically. With a schema every row is checked against it; without
+ * one the schema is inferred from the rows (numbers as float). Returns the schema used.
+ */
+export function writeRows(file: string, rows: readonly object[], schema?: TableSchema): TableSchema {
+  const s = schema ?? inferSchema(rows, file);
+  writeFileAtomic(file, encodeTable(rows, s, file));
+  return s;
 }
 
-/** Parse CSV text into rows (numbers become numbers). Throws naming `source` on malformed text. */
-export function csvToRows(text: string, source: string): Row[] {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const Papa = require('papaparse');
-  const parsed = Papa.parse(text, { header: true, dynamicTyping: true, skipEmptyLines: true, delimiter: ',' });
-  if (parsed.errors.length > 0) {
-    const e = parsed.errors[0];
-    throw new Error(`${source}: malformed CSV${e.row !== undefined ? ` at row ${e.row + 1}` : ''}: ${e.message}`);
-  }
-  return parsed.data as Row[];
-}
-
-/** Write rows as CSV, atomically. */
-export function writeRows(file: string, rows: readonly Row[]): void {
-  writeFileAtomic(file, rowsToCsv(rows, file));
-}
-
-/** Read rows from a CSV file; errors name the file. */
-export function readRows(file: string): Row[] {
+/** Read rows from a CSV file written under `schema`, with its types; errors name the file. */
+export function readRows<S extends TableSchema>(file: string, schema: S): RowOf<S>[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     throw new Error(`${file}: cannot read result file (${(e as Error).message})`);
   }
-  return csvToRows(text, file);
+  return decodeTable(text, schema, file);
 }
 
 type DanfoFrame = import('danfojs-node').DataFrame;
@@ -138,13 +139,18 @@ export function fromFrame(df: DanfoFrame): Row[] {
   return danfo().toJSON(df, { format: 'column' }) as Row[];
 }
 
-/** Save a DataFrame as CSV, atomically. */
+/** Save a DataFrame as CSV, atomically (column types inferred from its values). */
 export function saveFrame(file: string, df: DanfoFrame): void {
   writeRows(file, fromFrame(df));
 }
 
-/** Load a CSV file as a danfojs DataFrame. */
-export async function loadFrame(file: string): Promise<DanfoFrame> {
+/**
+ * Load a CSV file as a danfojs DataFrame. With the table's schema (e.g.
+ * `withSeed(fig4.TABLES.training)` for results.training.csv) every column has its declared
+ * type; without one, danfojs guesses the types from the text.
+ */
+export async function loadFrame(file: string, schema?: TableSchema): Promise<DanfoFrame> {
   if (!fs.existsSync(file)) throw new Error(`${file}: no such result file`);
+  if (schema) return toFrame(readRows(file, schema) as Row[]);
   return (await danfo().readCSV(file)) as DanfoFrame;
 }

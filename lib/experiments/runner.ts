@@ -1,318 +1,227 @@
 /**
  * The experiment runner: every experiment of the lab runs through `runExperiment`.
  *
- * - One typed config + one seed per unit. The resolved config is hashed; results live in
- *   data/<experiment>/<hash>/, so an unchanged config re-renders from disk at once and a
- *   changed one recomputes. `force` (or LAB_RECOMPUTE=1) recomputes anyway.
+ * - One resolved config + one seed per unit. The run's identity (experiment.ts: name,
+ *   version, config, declared tables, backend) is hashed; results live in
+ *   data/<experiment>/<hash>/ (store.ts), so an unchanged run re-renders from disk at
+ *   once and a changed one recomputes. `force` (or LAB_RECOMPUTE) recomputes anyway.
  * - Seeds run on an executor (executors/): worker threads of this process by default,
  *   one unit per thread at a time (`workers: 1` runs them in this thread), or a BullMQ
  *   queue on Redis served by workers on many machines when LAB_QUEUE=redis://host:port.
- *   A unit's result depends only on (config, seed), so every executor gives identical rows.
- * - Resumable: each finished unit is written atomically the moment it is done
- *   (one CSV per table, seed-<s>.<table>.csv, then its provenance record seed-<s>.json,
- *   which names each CSV's sha256). A killed run loses only unfinished units. A unit whose files are missing a
- *   half, do not parse, or fail the checksum is reported with its path and recomputed.
+ *   A unit's result depends only on (config, seed), so every executor gives identical
+ *   rows. Workers find the experiment by name in the registry (registry.ts).
+ * - Resumable: each finished unit is written atomically the moment it is done. A killed
+ *   run loses only unfinished units. A unit whose files are missing a half, do not
+ *   parse, fail the checksum or disagree with the declared tables is reported with its
+ *   path and recomputed.
+ * - Concurrent runs: a run that must compute takes the folder's lock (lock.ts); a second
+ *   run of the same identity waits, saying for whom, and then loads what the first one
+ *   finished. A run whose seeds are all on disk needs no lock and writes nothing unless
+ *   the results files are out of date, so it works on read-only results.
  * - Progress: units done / total, rate and ETA, in the notebook and on the terminal.
  * - Provenance: every unit records the resolved config, seed, tfjs backend, package
  *   version, git commit, Node version, time and duration.
  */
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
+import { z } from 'zod';
 import { ConfigError } from '../core/config';
+import { checkFolder, labEnv } from '../core/env';
+import { Row } from '../core/row';
+import { backendInfo, initBackend } from '../core/tf';
 import type { Executor, UnitJob } from './executors/executor';
 import { localWorkers, openExecutor } from './executors/open';
-import { csvToRows, removeStaleTemps, Row, rowsToCsv, sha256, writeFileAtomic } from './results';
-import { backendInfo, initBackend } from '../core/tf';
+import { AnyExperiment, checkExperiment, Experiment, runIdentity } from './experiment';
+import { isRegistered } from './registry';
+import { Provenance, Tables, UnitRecord, UnitStore } from './store';
+import { SavedRow, SeededTablesOf, TableSchema, TablesSchema } from './tables';
 
-/** Named tidy tables of one unit, e.g. { eval: [...], medoids: [...] }. */
-export type Tables = Record<string, Row[]>;
-
-/** What a unit returns: one table (saved as table "rows") or several named tables. */
-export type UnitResult = Row[] | Tables;
-
-/** An experiment: a pure function of (config, seed) to tidy tables, plus how to find it from a worker. */
-export interface Experiment<C extends object, In = unknown> {
-  /** Folder name under data/. */
-  name: string;
-  /** Bump when the code changes what a config produces; part of the hash. */
-  version: number;
-  /** Compiled module that exports this experiment (use `__filename`), so workers can load it. */
-  module: string;
-  /** Name of the export in that module. */
-  exportName: string;
-  /** Check overrides and fill in the defaults (throws ConfigError naming the field): the config's schema resolver. */
-  resolve(overrides?: In): C;
-  /** Run one seed. Must depend on nothing but (config, seed). */
-  unit(config: C, seed: number): UnitResult | Promise<UnitResult>;
-}
+export { canonicalJson, configHash, runIdentity } from './experiment';
+export type { AnyExperiment, Experiment } from './experiment';
+export type { Provenance, Tables } from './store';
 
 export interface RunOptions {
-  /** Seeds to run: a list, or a count n for seeds 0..n-1. */
+  /** Seeds to run: a list of integers >= 0, or a count n for seeds 0..n-1. */
   seeds: number[] | number;
   /** Worker threads; 1 runs in this thread. Default: LAB_WORKERS, else min(cores, seeds to compute). */
   workers?: number;
-  /** Recompute even when cached (default: LAB_RECOMPUTE=1). */
+  /** Recompute even when cached (default: LAB_RECOMPUTE). */
   force?: boolean;
-  /** Results folder (default: LAB_DATA_DIR, else the repository's data/). */
+  /** Results folder (default: LAB_DATA_DIR, else the repository's data/); relative to the working directory. */
   dataDir?: string;
   /** Where progress and cache notes go (default console.log). */
   log?: (line: string) => void;
   /** Minimum ms between progress lines. */
   progressEveryMs?: number;
-  /** Run units on this executor (a sweep shares one across configs; the caller closes it). Default: see executors/open.ts. */
+  /** Run units on this executor (a sweep shares one across configs; the caller closes it). Default: executors/open.ts. */
   executor?: Executor;
 }
 
-/** What every unit records about how it was produced. */
-export interface Provenance {
-  experiment: string;
-  version: number;
-  hash: string;
-  seed: number;
-  config: unknown;
-  backend: string;
-  packageVersion: string;
-  gitCommit: string;
-  node: string;
-  createdAt: string;
-  durationMs: number;
-  /** Per table: row count and the sha256 of its CSV file. */
-  tables: Record<string, { rows: number; csvSha256: string }>;
+const seed = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const runOptionsSchema = z.object({
+  seeds: z.union([z.number().int().min(1).max(1_000_000), z.array(seed).min(1)]),
+  workers: z.number().int().min(1).max(1024).optional(),
+  force: z.boolean().optional(),
+  dataDir: z.string().min(1).refine((s) => !s.includes('\0'), 'must not hold a NUL character').optional(),
+  log: z.function().optional(),
+  progressEveryMs: z.number().finite().min(0).optional(),
+  executor: z.custom<Executor>((v) => typeof v === 'object' && v !== null && typeof (v as Executor).run === 'function' && typeof (v as Executor).close === 'function').optional(),
+}).strict();
+
+/** Check run options; throws a ConfigError naming the option. */
+export function checkRunOptions(opts: RunOptions): RunOptions {
+  if (typeof opts !== 'object' || opts === null) throw new ConfigError('run options', '(root)', `must be an object such as { seeds: 3 }, got ${String(opts)}`);
+  const r = runOptionsSchema.safeParse(opts);
+  if (r.success) {
+    if (Array.isArray(opts.seeds) && new Set(opts.seeds).size !== opts.seeds.length) {
+      throw new ConfigError('run options', 'seeds', `must not repeat, got ${opts.seeds.join(', ')}`);
+    }
+    return opts;
+  }
+  const issue = r.error.issues[0];
+  const field = issue.path.length > 0 ? issue.path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i > 0 ? `.${k}` : k)).join('') : issue.code === 'unrecognized_keys' ? issue.keys[0] : '(root)';
+  const got = issue.path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)?.[k], opts);
+  const expected: Record<string, string> = {
+    seeds: 'must be a count from 1 to 1000000 or a non-empty list of integers from 0 to 2^53 - 1',
+    workers: 'must be an integer from 1 to 1024',
+    force: 'must be true or false',
+    dataDir: 'must be a folder path',
+    log: 'must be a function (line) => void',
+    progressEveryMs: 'must be a number of milliseconds >= 0',
+    executor: 'must be an executor (lib/experiments/executors/executor.ts)',
+  };
+  const top = String(issue.path[0] ?? field);
+  if (issue.code === 'unrecognized_keys') throw new ConfigError('run options', field, `is not a known option (known: ${Object.keys(expected).join(', ')})`);
+  throw new ConfigError('run options', field, `${expected[top] ?? issue.message}, got ${typeof got === 'string' ? JSON.stringify(got) : Array.isArray(got) ? `[${got.join(', ')}]` : String(got)}`);
 }
 
-export interface RunResult<C> {
+export interface RunResult<C, T extends TablesSchema = TablesSchema> {
   experiment: string;
   config: C;
   hash: string;
+  /** The tfjs backend the results belong to (null for a backend-independent experiment). */
+  backend: string | null;
   /** data/<experiment>/<hash> */
   dir: string;
-  /** Every table over all seeds, each row with a leading `seed` column, in seed order. */
-  tables: Tables;
-  /** The table "rows" (single-table experiments), else the first table. */
-  rows: Row[];
+  /** Every declared table over all seeds, each row with a leading `seed` column, in seed order; typed as declared. */
+  tables: SeededTablesOf<T>;
+  /** The table "rows" (single-table experiments), else the first declared table. */
+  rows: T extends { rows: TableSchema } ? SavedRow<T['rows']>[] : Row[];
   /** Seeds computed in this call and seeds read from disk. */
   computed: number[];
   cached: number[];
   provenance: Provenance[];
 }
 
-const ROOT = path.join(__dirname, '..', '..', '..');
-
-export function defaultDataDir(): string {
-  return process.env.LAB_DATA_DIR || path.join(ROOT, 'data');
-}
-
-/** JSON with sorted keys, so equal configs hash equally whatever their key order. */
-export function canonicalJson(v: unknown): string {
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return canonicalJson(Array.from(v as unknown as ArrayLike<number>));
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const keys = Object.keys(v as object).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-/** The 12-hex-digit key of (experiment, version, resolved config). */
-export function configHash(name: string, version: number, config: unknown): string {
-  return sha256(canonicalJson({ experiment: name, version, config })).slice(0, 12);
-}
-
-let gitCommitCache: string | null = null;
-function gitCommit(): string {
-  if (gitCommitCache !== null) return gitCommitCache;
-  try {
-    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    gitCommitCache = dirty ? `${head}+dirty` : head;
-  } catch {
-    gitCommitCache = 'unknown';
-  }
-  return gitCommitCache;
-}
-
-function packageVersion(): string {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
-  } catch {
-    return 'unknown';
-  }
-}
-
 function seedList(seeds: number[] | number): number[] {
-  const list = typeof seeds === 'number' ? Array.from({ length: seeds }, (_, i) => i) : seeds.slice();
-  if (list.length === 0) throw new ConfigError('run options', 'seeds', 'must name at least one seed');
-  for (const s of list) {
-    if (!Number.isInteger(s) || s < 0) throw new ConfigError('run options', 'seeds', `must be integers >= 0, got ${s}`);
-  }
-  if (new Set(list).size !== list.length) throw new ConfigError('run options', 'seeds', `must not repeat, got ${list.join(', ')}`);
-  return list;
+  return typeof seeds === 'number' ? Array.from({ length: seeds }, (_, i) => i) : seeds.slice();
 }
 
-function metaPath(dir: string, seed: number): string {
-  return path.join(dir, `seed-${seed}.json`);
-}
-
-function tablePath(dir: string, seed: number, table: string): string {
-  return path.join(dir, `seed-${seed}.${table}.csv`);
-}
-
-const TABLE_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
-
-/** A unit's result as named tables; checks the names. */
-export function asTables(r: UnitResult, where: string): Tables {
-  const tables: Tables = Array.isArray(r) ? { rows: r } : r;
-  if (typeof tables !== 'object' || tables === null || Object.keys(tables).length === 0) {
-    throw new Error(`${where}: a unit must return rows or a non-empty object of named tables`);
+function seedRanges(seeds: readonly number[]): string {
+  const s = [...seeds].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < s.length; i++) {
+    let j = i;
+    while (j + 1 < s.length && s[j + 1] === s[j] + 1) j++;
+    parts.push(j > i ? `${s[i]}-${s[j]}` : `${s[i]}`);
+    i = j;
   }
-  for (const [name, rows] of Object.entries(tables)) {
-    if (!TABLE_NAME.test(name)) throw new Error(`${where}: table name ${JSON.stringify(name)} must be a letter followed by letters, digits, _ or -`);
-    if (!Array.isArray(rows)) throw new Error(`${where}: table "${name}" must be an array of rows`);
-  }
-  return tables;
-}
-
-/**
- * Read a finished unit. Returns null when it was never written; throws an Error naming
- * the file when it is there but unusable (half-written, corrupt, wrong checksum).
- */
-export function loadUnit(dir: string, seed: number, hash: string): { tables: Tables; provenance: Provenance } | null {
-  const meta = metaPath(dir, seed);
-  const orphans = fs.readdirSync(dir).filter((f) => f.startsWith(`seed-${seed}.`) && f.endsWith('.csv'));
-  if (!fs.existsSync(meta)) {
-    if (orphans.length === 0) return null;
-    throw new Error(`${path.join(dir, orphans[0])}: result without its provenance record ${path.basename(meta)} (the run stopped while writing)`);
-  }
-  let prov: Provenance;
-  try {
-    prov = JSON.parse(fs.readFileSync(meta, 'utf8'));
-  } catch (e) {
-    throw new Error(`${meta}: corrupt provenance record (${(e as Error).message})`);
-  }
-  if (prov.hash !== hash || prov.seed !== seed || typeof prov.tables !== 'object' || prov.tables === null) {
-    throw new Error(`${meta}: records hash ${prov.hash} seed ${prov.seed}, expected hash ${hash} seed ${seed} with its tables`);
-  }
-  const tables: Tables = {};
-  for (const [name, info] of Object.entries(prov.tables)) {
-    const file = tablePath(dir, seed, name);
-    if (!fs.existsSync(file)) throw new Error(`${file}: missing, though ${path.basename(meta)} lists it`);
-    const text = fs.readFileSync(file, 'utf8');
-    if (sha256(text) !== info.csvSha256) throw new Error(`${file}: checksum does not match its provenance record (truncated or edited)`);
-    const rows = csvToRows(text, file);
-    if (rows.length !== info.rows) throw new Error(`${file}: holds ${rows.length} rows, its provenance record says ${info.rows}`);
-    tables[name] = rows;
-  }
-  return { tables, provenance: prov };
-}
-
-function saveUnit(dir: string, exp: Experiment<object>, config: object, hash: string, seed: number, result: UnitResult, durationMs: number): Provenance {
-  const tables = asTables(result, `${exp.name} seed ${seed}`);
-  const texts: Record<string, string> = {};
-  const info: Provenance['tables'] = {};
-  for (const [name, rows] of Object.entries(tables)) {
-    texts[name] = rowsToCsv(rows, `${exp.name} seed ${seed} table ${name}`);
-    info[name] = { rows: rows.length, csvSha256: sha256(texts[name]) };
-  }
-  const prov: Provenance = {
-    experiment: exp.name,
-    version: exp.version,
-    hash,
-    seed,
-    config,
-    backend: backendInfo()?.name ?? 'unset',
-    packageVersion: packageVersion(),
-    gitCommit: gitCommit(),
-    node: process.version,
-    createdAt: new Date().toISOString(),
-    durationMs: Math.round(durationMs),
-    tables: info,
-  };
-  // Tables first, the provenance record last: the record is what marks the unit finished.
-  for (const name of Object.keys(texts)) writeFileAtomic(tablePath(dir, seed, name), texts[name]);
-  writeFileAtomic(metaPath(dir, seed), JSON.stringify(prov, null, 2) + '\n');
-  return prov;
+  return parts.join(', ');
 }
 
 /**
  * Run (or load) every seed of an experiment.
- * @param overrides config overrides, merged over the experiment's defaults
+ * @param overrides config overrides, checked and completed by the experiment's resolver
  */
-export async function runExperiment<C extends object, In>(exp: Experiment<C, In>, overrides: In | undefined, opts: RunOptions): Promise<RunResult<C>> {
+export async function runExperiment<C extends object, In, T extends TablesSchema>(exp: Experiment<C, In, T>, overrides: In | undefined, opts: RunOptions): Promise<RunResult<C, T>> {
+  const env = labEnv(); // every LAB_ variable, checked before anything else
+  checkExperiment(exp as unknown as AnyExperiment);
+  checkRunOptions(opts);
   const config = exp.resolve(overrides);
   const seeds = seedList(opts.seeds);
-  const hash = configHash(exp.name, exp.version, config);
-  const dir = path.join(opts.dataDir ?? defaultDataDir(), exp.name, hash);
   const log = opts.log ?? ((l: string) => console.log(l));
-  const force = opts.force ?? process.env.LAB_RECOMPUTE === '1';
-  fs.mkdirSync(dir, { recursive: true });
-  removeStaleTemps(dir);
-  const configFile = path.join(dir, 'config.json');
-  if (!fs.existsSync(configFile)) {
-    writeFileAtomic(configFile, JSON.stringify({ experiment: exp.name, version: exp.version, hash, config }, null, 2) + '\n');
-  }
+  const force = opts.force ?? env.recompute;
+  const backend = exp.backendIndependent ? backendInfo() : backendInfo() ?? (await initBackend());
+  const id = runIdentity(exp as unknown as AnyExperiment, config, backend?.name ?? 'none');
+  const dataDir = opts.dataDir !== undefined ? path.resolve(opts.dataDir) : env.dataDir.dir;
+  if (opts.dataDir !== undefined) checkFolder(dataDir, 'run options: "dataDir"', opts.dataDir);
+  const source = opts.dataDir !== undefined ? 'the dataDir option' : env.dataDir.source;
+  const store = new UnitStore(dataDir, id);
+  const tag = `[${exp.name}]`;
+  const warn = (e: Error) => log(`${tag} warning: ${e.message}; recomputing it`);
 
-  const results = new Map<number, { tables: Tables; provenance: Provenance }>();
-  const todo: number[] = [];
-  for (const seed of seeds) {
-    if (force) {
-      todo.push(seed);
-      continue;
-    }
-    try {
-      const unit = loadUnit(dir, seed, hash);
-      if (unit) results.set(seed, unit);
-      else todo.push(seed);
-    } catch (e) {
-      log(`[${exp.name}] warning: ${(e as Error).message}; recomputing seed ${seed}`);
-      todo.push(seed);
+  // Without the lock: all seeds on disk -> done, writing nothing that is up to date.
+  const units = new Map<number, UnitRecord>();
+  if (!force) {
+    for (const s of seeds) {
+      const u = store.tryLoad(s, () => undefined);
+      if (u) units.set(s, u);
     }
   }
-  const cached = seeds.filter((s) => !todo.includes(s));
-  if (cached.length > 0) log(`[${exp.name}] ${cached.length}/${seeds.length} seeds loaded from ${path.relative(process.cwd(), dir) || dir}`);
-
+  let todo = seeds.filter((s) => !units.has(s));
+  const computed: number[] = [];
   if (todo.length > 0) {
-    const info = backendInfo() ?? (await initBackend());
-    // The executor: the caller's (a sweep shares one), else LAB_QUEUE's Redis queue, else worker threads.
-    const executor = opts.executor ?? await openExecutor({
-      label: exp.name, log, progressEveryMs: opts.progressEveryMs, backend: info.name,
-      workers: localWorkers(opts.workers, todo.length), find: () => exp as Experiment<object>,
-    });
-    log(`[${exp.name}] computing ${todo.length} seed(s) on ${executor.description} (${info.name})`);
-    const jobs = todo.map((seed): UnitJob => ({ experiment: exp.name, version: exp.version, config, hash, seed, backend: info.name }));
+    await store.acquire({ purpose: `${exp.name}: seeds ${seedRanges(todo)}`, log: (l) => log(`${tag} ${l}`) }, source);
     try {
-      await executor.run(jobs, ({ job, result, ms }) => {
-        saveUnit(dir, exp as Experiment<object>, config, hash, job.seed, result, ms);
-        // Read back what was written, so cached and fresh runs return identical values.
-        results.set(job.seed, loadUnit(dir, job.seed, hash)!);
-      });
+      // Under the lock: what another run finished meanwhile, and why a unit is unusable.
+      if (!force) {
+        for (const s of todo) {
+          const u = store.tryLoad(s, warn);
+          if (u) units.set(s, u);
+        }
+      }
+      todo = seeds.filter((s) => !units.has(s));
+      if (todo.length < seeds.length) log(`${tag} ${seeds.length - todo.length}/${seeds.length} seeds loaded from ${path.relative(process.cwd(), store.dir) || store.dir}`);
+      if (todo.length > 0 && units.size === 0) {
+        const others = store.otherBackends();
+        if (others.length > 0) log(`${tag} note: this config has results computed on ${others.join(', ')}; set LAB_BACKEND=${others[0]} to re-render those instead of computing on ${id.backend}`);
+      }
+      if (todo.length > 0) {
+        // A backend-independent experiment records the backend in use, if any, without starting one.
+        const used = exp.backendIndependent ? backendInfo()?.name ?? 'none' : (backend ?? (await initBackend())).name;
+        const workers = localWorkers(opts.workers ?? env.workers, todo.length);
+        const threaded = workers > 1 && isRegistered(exp as unknown as AnyExperiment);
+        if (workers > 1 && !threaded && !opts.executor) log(`${tag} note: ${exp.name} is not in the experiment registry, so worker threads cannot load it; running on this thread (see registerExperiment)`);
+        // The executor: the caller's (a sweep shares one), else LAB_QUEUE's Redis queue, else worker threads.
+        const threadBackend = (backendInfo() ?? (await initBackend())).name;
+        const executor = opts.executor ?? await openExecutor({
+          label: exp.name, log, progressEveryMs: opts.progressEveryMs, backend: threadBackend,
+          workers: threaded ? workers : 1, find: () => exp as unknown as AnyExperiment,
+        });
+        log(`${tag} computing ${todo.length} seed(s) on ${executor.description} (${used})`);
+        const jobs = todo.map((s): UnitJob => ({ experiment: exp.name, version: exp.version, config, hash: id.hash, seed: s, backend: threadBackend }));
+        try {
+          await executor.run(jobs, ({ job, result, ms }) => {
+            units.set(job.seed, store.save(job.seed, result, ms, used));
+            computed.push(job.seed);
+          });
+        } finally {
+          if (!opts.executor) await executor.close();
+        }
+      }
     } finally {
-      if (!opts.executor) await executor.close();
+      store.release();
     }
+  } else {
+    log(`${tag} ${seeds.length}/${seeds.length} seeds loaded from ${path.relative(process.cwd(), store.dir) || store.dir}`);
   }
 
-  const tables: Tables = {};
-  const provenance: Provenance[] = [];
-  for (const seed of seeds) {
-    const u = results.get(seed)!;
-    provenance.push(u.provenance);
-    for (const [name, rows] of Object.entries(u.tables)) {
-      const all = tables[name] ?? (tables[name] = []);
-      for (const r of rows) all.push({ seed, ...r });
-    }
+  const tables = store.writeResults(seeds, units, (l) => log(`${tag} ${l}`));
+  const provenance = seeds.map((s) => units.get(s)!.provenance);
+  const commits = [...new Set(provenance.map((p) => p.gitCommit))];
+  if (commits.length > 1) {
+    log(`${tag} note: these seeds were computed at ${commits.length} commits (${commits.map((c) => c.slice(0, 12)).join(', ')}); if the code between them changed what a unit computes, bump ${exp.name}'s version`);
   }
-  // All seeds of this call in one tidy file per table, for readers outside the lab, with
-  // the provenance of the units it merges.
-  for (const [name, rows] of Object.entries(tables)) {
-    if (rows.length > 0) writeFileAtomic(path.join(dir, `results.${name}.csv`), rowsToCsv(rows, `${exp.name} results ${name}`));
-  }
-  const distinct = (f: (p: Provenance) => string) => [...new Set(provenance.map(f))];
-  writeFileAtomic(path.join(dir, 'results.json'), JSON.stringify({
-    experiment: exp.name, version: exp.version, hash, config, seeds,
-    tables: Object.fromEntries(Object.entries(tables).map(([k, v]) => [k, { file: `results.${k}.csv`, rows: v.length }])),
-    backends: distinct((p) => p.backend), gitCommits: distinct((p) => p.gitCommit), packageVersions: distinct((p) => p.packageVersion),
-    units: provenance.map((p) => ({ seed: p.seed, createdAt: p.createdAt, durationMs: p.durationMs, backend: p.backend, gitCommit: p.gitCommit })),
-  }, null, 2) + '\n');
-  const rows = tables.rows ?? tables[Object.keys(tables)[0]] ?? [];
-  return { experiment: exp.name, config, hash, dir, tables, rows, computed: todo, cached, provenance };
+  const first = Object.keys(exp.tables)[0];
+  return {
+    experiment: exp.name,
+    config,
+    hash: id.hash,
+    backend: id.backend,
+    dir: store.dir,
+    tables: tables as unknown as SeededTablesOf<T>,
+    rows: (tables.rows ?? tables[first]) as RunResult<C, T>['rows'],
+    computed: computed.sort((a, b) => a - b),
+    cached: seeds.filter((s) => !computed.includes(s)),
+    provenance,
+  };
 }

@@ -29,7 +29,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import { Rng } from '../core/rng';
 import { tf } from '../core/tf';
-import { MlpLayout, mlpForward, mlpLayout, mlpTf } from './mlp';
+import { MlpLayout, mlpForward, mlpLayout, mlpSpec, mlpTf } from './mlp';
 
 /** Smallest per-factor variance (rlkit's clamp). */
 export const MIN_VAR = 1e-7;
@@ -45,7 +45,7 @@ export interface EncoderSpec {
 }
 
 export function encoderLayout(spec: EncoderSpec): MlpLayout {
-  return mlpLayout({ input: spec.input, hidden: spec.hidden, output: spec.probabilistic ? 2 * spec.latent : spec.latent });
+  return mlpLayout(mlpSpec({ input: spec.input, hidden: spec.hidden, output: spec.probabilistic ? 2 * spec.latent : spec.latent }));
 }
 
 /** softplus(x) = log(1 + e^x), stable. */

@@ -60,7 +60,10 @@ export const initConfig = resolver('policy init config', initSchema);
  * policy is within 1% of uniform, so all policies start practically indistinguishable
  * (paper 000, Sec. 2).
  */
-export function initParams(spec: PolicySpec, rng: Rng, init: InitConfig = { outputScale: 0.01 }): Float32Array {
+/** The default initialization (outputScale 0.01). */
+export const INIT_DEFAULTS: InitConfig = initConfig();
+
+export function initParams(spec: PolicySpec, rng: Rng, init: InitConfig = INIT_DEFAULTS): Float32Array {
   check.positive('policy init', 'outputScale', init.outputScale);
   const o = offsets(spec);
   const theta = new Float32Array(o.end);

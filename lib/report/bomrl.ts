@@ -6,8 +6,8 @@
  * data. Pure: rows in, figures, tables and sentences out.
  */
 import { Row } from '../core/row';
-import { meanBy, pairedComparison, summarize, Verdict } from '../core/stats';
-import { BomrlConfig, DistributionName, Method, Mode } from '../experiments/bomrl';
+import { meanBy, NumberColumn, pairedComparison, summarize, Verdict } from '../core/stats';
+import { BomrlConfig, DistributionName, Method, Mode, Saved } from '../experiments/bomrl';
 import { BandSeries, bandTraces, gridLayout, panelAxes, panelBandFigure, sliderFigure, summaryBand } from './charts';
 import { formatInterval, formatNumber, intervalOf } from './format';
 import { Figure, Trace } from './plotly';
@@ -38,28 +38,30 @@ function modeLabel(mode: Mode, cfg?: Pick<BomrlConfig, 'evaluation'>): string {
 }
 
 /** Per-seed means over the test tasks of J and of the gap. */
-export function seedMeans(evalRows: readonly Row[]): Row[] {
+type EvalRow = Saved['eval'];
+
+export function seedMeans(evalRows: readonly EvalRow[]) {
   const J = meanBy(evalRows, ['seed', 'dist', 'method', 'train', 'mode', 'step'], 'J');
   const gap = meanBy(evalRows, ['seed', 'dist', 'method', 'train', 'mode', 'step'], 'gap');
   const Jstar = meanBy(evalRows, ['seed', 'dist', 'method', 'train', 'mode', 'step'], 'Jstar');
   return J.map((r, i) => ({ ...r, gap: gap[i].gap, Jstar: Jstar[i].Jstar }));
 }
 
-function pick(rows: readonly Row[], where: Record<string, string | number>): Row[] {
-  return rows.filter((r) => Object.entries(where).every(([k, v]) => r[k] === v));
+function pick<R extends Row>(rows: readonly R[], where: { [K in keyof R]?: R[K] }): R[] {
+  return rows.filter((r) => (Object.entries(where) as [keyof R, unknown][]).every(([k, v]) => r[k] === v));
 }
 
-function bySeed(rows: readonly Row[], value: string): Map<number, number> {
-  return new Map(rows.map((r) => [Number(r.seed), Number(r[value])]));
+function bySeed<R extends Row & { seed: number }>(rows: readonly R[], value: NumberColumn<R>): Map<number, number> {
+  return new Map(rows.map((r) => [r.seed, r[value] as number]));
 }
 
 /** A few maps of each distribution as small heatmaps (hole -1, penalty -0.5, goal +1). */
-export function tasksFigure(taskRows: readonly Row[], seed: number, perDistribution = 4): Figure {
+export function tasksFigure(taskRows: readonly Saved['tasks'][], seed: number, perDistribution = 4): Figure {
   const value: Record<string, number> = { S: 0, F: 0, H: -1, P: -0.5, G: 1 };
   const panels: { title: string; map: string[] }[] = [];
   for (const dist of ['high', 'low'] as const) {
     const rows = pick(taskRows, { seed, dist, split: 'train' }).slice(0, perDistribution);
-    rows.forEach((r) => panels.push({ title: `${dist} variance, map ${r.task}`, map: String(r.map).split('/') }));
+    rows.forEach((r) => panels.push({ title: `${dist} variance, map ${r.task}`, map: r.map.split('/') }));
   }
   const { layout } = gridLayout(panels.length, panels.map((p) => p.title), { title: `Training maps of seed ${seed}<br><span style="font-size:12px">top: high variance, H holes (absorbing, -1 per step); bottom: low variance, P cells (-0.5 when stepped on); S start, G goal (+1 per step)</span>`, columns: perDistribution, panelHeight: 220, ygap: 0.25 });
   layout.showlegend = false;
@@ -84,13 +86,13 @@ export function tasksFigure(taskRows: readonly Row[], seed: number, perDistribut
  * seeds; dashed, the same methods meta-trained with sampled statistics; dotted grey, the
  * mean all-task optimum of the training tasks.
  */
-export function trainingFigure(trainingRows: readonly Row[], taskRows: readonly Row[]): Figure {
-  const dists = [...new Set(trainingRows.map((r) => String(r.dist)))] as DistributionName[];
+export function trainingFigure(trainingRows: readonly Saved['training'][], taskRows: readonly Saved['tasks'][]): Figure {
+  const dists = [...new Set(trainingRows.map((r) => r.dist))] as DistributionName[];
   const panels = dists.map((dist) => {
     const series: BandSeries[] = [];
     for (const train of ['exact', 'sampled']) {
       const rows = trainingRows.filter((r) => r.dist === dist && r.train === train && r.chosen === true);
-      for (const m of [...new Set(rows.map((r) => String(r.method)))] as Method[]) {
+      for (const m of [...new Set(rows.map((r) => r.method))] as Method[]) {
         series.push(summaryBand(summarize(rows.filter((r) => r.method === m), ['iteration'], 'objective'), 'iteration', {
           name: `${METHOD_LABELS[m]}${train === 'sampled' ? ', sampled meta-gradients' : ''}`, color: METHOD_COLORS[m], dash: train === 'sampled' ? 'dash' : 'solid',
         }));
@@ -99,7 +101,7 @@ export function trainingFigure(trainingRows: readonly Row[], taskRows: readonly 
     const star = meanBy(pick(taskRows, { dist, split: 'train' }), ['seed'], 'Jstar');
     const its = series[0]?.x ?? [];
     const s = summarize(star, [], 'Jstar')[0];
-    if (s && its.length > 0) series.push({ name: 'all-task optimum E[J*] (training tasks)', x: its, mean: its.map(() => Number(s.mean)), lo: its.map(() => Number(s.lo)), hi: its.map(() => Number(s.hi)), color: '#555555', dash: 'dot' });
+    if (s && its.length > 0) series.push({ name: 'all-task optimum E[J*] (training tasks)', x: its, mean: its.map(() => s.mean), lo: its.map(() => s.lo), hi: its.map(() => s.hi), color: '#555555', dash: 'dot' });
     return { title: DIST_LABELS[dist], series };
   });
   const seeds = new Set(trainingRows.map((r) => r.seed)).size;
@@ -114,10 +116,10 @@ export function trainingFigure(trainingRows: readonly Row[], taskRows: readonly 
  * tasks and bottom the optimality gap E[J*] - E[J], against adaptation step, one band per
  * method (95% CI over seeds). A slider switches between exact and sampled adaptation.
  */
-export function gapFigure(evalRows: readonly Row[], cfg: Pick<BomrlConfig, 'evaluation'>, opts: { train?: Mode; methods?: readonly Method[] } = {}): Figure {
+export function gapFigure(evalRows: readonly EvalRow[], cfg: Pick<BomrlConfig, 'evaluation'>, opts: { train?: Mode; methods?: readonly Method[] } = {}): Figure {
   const train = opts.train ?? 'exact';
   const means = seedMeans(evalRows.filter((r) => r.train === train));
-  const dists = [...new Set(means.map((r) => String(r.dist)))] as DistributionName[];
+  const dists = [...new Set(means.map((r) => r.dist))] as DistributionName[];
   const methods = (opts.methods ?? (Object.keys(METHOD_LABELS) as Method[])).filter((m) => means.some((r) => r.method === m));
   const titles = [...dists.map((d) => `${DIST_LABELS[d]}: return on test tasks`), ...dists.map((d) => `${DIST_LABELS[d]}: optimality gap`)];
   const { layout } = gridLayout(titles.length, titles, { columns: dists.length, panelHeight: 300, ygap: 0.32 });
@@ -135,7 +137,7 @@ export function gapFigure(evalRows: readonly Row[], cfg: Pick<BomrlConfig, 'eval
         if (value === 'J') {
           const star = summarize(meanBy(pick(means, { dist, mode }), ['seed'], 'Jstar'), [], 'Jstar')[0];
           const xs = series[0]?.x ?? [];
-          if (star) series.push({ name: 'all-task optimum E[J*]', x: xs, mean: xs.map(() => Number(star.mean)), lo: xs.map(() => Number(star.lo)), hi: xs.map(() => Number(star.hi)), color: '#555555', dash: 'dash' });
+          if (star) series.push({ name: 'all-task optimum E[J*]', x: xs, mean: xs.map(() => star.mean), lo: xs.map(() => star.lo), hi: xs.map(() => star.hi), color: '#555555', dash: 'dash' });
         }
         traces.push(...bandTraces(series, { x: a.x, y: a.y, showlegend: p === 0 }));
         layout[a.xKey] = { title: { text: row === 1 ? 'adaptation step' : '' }, dtick: 1 };
@@ -148,32 +150,32 @@ export function gapFigure(evalRows: readonly Row[], cfg: Pick<BomrlConfig, 'eval
 }
 
 /** Mean J and gap at one adaptation step, per distribution, mode and method (95% t-intervals over seeds). */
-export function stepTable(evalRows: readonly Row[], step: number, train: Mode = 'exact'): Row[] {
+export function stepTable(evalRows: readonly EvalRow[], step: number, train: Mode = 'exact'): Row[] {
   const means = pick(seedMeans(evalRows.filter((r) => r.train === train)), { step });
   const out: Row[] = [];
   for (const g of summarize(means, ['dist', 'mode', 'method'], 'J')) {
-    const rows = pick(means, { dist: String(g.dist), mode: String(g.mode), method: String(g.method) });
+    const rows = pick(means, { dist: g.dist, mode: g.mode, method: g.method });
     out.push({
-      distribution: String(g.dist), adaptation: String(g.mode), method: METHOD_LABELS[g.method as Method] ?? String(g.method),
-      [`J after ${step}`]: formatInterval(g), [`gap after ${step}`]: intervalOf(rows.map((r) => Number(r.gap))), seeds: g.n,
+      distribution: g.dist, adaptation: g.mode, method: METHOD_LABELS[g.method as Method] ?? g.method,
+      [`J after ${step}`]: formatInterval(g), [`gap after ${step}`]: intervalOf(rows.map((r) => r.gap)), seeds: g.n,
     });
   }
   return out;
 }
 
 /** The hyperparameter each method kept, per distribution: how many seeds chose each grid value. */
-export function tuningTable(tuningRows: readonly Row[]): Row[] {
+export function tuningTable(tuningRows: readonly Saved['tuning'][]): Row[] {
   const out: Row[] = [];
   for (const [key, rows] of groups(tuningRows, ['dist', 'method'])) {
     const [dist, method] = JSON.parse(key) as [string, Method];
     if (method === 'joint' || method === 'random') continue;
-    const grid = [...new Set(rows.map((r) => Number(r.hyper)))].sort((a, b) => a - b);
+    const grid = [...new Set(rows.map((r) => r.hyper))].sort((a, b) => a - b);
     const chosen = rows.filter((r) => r.chosen === true);
-    const counts = grid.map((v) => `${formatNumber(v)}: ${chosen.filter((r) => Number(r.hyper) === v).length}`).join(', ');
+    const counts = grid.map((v) => `${formatNumber(v)}: ${chosen.filter((r) => r.hyper === v).length}`).join(', ');
     out.push({
       distribution: dist, method: METHOD_LABELS[method], parameter: method === 'maml' ? 'step size alpha' : 'lambda',
-      'seeds choosing each value': counts, 'criterion of the choice': intervalOf(chosen.map((r) => Number(r.criterion ?? r.objective))),
-      'exact one-step objective of the choice': intervalOf(chosen.map((r) => Number(r.objective))),
+      'seeds choosing each value': counts, 'criterion of the choice': intervalOf(chosen.map((r) => r.criterion ?? r.objective)),
+      'exact one-step objective of the choice': intervalOf(chosen.map((r) => r.objective)),
     });
   }
   return out;
@@ -183,25 +185,25 @@ export function tuningTable(tuningRows: readonly Row[]): Row[] {
  * One sentence on the tuning: how often the kept value lies at an end of its grid (a sign
  * that the grid, not the method, decided), and how flat the training objective is across the grid.
  */
-export function describeTuning(tuningRows: readonly Row[]): string {
+export function describeTuning(tuningRows: readonly Saved['tuning'][]): string {
   let atEnd = 0, total = 0;
   const spreads: number[] = [];
   for (const [, rows] of groups(tuningRows.filter((r) => r.method !== 'joint' && r.method !== 'random'), ['seed', 'dist', 'method'])) {
-    const grid = [...new Set(rows.map((r) => Number(r.hyper)))].sort((a, b) => a - b);
+    const grid = [...new Set(rows.map((r) => r.hyper))].sort((a, b) => a - b);
     if (grid.length < 2) continue;
     const kept = rows.find((r) => r.chosen === true);
     if (!kept) continue;
     total++;
-    if (Number(kept.hyper) === grid[0] || Number(kept.hyper) === grid[grid.length - 1]) atEnd++;
-    const values = rows.map((r) => Number(r.criterion ?? r.objective));
+    if (kept.hyper === grid[0] || kept.hyper === grid[grid.length - 1]) atEnd++;
+    const values = rows.map((r) => r.criterion ?? r.objective);
     spreads.push(Math.max(...values) - Math.min(...values));
   }
   if (total === 0) return 'No method had more than one value to choose from.';
   return `In ${atEnd} of ${total} (seed, distribution, method) tunings the kept value is at an end of its grid; the tuning criterion varies across a grid by ${intervalOf(spreads)} (max minus min, mean over tunings).`;
 }
 
-function groups(rows: readonly Row[], keys: readonly string[]): Map<string, Row[]> {
-  const out = new Map<string, Row[]>();
+function groups<R extends Row>(rows: readonly R[], keys: readonly (keyof R & string)[]): Map<string, R[]> {
+  const out = new Map<string, R[]>();
   for (const r of rows) {
     const k = JSON.stringify(keys.map((c) => r[c]));
     const g = out.get(k) ?? [];
@@ -212,16 +214,16 @@ function groups(rows: readonly Row[], keys: readonly string[]): Map<string, Row[
 }
 
 /** Task variance under both distances, the all-task optimum, and BO-MRL's gap after 1 and `last` steps. */
-export function varianceTable(varianceRows: readonly Row[], evalRows: readonly Row[], last: number): Row[] {
+export function varianceTable(varianceRows: readonly Saved['variance'][], evalRows: readonly EvalRow[], last: number): Row[] {
   const means = seedMeans(evalRows.filter((r) => r.train === 'exact' && r.mode === 'exact'));
   return (['high', 'low'] as const).filter((d) => varianceRows.some((r) => r.dist === d)).map((dist) => {
-    const v = (distance: string) => intervalOf(pick(varianceRows, { dist, distance }).map((r) => Number(r.variance)));
-    const gap = (step: number) => intervalOf(pick(means, { dist, method: 'bomrl-kl', step }).map((r) => Number(r.gap)));
+    const v = (distance: string) => intervalOf(pick(varianceRows, { dist, distance }).map((r) => r.variance));
+    const gap = (step: number) => intervalOf(pick(means, { dist, method: 'bomrl-kl', step }).map((r) => r.gap));
     return {
       distribution: DIST_LABELS[dist],
       'Var, visitation-weighted KL': v('kl'),
       'Var, ||theta - theta*||^2': v('l2'),
-      'E[J*] on test tasks': intervalOf(pick(varianceRows, { dist, distance: 'kl' }).map((r) => Number(r.Jstar))),
+      'E[J*] on test tasks': intervalOf(pick(varianceRows, { dist, distance: 'kl' }).map((r) => r.Jstar)),
       'gap of BO-MRL (KL) after 1 step': gap(1),
       [`after ${last} steps`]: gap(last),
     };
@@ -229,9 +231,9 @@ export function varianceTable(varianceRows: readonly Row[], evalRows: readonly R
 }
 
 /** Exact against sampled meta-gradients: J on the test tasks after one step, per distribution and adaptation mode. */
-export function samplingTable(evalRows: readonly Row[]): Row[] {
+export function samplingTable(evalRows: readonly EvalRow[]): Row[] {
   const means = pick(seedMeans(evalRows), { step: 1 });
-  const methods = [...new Set(evalRows.filter((r) => r.train === 'sampled').map((r) => String(r.method)))] as Method[];
+  const methods = [...new Set(evalRows.filter((r) => r.train === 'sampled').map((r) => r.method))] as Method[];
   const out: Row[] = [];
   for (const dist of ['high', 'low'] as const) {
     for (const method of methods) {
@@ -241,7 +243,7 @@ export function samplingTable(evalRows: readonly Row[]): Row[] {
         const c = pairedComparison(bySeed(s, 'J'), bySeed(e, 'J'));
         out.push({
           distribution: dist, method: METHOD_LABELS[method], adaptation: mode,
-          'exact meta-gradients': intervalOf(e.map((r) => Number(r.J))), 'sampled meta-gradients': intervalOf(s.map((r) => Number(r.J))),
+          'exact meta-gradients': intervalOf(e.map((r) => r.J)), 'sampled meta-gradients': intervalOf(s.map((r) => r.J)),
           'sampled minus exact': formatInterval(c),
         });
       }
@@ -251,9 +253,9 @@ export function samplingTable(evalRows: readonly Row[]): Row[] {
 }
 
 /** One sentence per (distribution, method): what meta-training with sampled instead of exact statistics changed after one step. */
-export function describeSampling(evalRows: readonly Row[], cfg: Pick<BomrlConfig, 'evaluation'>): string[] {
+export function describeSampling(evalRows: readonly EvalRow[], cfg: Pick<BomrlConfig, 'evaluation'>): string[] {
   const means = pick(seedMeans(evalRows), { step: 1 });
-  const methods = [...new Set(evalRows.filter((r) => r.train === 'sampled').map((r) => String(r.method)))] as Method[];
+  const methods = [...new Set(evalRows.filter((r) => r.train === 'sampled').map((r) => r.method))] as Method[];
   const lines: string[] = [];
   for (const dist of ['high', 'low'] as const) {
     for (const method of methods) {
@@ -280,7 +282,7 @@ function verdictWord(v: Verdict, holds: 'wins' | 'loses'): string {
  *   3. the gap is smaller under the low task variance.
  * Each comparison is paired over seeds (95% t-interval of the per-seed difference).
  */
-export function describeClaims(evalRows: readonly Row[], varianceRows: readonly Row[], cfg: Pick<BomrlConfig, 'evaluation' | 'adaptSteps'>): string[] {
+export function describeClaims(evalRows: readonly EvalRow[], varianceRows: readonly Saved['variance'][], cfg: Pick<BomrlConfig, 'evaluation' | 'adaptSteps'>): string[] {
   const means = seedMeans(evalRows.filter((r) => r.train === 'exact'));
   const dists = (['high', 'low'] as const).filter((d) => means.some((r) => r.dist === d));
   const modes = (['exact', 'sampled'] as const).filter((m) => means.some((r) => r.mode === m));
@@ -307,11 +309,11 @@ export function describeClaims(evalRows: readonly Row[], varianceRows: readonly 
       const g = Array.from({ length: K + 1 }, (_, k) => summarize(pick(means, { dist, mode, method: m, step: k }), [], 'gap')[0]);
       if (g.some((x) => !x)) continue;
       const c = pairedComparison(bySeed(pick(means, { dist, mode, method: m, step: 0 }), 'gap'), bySeed(pick(means, { dist, mode, method: m, step: K }), 'gap'));
-      const rises = g.slice(1).map((x, k) => Number(x.mean) > Number(g[k].mean) + 1e-9 ? k + 1 : -1).filter((k) => k > 0);
+      const rises = g.slice(1).map((x, k) => x.mean > g[k].mean + 1e-9 ? k + 1 : -1).filter((k) => k > 0);
       total2++;
       const ok = c.verdict === 'wins' && rises.length === 0;
       if (ok) shrink++;
-      d2.push(`  ${dist} variance, ${modeLabel(mode, cfg)}, ${METHOD_LABELS[m]}: gap ${g.map((x) => formatNumber(Number(x.mean))).join(' -> ')}; step 0 minus step ${K} = ${formatInterval(c)}; ${rises.length === 0 ? 'never rises' : `rises at step ${rises.join(', ')}`}: ${ok ? 'holds' : c.verdict === 'ties' ? 'inconclusive' : 'does not hold'}`);
+      d2.push(`  ${dist} variance, ${modeLabel(mode, cfg)}, ${METHOD_LABELS[m]}: gap ${g.map((x) => formatNumber(x.mean)).join(' -> ')}; step 0 minus step ${K} = ${formatInterval(c)}; ${rises.length === 0 ? 'never rises' : `rises at step ${rises.join(', ')}`}: ${ok ? 'holds' : c.verdict === 'ties' ? 'inconclusive' : 'does not hold'}`);
     }
     lines.push(`Claim 2, the optimality gap shrinks with adaptation steps: holds for ${shrink} of ${total2} BO-MRL curves (smaller at step ${K} than at step 0 over seeds, and the mean never rises from one step to the next).`, ...d2);
   }
@@ -327,7 +329,7 @@ export function describeClaims(evalRows: readonly Row[], varianceRows: readonly 
     }
     const vv = (distance: string) => {
       const c = pairedComparison(bySeed(pick(varianceRows, { dist: 'high', distance }), 'variance'), bySeed(pick(varianceRows, { dist: 'low', distance }), 'variance'));
-      return `${distance === 'kl' ? 'visitation-weighted KL' : '||theta - theta*||^2'}: high ${intervalOf(pick(varianceRows, { dist: 'high', distance }).map((r) => Number(r.variance)))} vs low ${intervalOf(pick(varianceRows, { dist: 'low', distance }).map((r) => Number(r.variance)))}, so the "low-variance" distribution ${c.verdict === 'wins' ? 'has the smaller' : c.verdict === 'loses' ? 'has the LARGER' : 'is not distinguishable in'} task variance`;
+      return `${distance === 'kl' ? 'visitation-weighted KL' : '||theta - theta*||^2'}: high ${intervalOf(pick(varianceRows, { dist: 'high', distance }).map((r) => r.variance))} vs low ${intervalOf(pick(varianceRows, { dist: 'low', distance }).map((r) => r.variance))}, so the "low-variance" distribution ${c.verdict === 'wins' ? 'has the smaller' : c.verdict === 'loses' ? 'has the LARGER' : 'is not distinguishable in'} task variance`;
     };
     lines.push(`Claim 3, a smaller gap under low task variance: holds for ${smaller} of ${total3} comparisons (gap after one step, paired over seeds).`, ...d3,
       `  The theorem's task variance Var(P(Gamma)) on the test tasks, ${vv('kl')}; ${vv('l2')}.`);

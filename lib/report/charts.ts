@@ -4,7 +4,7 @@
  */
 import { ACTION_NAMES, DIRECTIONS, EntityType, N_ACTIONS, ParticleConfig } from '../envs/particle';
 import { Row } from '../core/row';
-import { summarize } from '../core/stats';
+import { Column, NumberColumn, summarize, Summary } from '../core/stats';
 import { Figure, Layout, Trace } from './plotly';
 import { TrajectoryBatch } from '../policies/rollout';
 
@@ -171,14 +171,14 @@ export interface BandStyle {
   dash?: string;
 }
 
-/** A band from `summarize` output (one row per x with mean, lo, hi), x read from column `x`. */
-export function summaryBand(summary: readonly Row[], x: string, style: BandStyle): BandSeries {
+/** A band from `summarize` output (one row per x with mean, lo, hi), x read from the number column `x`. */
+export function summaryBand<R extends { mean: number; lo: number; hi: number }>(summary: readonly R[], x: NumberColumn<R>, style: BandStyle): BandSeries {
   return {
     ...style,
-    x: summary.map((r) => Number(r[x])),
-    mean: summary.map((r) => Number(r.mean)),
-    lo: summary.map((r) => Number(r.lo)),
-    hi: summary.map((r) => Number(r.hi)),
+    x: summary.map((r) => r[x] as number),
+    mean: summary.map((r) => r.mean),
+    lo: summary.map((r) => r.lo),
+    hi: summary.map((r) => r.hi),
   };
 }
 
@@ -187,10 +187,10 @@ export function summaryBand(summary: readonly Row[], x: string, style: BandStyle
  * omitted): `value` summarised over the rows at each `x` (mean and 95% t-interval; rows
  * are usually one per seed). `style(g, i)` names and colours the band of group value g.
  */
-export function bandsBy(rows: readonly Row[], value: string, x: string, group?: string,
-  style: (g: string, i: number) => BandStyle = (g, i) => ({ name: group ? g : 'mean', color: GROUP_COLORS[i % GROUP_COLORS.length] })): BandSeries[] {
-  const keys = group ? [...new Set(rows.map((r) => String(r[group])))] : [''];
-  return keys.map((k, i) => summaryBand(summarize(group ? rows.filter((r) => String(r[group]) === k) : rows, [x], value), x, style(k, i)));
+export function bandsBy<R extends Row, X extends NumberColumn<R>, G extends Column<R>>(rows: readonly R[], value: NumberColumn<R>, x: X, group?: G,
+  style: (g: R[G], i: number) => BandStyle = (g, i) => ({ name: group ? String(g) : 'mean', color: GROUP_COLORS[i % GROUP_COLORS.length] })): BandSeries[] {
+  const keys: (R[G] | undefined)[] = group ? [...new Set(rows.map((r) => r[group]))] : [undefined];
+  return keys.map((k, i) => summaryBand(summarize(group ? rows.filter((r) => r[group] === k) : rows, [x], value), x as NumberColumn<Summary<R, X>>, style(k as R[G], i)));
 }
 
 /** One remapping panel per latent group, titled with the group's remapping. */

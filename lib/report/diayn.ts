@@ -7,7 +7,14 @@ import { Row } from '../core/row';
 import { groupRows, mean, meanBy, meanCI, pairedComparison, summarize } from '../core/stats';
 import { formatInterval } from './format';
 import { goalSplit, PointNavConfig } from '../envs/point-nav';
-import type { DadsSkillsConfig, ParticleSkillsConfig, UmlConfig } from '../experiments/diayn';
+import type { DadsSkillsConfig, ParticleSkillsConfig, Saved, UmlConfig } from '../experiments/diayn';
+
+/** The columns each function reads (tables of experiments/diayn.ts, with `seed`). */
+type SkillRow = Saved['skills'];
+type TrainingRow = Pick<Saved['training'], 'seed' | 'iteration' | 'accuracy' | 'chance' | 'miLowerBound' | 'logK'>;
+type AdaptationRow = Saved['adaptation'];
+type MetaRow = Saved['metaTraining'];
+type DadsRow = Pick<Saved['dadsTraining'], 'seed' | 'iteration' | 'miEstimate' | 'logK'>;
 import { BandSeries, gridLayout, panelAxes, panelBandFigure, summaryBand } from './charts';
 import { Figure, Trace } from './plotly';
 
@@ -24,8 +31,8 @@ export function skillColor(z: number, nSkills: number): string {
   return `hsl(${Math.round((360 * z) / Math.max(nSkills, 1))}, 70%, 45%)`;
 }
 
-function seedsOf(rows: readonly Row[]): number[] {
-  return [...new Set(rows.map((r) => Number(r.seed)))].sort((a, b) => a - b);
+function seedsOf(rows: readonly { seed: number }[]): number[] {
+  return [...new Set(rows.map((r) => r.seed))].sort((a, b) => a - b);
 }
 
 /**
@@ -33,29 +40,29 @@ function seedsOf(rows: readonly Row[]): number[] {
  * per seed (at most `maxPanels`). For point navigation, the training and held-out goals
  * are drawn as context (DIAYN never sees them).
  */
-export function skillPathsFigure(rows: readonly Row[], opts: { title?: string; env?: PointNavConfig; maxPanels?: number; columns?: number } = {}): Figure {
+export function skillPathsFigure(rows: readonly SkillRow[], opts: { title?: string; env?: PointNavConfig; maxPanels?: number; columns?: number } = {}): Figure {
   const seeds = seedsOf(rows).slice(0, opts.maxPanels ?? 3);
-  const nSkills = Math.max(...rows.map((r) => Number(r.skill))) + 1;
+  const nSkills = Math.max(...rows.map((r) => r.skill)) + 1;
   const { layout } = gridLayout(seeds.length, seeds.map((s) => `seed ${s}`), { title: opts.title ?? 'Skills from the origin', columns: opts.columns ?? 3, panelHeight: 340 });
   (layout.legend as Record<string, unknown>).title = { text: 'skill:' };
   const data: Trace[] = [];
   const split = opts.env ? goalSplit(opts.env) : null;
   seeds.forEach((seed, p) => {
     const a = panelAxes(p);
-    const mine = rows.filter((r) => Number(r.seed) === seed);
+    const mine = rows.filter((r) => r.seed === seed);
     for (let z = 0; z < nSkills; z++) {
       const x: (number | null)[] = [], y: (number | null)[] = [], ex: number[] = [], ey: number[] = [];
-      for (const [, ep] of groupRows(mine.filter((r) => Number(r.skill) === z), ['episode'])) {
-        const sorted = ep.slice().sort((u, v) => Number(u.t) - Number(v.t));
+      for (const [, ep] of groupRows(mine.filter((r) => r.skill === z), ['episode'])) {
+        const sorted = ep.slice().sort((u, v) => u.t - v.t);
         for (const r of sorted) {
-          x.push(Number(r.x));
-          y.push(Number(r.y));
+          x.push(r.x);
+          y.push(r.y);
         }
         x.push(null);
         y.push(null);
         const last = sorted[sorted.length - 1];
-        ex.push(Number(last.x));
-        ey.push(Number(last.y));
+        ex.push(last.x);
+        ey.push(last.y);
       }
       const color = skillColor(z, nSkills), name = `skill ${z}`;
       data.push({ type: 'scatter', mode: 'lines', x, y, xaxis: a.x, yaxis: a.y, name, legendgroup: name, showlegend: p === 0, line: { color, width: 1.3 }, opacity: 0.75, hovertemplate: `${name}<br>(%{x:.2f}, %{y:.2f})<extra>seed ${seed}</extra>` });
@@ -77,12 +84,12 @@ export function skillPathsFigure(rows: readonly Row[], opts: { title?: string; e
  * DIAYN over training, bands over seeds: the discriminator's accuracy (chance 1/K dashed)
  * and the lower bound E[log q(z|s) - log p(z)] on I(S; Z) (its ceiling log K dashed).
  */
-export function trainingFigure(rows: readonly Row[], opts: { title?: string } = {}): Figure {
+export function trainingFigure(rows: readonly TrainingRow[], opts: { title?: string } = {}): Figure {
   const acc = [summaryBand(summarize(rows, ['iteration'], 'accuracy'), 'iteration', { name: 'discriminator accuracy', color: '#1f77b4' })];
   const mi = [summaryBand(summarize(rows, ['iteration'], 'miLowerBound'), 'iteration', { name: 'I(S;Z) lower bound (nats)', color: '#d62728' })];
   const flat = (name: string, y: number, xs: readonly number[]): BandSeries => ({ name, x: xs, mean: xs.map(() => y), lo: xs.map(() => y), hi: xs.map(() => y), color: '#7f7f7f', dash: 'dash' });
   const xs = acc[0]?.x ?? [];
-  const chance = Number(rows[0]?.chance ?? NaN), logK = Number(rows[0]?.logK ?? NaN);
+  const chance = rows[0]?.chance ?? NaN, logK = rows[0]?.logK ?? NaN;
   const fig = panelBandFigure([
     { title: 'discriminator accuracy on the batch\'s states', series: [...acc, flat(`chance 1/K = ${chance.toFixed(3)}`, chance, xs)] },
     { title: 'E[log q(z|s) − log p(z)] (nats)', series: [...mi, flat(`log K = ${logK.toFixed(3)}`, logK, xs)] },
@@ -93,12 +100,12 @@ export function trainingFigure(rows: readonly Row[], opts: { title?: string } = 
 }
 
 /** Mean return over the held-out goals per (seed, method, update). */
-export function perSeedCurves(adaptation: readonly Row[]): Row[] {
+export function perSeedCurves(adaptation: readonly Pick<AdaptationRow, 'seed' | 'method' | 'update' | 'return'>[]) {
   return meanBy(adaptation, ['seed', 'method', 'update'], 'return');
 }
 
 /** Fast adaptation on the held-out goals: mean return after 0..U updates, band over seeds, one line per method. */
-export function adaptationFigure(adaptation: readonly Row[], opts: { title?: string; yTitle?: string } = {}): Figure {
+export function adaptationFigure(adaptation: readonly AdaptationRow[], opts: { title?: string; yTitle?: string } = {}): Figure {
   const summary = summarize(perSeedCurves(adaptation), ['method', 'update'], 'return');
   const series = ['hand', 'diayn', 'random'].filter((m) => summary.some((r) => r.method === m))
     .map((m) => summaryBand(summary.filter((r) => r.method === m), 'update', { name: METHOD_LABELS[m], color: METHOD_COLORS[m] }));
@@ -118,7 +125,7 @@ export function adaptationFigure(adaptation: readonly Row[], opts: { title?: str
 }
 
 /** Both MAMLs on their own meta-training tasks: return after the inner step(s) over meta-iterations. */
-export function metaTrainingFigure(rows: readonly Row[]): Figure {
+export function metaTrainingFigure(rows: readonly MetaRow[]): Figure {
   const panels = ['diayn', 'hand'].map((m) => {
     const mine = rows.filter((r) => r.method === m);
     const pre = [summaryBand(summarize(mine, ['iteration'], 'preReturn'), 'iteration', { name: 'before the inner step', color: '#7f7f7f' })];
@@ -129,13 +136,13 @@ export function metaTrainingFigure(rows: readonly Row[]): Figure {
 }
 
 /** Table: mean return [95% CI over seeds] per update and method. */
-export function adaptationTable(adaptation: readonly Row[]): Row[] {
+export function adaptationTable(adaptation: readonly AdaptationRow[]): Row[] {
   const summary = summarize(perSeedCurves(adaptation), ['method', 'update'], 'return');
-  const updates = [...new Set(summary.map((r) => Number(r.update)))].sort((a, b) => a - b);
+  const updates = [...new Set(summary.map((r) => r.update))].sort((a, b) => a - b);
   return ['hand', 'diayn', 'random'].filter((m) => summary.some((r) => r.method === m)).map((m) => {
     const row: Row = { initialisation: METHOD_LABELS[m] };
     for (const u of updates) {
-      const r = summary.find((s) => s.method === m && Number(s.update) === u);
+      const r = summary.find((s) => s.method === m && s.update === u);
       row[`after ${u}`] = r ? formatInterval(r) : '';
     }
     return row;
@@ -143,14 +150,14 @@ export function adaptationTable(adaptation: readonly Row[]): Row[] {
 }
 
 /** Per seed: mean over goals and over updates 1..U of (return of `a` - return of `b`). */
-function gainBySeed(adaptation: readonly Row[], a: string, b: string, updates?: readonly number[]): Map<number, number> {
+function gainBySeed(adaptation: readonly AdaptationRow[], a: string, b: string, updates?: readonly number[]): Map<number, number> {
   const curves = perSeedCurves(adaptation);
   const out = new Map<number, number>();
   for (const seed of seedsOf(adaptation)) {
-    const pick = (m: string) => curves.filter((r) => Number(r.seed) === seed && r.method === m && (updates ? updates.includes(Number(r.update)) : Number(r.update) > 0));
+    const pick = (m: string) => curves.filter((r) => r.seed === seed && r.method === m && (updates ? updates.includes(r.update) : r.update > 0));
     const ra = pick(a), rb = pick(b);
     if (ra.length === 0 || rb.length === 0) continue;
-    out.set(seed, mean(ra.map((r) => Number(r.return))) - mean(rb.map((r) => Number(r.return))));
+    out.set(seed, mean(ra.map((r) => r.return)) - mean(rb.map((r) => r.return)));
   }
   return out;
 }
@@ -163,8 +170,8 @@ function fmt(x: number, d = 2): string {
  * The plain statement: how much of the hand-designed tasks' benefit (over random init)
  * the self-proposed tasks recover, averaged over updates 1..U, and after 1 and U updates.
  */
-export function recoveryStatement(adaptation: readonly Row[]): string {
-  const U = Math.max(...adaptation.map((r) => Number(r.update)));
+export function recoveryStatement(adaptation: readonly AdaptationRow[]): string {
+  const U = Math.max(...adaptation.map((r) => r.update));
   const goals = new Set(adaptation.map((r) => r.goal)).size;
   const n = seedsOf(adaptation).length;
   const part = (updates: number[] | undefined) => {
@@ -186,11 +193,11 @@ export function recoveryStatement(adaptation: readonly Row[]): string {
 }
 
 /** Final discriminator accuracy and MI bound of DIAYN training, over seeds. */
-export function skillsStatement(training: readonly Row[], what: string): string {
-  const lastIt = Math.max(...training.map((r) => Number(r.iteration)));
-  const last = training.filter((r) => Number(r.iteration) === lastIt);
-  const acc = meanCI(last.map((r) => Number(r.accuracy))), mi = meanCI(last.map((r) => Number(r.miLowerBound)));
-  const K = Math.round(1 / Number(last[0].chance));
+export function skillsStatement(training: readonly TrainingRow[], what: string): string {
+  const lastIt = Math.max(...training.map((r) => r.iteration));
+  const last = training.filter((r) => r.iteration === lastIt);
+  const acc = meanCI(last.map((r) => r.accuracy)), mi = meanCI(last.map((r) => r.miLowerBound));
+  const K = Math.round(1 / last[0].chance);
   return `${what}: after ${lastIt + 1} DIAYN iterations the discriminator assigns ${fmt(100 * acc.mean, 1)}% [${fmt(100 * acc.lo, 1)}, ${fmt(100 * acc.hi, 1)}] of visited states to their own skill (chance ${fmt(100 / K, 1)}%), and the lower bound on I(S; Z) is ${fmt(mi.mean, 3)} [${fmt(mi.lo, 3)}, ${fmt(mi.hi, 3)}] nats of at most log K = ${fmt(Math.log(K), 3)} (n = ${acc.n} seeds).`;
 }
 
@@ -198,13 +205,13 @@ export function skillsStatement(training: readonly Row[], what: string): string 
  * Where the skills end: per seed, the mean distance between the mean end points of two
  * different skills, against the mean distance of a skill's episodes from their own mean.
  */
-export function endSpread(skills: readonly Row[]): Row[] {
-  const out: Row[] = [];
+export function endSpread(skills: readonly SkillRow[]): { seed: number; betweenSkills: number; withinSkill: number; ratio: number }[] {
+  const out: { seed: number; betweenSkills: number; withinSkill: number; ratio: number }[] = [];
   for (const seed of seedsOf(skills)) {
-    const mine = skills.filter((r) => Number(r.seed) === seed);
-    const T = Math.max(...mine.map((r) => Number(r.t)));
-    const ends = mine.filter((r) => Number(r.t) === T);
-    const bySkill = [...groupRows(ends, ['skill']).values()].map((g) => ({ x: g.map((r) => Number(r.x)), y: g.map((r) => Number(r.y)) }));
+    const mine = skills.filter((r) => r.seed === seed);
+    const T = Math.max(...mine.map((r) => r.t));
+    const ends = mine.filter((r) => r.t === T);
+    const bySkill = [...groupRows(ends, ['skill']).values()].map((g) => ({ x: g.map((r) => r.x), y: g.map((r) => r.y) }));
     const centres = bySkill.map((g) => [mean(g.x), mean(g.y)]);
     let between = 0, pairs = 0, within = 0, count = 0;
     for (let i = 0; i < centres.length; i++) {
@@ -226,12 +233,12 @@ export function endSpread(skills: readonly Row[]): Row[] {
  * How many different places the skills end at, per seed: skills' mean end points are
  * grouped greedily, a skill joining the first group whose first member is within `radius`.
  */
-export function distinctEnds(skills: readonly Row[], radius = 0.5): Row[] {
+export function distinctEnds(skills: readonly SkillRow[], radius = 0.5): { seed: number; skills: number; places: number }[] {
   return seedsOf(skills).map((seed) => {
-    const mine = skills.filter((r) => Number(r.seed) === seed);
-    const T = Math.max(...mine.map((r) => Number(r.t)));
-    const centres = [...groupRows(mine.filter((r) => Number(r.t) === T), ['skill']).values()]
-      .map((g) => [mean(g.map((r) => Number(r.x))), mean(g.map((r) => Number(r.y)))]);
+    const mine = skills.filter((r) => r.seed === seed);
+    const T = Math.max(...mine.map((r) => r.t));
+    const centres = [...groupRows(mine.filter((r) => r.t === T), ['skill']).values()]
+      .map((g) => [mean(g.map((r) => r.x)), mean(g.map((r) => r.y))]);
     const heads: number[][] = [];
     for (const c of centres) if (!heads.some((h) => Math.hypot(h[0] - c[0], h[1] - c[1]) <= radius)) heads.push(c);
     return { seed, skills: centres.length, places: heads.length };
@@ -239,35 +246,35 @@ export function distinctEnds(skills: readonly Row[], radius = 0.5): Row[] {
 }
 
 /** DADS over training: the I(s'; z | s) estimate (its ceiling log K dashed), bands over seeds. */
-export function dadsTrainingFigure(rows: readonly Row[]): Figure {
+export function dadsTrainingFigure(rows: readonly DadsRow[]): Figure {
   const mi = [summaryBand(summarize(rows, ['iteration'], 'miEstimate'), 'iteration', { name: 'I(s\';z|s) estimate (nats)', color: '#9467bd' })];
   const xs = mi[0]?.x ?? [];
-  const logK = Number(rows[0]?.logK ?? NaN);
+  const logK = rows[0]?.logK ?? NaN;
   const flat: BandSeries = { name: `log K = ${logK.toFixed(3)}`, x: xs, mean: xs.map(() => logK), lo: xs.map(() => logK), hi: xs.map(() => logK), color: '#7f7f7f', dash: 'dash' };
   return panelBandFigure([{ title: 'E[log q(s\'|s,z) − log (1/K Σ_i q(s\'|s,z_i))] (nats)', series: [...mi, flat] }],
     { title: 'DADS on point navigation (mean and 95% CI over seeds)', xTitle: 'DADS iteration', columns: 1, panelHeight: 300 });
 }
 
 /** Final I(s'; z | s) estimate of DADS and how many places its skills end at. */
-export function dadsStatement(training: readonly Row[], skills: readonly Row[]): string {
-  const lastIt = Math.max(...training.map((r) => Number(r.iteration)));
-  const mi = meanCI(training.filter((r) => Number(r.iteration) === lastIt).map((r) => Number(r.miEstimate)));
-  const places = distinctEnds(skills), K = Number(places[0]?.skills ?? NaN);
-  const p = meanCI(places.map((r) => Number(r.places)));
+export function dadsStatement(training: readonly DadsRow[], skills: readonly SkillRow[]): string {
+  const lastIt = Math.max(...training.map((r) => r.iteration));
+  const mi = meanCI(training.filter((r) => r.iteration === lastIt).map((r) => r.miEstimate));
+  const places = distinctEnds(skills), K = places[0]?.skills ?? NaN;
+  const p = meanCI(places.map((r) => r.places));
   return `DADS: after ${lastIt + 1} iterations the estimate of I(s'; z | s) is ${fmt(mi.mean, 3)} [${fmt(mi.lo, 3)}, ${fmt(mi.hi, 3)}] nats of at most log K = ${fmt(Math.log(K), 3)}; its ${K} skills end at ${fmt(p.mean, 1)} [${fmt(p.lo, 1)}, ${fmt(p.hi, 1)}] different places (mean end points more than 0.5 apart; n = ${p.n} seeds).`;
 }
 
 /** The same count for DIAYN's skills, as a sentence. */
-export function distinctEndsStatement(skills: readonly Row[], what: string): string {
-  const places = distinctEnds(skills), K = Number(places[0]?.skills ?? NaN);
-  const p = meanCI(places.map((r) => Number(r.places)));
+export function distinctEndsStatement(skills: readonly SkillRow[], what: string): string {
+  const places = distinctEnds(skills), K = places[0]?.skills ?? NaN;
+  const p = meanCI(places.map((r) => r.places));
   return `${what}: the ${K} skills end at ${fmt(p.mean, 1)} [${fmt(p.lo, 1)}, ${fmt(p.hi, 1)}] different places (mean end points more than 0.5 apart; n = ${p.n} seeds).`;
 }
 
 /** A sentence on `endSpread`. */
-export function endSpreadStatement(skills: readonly Row[], what: string): string {
+export function endSpreadStatement(skills: readonly SkillRow[], what: string): string {
   const s = endSpread(skills);
-  const b = meanCI(s.map((r) => Number(r.betweenSkills))), w = meanCI(s.map((r) => Number(r.withinSkill)));
+  const b = meanCI(s.map((r) => r.betweenSkills)), w = meanCI(s.map((r) => r.withinSkill));
   return `${what}: skills end on average ${fmt(b.mean)} [${fmt(b.lo)}, ${fmt(b.hi)}] apart (distance between the mean end points of two skills), while a skill's own episodes end ${fmt(w.mean)} [${fmt(w.lo)}, ${fmt(w.hi)}] from their mean (n = ${b.n} seeds).`;
 }
 

@@ -6,7 +6,7 @@
 import { meanBy, pairedComparison, summarize } from '../core/stats';
 import { Row } from '../core/row';
 import { Testbed } from '../envs/testbed';
-import { MethodName } from '../experiments/fig1';
+import { MethodName, Saved } from '../experiments/fig1';
 import { GROUP_COLORS, groupColor, panelBandFigure, panelScatterFigure, sliderFigure, summaryBand } from './charts';
 import { formatInterval } from './format';
 import { Figure, Trace } from './plotly';
@@ -24,18 +24,24 @@ export const METHOD_LABELS: Record<MethodName, string> = {
   bomrl: 'BO-MRL (KL, first-order)',
 };
 
+/** The evaluation columns the figures read. */
+type EvalRow = Pick<Saved['eval'], 'seed' | 'method' | 'protocol' | 'query' | 'update' | 'episodesUsed' | 'return' | 'endX' | 'endY'>;
+
+/** The label of a method name as saved (unknown names as they are). */
+const label = (m: string): string => (METHOD_LABELS as Record<string, string>)[m] ?? m;
+
 /** The x axes of Fig. 1: fine-tuning updates, or episodes of the query type used for learning so far. */
 export type Fig1Axis = 'update' | 'episodesUsed';
 
 const AXIS_TITLES: Record<Fig1Axis, string> = { update: 'VPG fine-tuning update', episodesUsed: 'episodes of the query type used' };
 
-/** Rows of one adaptation protocol ("equal-experience" or "bandit-only"); rows without the column count as "bandit-only". */
-export function protocolRows(evalRows: readonly Row[], protocol: string): Row[] {
-  return evalRows.filter((r) => (r.protocol ?? 'bandit-only') === protocol);
+/** Rows of one adaptation protocol ("equal-experience" or "bandit-only"). */
+export function protocolRows<R extends Pick<EvalRow, 'protocol'>>(evalRows: readonly R[], protocol: string): R[] {
+  return evalRows.filter((r) => r.protocol === protocol);
 }
 
 /** Mean evaluation return per (seed, method, query, x): one number per seed. */
-export function seedMeans(evalRows: readonly Row[], x: Fig1Axis = 'update'): Row[] {
+export function seedMeans(evalRows: readonly EvalRow[], x: Fig1Axis = 'update') {
   return meanBy(evalRows, ['seed', 'method', 'query', x], 'return');
 }
 
@@ -43,10 +49,10 @@ export function seedMeans(evalRows: readonly Row[], x: Fig1Axis = 'update'): Row
  * Fig. 1: reward against fine-tuning update (or episodes of the query type used), one
  * panel per query type, one band per method (95% CI over seeds). Pass one protocol's rows.
  */
-export function fig1Figure(evalRows: readonly Row[], bed: Testbed, methods: readonly MethodName[], opts: { x?: Fig1Axis; title?: string } = {}): Figure {
+export function fig1Figure(evalRows: readonly EvalRow[], bed: Testbed, methods: readonly MethodName[], opts: { x?: Fig1Axis; title?: string } = {}): Figure {
   const x = opts.x ?? 'update';
   const perSeed = seedMeans(evalRows, x);
-  const queries = [...new Set(perSeed.map((r) => Number(r.query)))].sort((a, b) => a - b);
+  const queries = [...new Set(perSeed.map((r) => r.query))].sort((a, b) => a - b);
   const panels = queries.map((q) => {
     const rows = perSeed.filter((r) => r.query === q);
     const present = methods.filter((m) => rows.some((r) => r.method === m));
@@ -78,25 +84,25 @@ export const METHOD_COLORS: Partial<Record<MethodName, string>> = {
  * Reward after `update` fine-tuning updates per method: mean over query types within a
  * seed, then a 95% t-interval over seeds; and CAML's paired comparison with each method.
  */
-export function rewardAfterUpdate(evalRows: readonly Row[], update: number): Row[] {
+export function rewardAfterUpdate(evalRows: readonly EvalRow[], update: number): Row[] {
   return rewardAt(evalRows, 'update', update);
 }
 
 /** Mean reward over query types within a seed, per method, at x = `at` (`update` or `episodesUsed`). */
-function perSeedAt(evalRows: readonly Row[], x: Fig1Axis, at: number): Row[] {
+function perSeedAt(evalRows: readonly EvalRow[], x: Fig1Axis, at: number) {
   return meanBy(seedMeans(evalRows, x).filter((r) => r[x] === at), ['seed', 'method'], 'return');
 }
 
 /** As `rewardAfterUpdate`, at x = `at` on either axis (e.g. 20 episodes of the query type used). */
-export function rewardAt(evalRows: readonly Row[], x: Fig1Axis, at: number): Row[] {
+export function rewardAt(evalRows: readonly EvalRow[], x: Fig1Axis, at: number): Row[] {
   const perSeed = perSeedAt(evalRows, x, at);
-  const bySeed = (m: string) => new Map(perSeed.filter((r) => r.method === m).map((r) => [Number(r.seed), Number(r.return)]));
-  const methods = [...new Set(perSeed.map((r) => String(r.method)))];
+  const bySeed = (m: string) => new Map(perSeed.filter((r) => r.method === m).map((r) => [r.seed, r.return]));
+  const methods = [...new Set(perSeed.map((r) => r.method))];
   const caml = methods.includes('caml') ? bySeed('caml') : null;
-  return summarize(perSeed, ['method'], 'return').sort((a, b) => Number(b.mean) - Number(a.mean)).map((r) => {
-    const row: Row = { method: METHOD_LABELS[r.method as MethodName] ?? String(r.method), reward: formatInterval(r), seeds: r.n };
+  return summarize(perSeed, ['method'], 'return').sort((a, b) => b.mean - a.mean).map((r) => {
+    const row: Row = { method: label(r.method), reward: formatInterval(r), seeds: r.n };
     if (caml && r.method !== 'caml') {
-      const c = pairedComparison(caml, bySeed(String(r.method)));
+      const c = pairedComparison(caml, bySeed(r.method));
       row['CAML minus method'] = `${c.mean.toFixed(1)} [${c.lo.toFixed(1)}, ${c.hi.toFixed(1)}]`;
       row['CAML'] = c.verdict;
     }
@@ -105,14 +111,14 @@ export function rewardAt(evalRows: readonly Row[], x: Fig1Axis, at: number): Row
 }
 
 /** Per query type: does CAML win, tie or lose against each method after `update` updates (paired over seeds)? */
-export function camlVerdicts(evalRows: readonly Row[], update: number): Row[] {
+export function camlVerdicts(evalRows: readonly EvalRow[], update: number): Row[] {
   const perSeed = seedMeans(evalRows).filter((r) => r.update === update);
-  const queries = [...new Set(perSeed.map((r) => Number(r.query)))].sort((a, b) => a - b);
-  const methods = [...new Set(perSeed.map((r) => String(r.method)))].filter((m) => m !== 'caml');
+  const queries = [...new Set(perSeed.map((r) => r.query))].sort((a, b) => a - b);
+  const methods = [...new Set(perSeed.map((r) => r.method))].filter((m) => m !== 'caml');
   return queries.map((q) => {
-    const at = (m: string) => new Map(perSeed.filter((r) => r.query === q && r.method === m).map((r) => [Number(r.seed), Number(r.return)]));
+    const at = (m: string) => new Map(perSeed.filter((r) => r.query === q && r.method === m).map((r) => [r.seed, r.return]));
     const row: Row = { query: q };
-    for (const m of methods) row[METHOD_LABELS[m as MethodName] ?? m] = pairedComparison(at('caml'), at(m)).verdict;
+    for (const m of methods) row[label(m)] = pairedComparison(at('caml'), at(m)).verdict;
     return row;
   });
 }
@@ -129,12 +135,12 @@ export function describeVerdicts(verdicts: readonly Row[]): string {
 }
 
 /** Which latent groups CAML's medoids come from at each clustering (mean count over seeds). */
-export function medoidFigure(medoidRows: readonly Row[], latentGroups: number): Figure {
+export function medoidFigure(medoidRows: readonly Pick<Saved['medoids'], 'seed' | 'iteration' | 'latent'>[], latentGroups: number): Figure {
   const seeds = new Set(medoidRows.map((r) => r.seed)).size || 1;
-  const clusterIters = [...new Set(medoidRows.map((r) => Number(r.iteration)))].sort((a, b) => a - b);
+  const clusterIters = [...new Set(medoidRows.map((r) => r.iteration))].sort((a, b) => a - b);
   const data: Trace[] = [];
   for (let g = 0; g < latentGroups; g++) {
-    const y = clusterIters.map((it) => medoidRows.filter((r) => Number(r.iteration) === it && r.latent === g).length / seeds);
+    const y = clusterIters.map((it) => medoidRows.filter((r) => r.iteration === it && r.latent === g).length / seeds);
     data.push({ type: 'bar', x: clusterIters, y, name: `latent ${g}`, marker: { color: groupColor(g) }, hovertemplate: `latent ${g}: %{y:.2f} medoids at iteration %{x}<extra></extra>` });
   }
   return {
@@ -147,15 +153,15 @@ export function medoidFigure(medoidRows: readonly Row[], latentGroups: number): 
 }
 
 /** Fig. 2: end positions of evaluation episodes, one panel per method, coloured by query type; a slider over updates. */
-export function fig2Figure(evalRows: readonly Row[], bed: Testbed, methods: readonly MethodName[]): Figure {
-  const updates = [...new Set(evalRows.map((r) => Number(r.update)))].sort((a, b) => a - b);
-  const queries = [...new Set(evalRows.map((r) => Number(r.query)))].sort((a, b) => a - b);
+export function fig2Figure(evalRows: readonly EvalRow[], bed: Testbed, methods: readonly MethodName[]): Figure {
+  const updates = [...new Set(evalRows.map((r) => r.update))].sort((a, b) => a - b);
+  const queries = [...new Set(evalRows.map((r) => r.query))].sort((a, b) => a - b);
   const present = methods.filter((m) => evalRows.some((r) => r.method === m));
   const panelsAt = (u: number) => present.map((m) => ({
     title: METHOD_LABELS[m],
     groups: queries.map((q) => {
       const rs = evalRows.filter((r) => r.method === m && r.query === q && r.update === u);
-      return { name: `query type ${q} (latent ${bed.types[q].latent})`, x: rs.map((r) => Number(r.endX)), y: rs.map((r) => Number(r.endY)), color: groupColor(bed.types[q].latent), text: rs.map((r) => `<br>seed ${r.seed}`) };
+      return { name: `query type ${q} (latent ${bed.types[q].latent})`, x: rs.map((r) => r.endX), y: rs.map((r) => r.endY), color: groupColor(bed.types[q].latent), text: rs.map((r) => `<br>seed ${r.seed}`) };
     }),
   }));
   const base = panelScatterFigure(panelsAt(updates[0]), bed.config.particle, { title: 'Fig. 2: where particles end their episodes', columns: 4, panelHeight: 300 });
@@ -164,12 +170,12 @@ export function fig2Figure(evalRows: readonly Row[], bed: Testbed, methods: read
 }
 
 /** Share of evaluation episodes that end farther from the target than they started, per method and update. */
-export function movingAwayShare(evalRows: readonly Row[], particle: { start: [number, number]; target: [number, number] }): Row[] {
+export function movingAwayShare(evalRows: readonly EvalRow[], particle: { start: [number, number]; target: [number, number] }): Row[] {
   const [sx, sy] = particle.start, [gx, gy] = particle.target;
   const startD = Math.hypot(sx - gx, sy - gy);
-  const flagged = evalRows.map((r) => ({ ...r, away: Math.hypot(Number(r.endX) - gx, Number(r.endY) - gy) > startD ? 1 : 0 }));
+  const flagged = evalRows.map((r) => ({ ...r, away: Math.hypot(r.endX - gx, r.endY - gy) > startD ? 1 : 0 }));
   const perSeed = meanBy(flagged, ['seed', 'method', 'update'], 'away');
-  return summarize(perSeed, ['method', 'update'], 'away').map((r) => ({ method: METHOD_LABELS[r.method as MethodName] ?? String(r.method), update: r.update, 'share moving away': formatInterval(r) }));
+  return summarize(perSeed, ['method', 'update'], 'away').map((r) => ({ method: label(r.method), update: r.update, 'share moving away': formatInterval(r) }));
 }
 
 /** Methods that never trained on the query type: all but "pretrained on the query type". */
@@ -183,7 +189,7 @@ function ordinal(n: number): string {
 }
 
 /** The sorted distinct values of x in the rows. */
-function axisValues(evalRows: readonly Row[], x: Fig1Axis): number[] {
+function axisValues(evalRows: readonly EvalRow[], x: Fig1Axis): number[] {
   return [...new Set(evalRows.map((r) => Number(r[x])))].sort((a, b) => a - b);
 }
 
@@ -192,10 +198,10 @@ function axisValues(evalRows: readonly Row[], x: Fig1Axis): number[] {
  * query type used), reward averaged over query types within a seed, paired over seeds:
  * one row per method, one column per point, "wins" / "ties" / "loses".
  */
-export function verdictsAlong(evalRows: readonly Row[], x: Fig1Axis = 'episodesUsed'): Row[] {
+export function verdictsAlong(evalRows: readonly EvalRow[], x: Fig1Axis = 'episodesUsed'): Row[] {
   const points = axisValues(evalRows, x);
   const methods = [...new Set(evalRows.map((r) => String(r.method)))].filter((m) => m !== 'caml');
-  const bySeed = (perSeed: readonly Row[], m: string) => new Map(perSeed.filter((r) => r.method === m).map((r) => [Number(r.seed), Number(r.return)]));
+  const bySeed = (perSeed: readonly { seed: number; method: string; return: number }[], m: string) => new Map(perSeed.filter((r) => r.method === m).map((r) => [r.seed, r.return]));
   const perPoint = points.map((at) => perSeedAt(evalRows, x, at));
   return methods.map((m) => {
     const row: Row = { 'CAML against': METHOD_LABELS[m as MethodName] ?? m };
@@ -208,7 +214,7 @@ export function verdictsAlong(evalRows: readonly Row[], x: Fig1Axis = 'episodesU
 }
 
 /** CAML's rank (1 = best mean over seeds) among the methods that never trained on the query type, at x = at. */
-export function camlRank(evalRows: readonly Row[], x: Fig1Axis, at: number): { rank: number; of: number } | null {
+export function camlRank(evalRows: readonly EvalRow[], x: Fig1Axis, at: number): { rank: number; of: number } | null {
   const means = summarize(perSeedAt(evalRows, x, at), ['method'], 'return').filter((r) => neverSawQuery(String(r.method)));
   const caml = means.find((r) => r.method === 'caml');
   if (!caml) return null;
@@ -225,7 +231,7 @@ function listPoints(xs: readonly number[]): string {
  * against every method along that axis, and its rank after one update in the bandit-only
  * reading, where only CAML spends the initialization period.
  */
-export function describeEqualExperience(equalRows: readonly Row[], banditOnlyRows: readonly Row[]): string {
+export function describeEqualExperience(equalRows: readonly EvalRow[], banditOnlyRows: readonly EvalRow[]): string {
   const out: string[] = [];
   const budgets = axisValues(equalRows, 'episodesUsed');
   const ranks = budgets.map((b) => ({ b, r: camlRank(equalRows, 'episodesUsed', b) })).filter((x) => x.r !== null);

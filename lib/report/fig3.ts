@@ -2,10 +2,13 @@
  * Figure 3 of paper 000: the three kinds of particle the figure draws (left), and the VPG
  * training curve on one entity type.
  */
-import { Row } from '../core/row';
 import { summarize } from '../core/stats';
 import { EntityType, pureRemapping } from '../envs/particle';
 import { Testbed } from '../envs/testbed';
+import { Saved } from '../experiments/fig3';
+
+/** The columns of the training table the report reads. */
+type CurveRow = Pick<Saved['rows'], 'seed' | 'update' | 'return'>;
 import { bandFigure, bandsBy } from './charts';
 import { describeChange, formatNumber, seedsOf } from './format';
 import { Figure } from './plotly';
@@ -26,7 +29,7 @@ export function fig3Entities(bed: Testbed): { name: string; color: string; type:
 }
 
 /** The VPG training curve of experiments/fig3.ts: mean episode return per update, 95% band over seeds. */
-export function trainingCurveFigure(rows: readonly Row[], trainType: number): Figure {
+export function trainingCurveFigure(rows: readonly CurveRow[], trainType: number): Figure {
   const seeds = seedsOf(rows).length;
   return bandFigure(bandsBy(rows, 'return', 'update', undefined, () => ({ name: 'mean over seeds', color: '#1f77b4' })), {
     title: `VPG on entity type ${trainType}: mean episode return, 95% CI over ${seeds} seeds`,
@@ -35,6 +38,6 @@ export function trainingCurveFigure(rows: readonly Row[], trainType: number): Fi
 }
 
 /** The training curve in one sentence: first and last update, and the oracle's return on the same type for scale. */
-export function describeTraining(rows: readonly Row[], oracleReturn: number): string {
+export function describeTraining(rows: readonly CurveRow[], oracleReturn: number): string {
   return `${describeChange(summarize(rows, ['update'], 'return'), 'update', 'Mean episode return')}; the greedy oracle on this type: ${formatNumber(oracleReturn)}`;
 }

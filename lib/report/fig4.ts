@@ -7,6 +7,7 @@ import { groupRows, meanBy, summarize } from '../core/stats';
 import { pairsToMatrix } from '../core/pairs';
 import { Row } from '../core/row';
 import { Rng } from '../core/rng';
+import { Saved } from '../experiments/fig4';
 import { Overrides } from '../core/schema';
 import { groupRecovery } from '../divergence/group-recovery';
 import { tsne, TSNE_DEFAULTS, tsneConfig, tsneSchema } from '../divergence/tsne';
@@ -27,17 +28,28 @@ export interface SavedMatrix {
 }
 
 /** Rebuild the matrices from the tidy `divergence` table; errors name the missing piece. */
-export function matricesFromRows(rows: readonly Row[]): SavedMatrix[] {
+export function matricesFromRows(rows: readonly Saved['divergence'][]): SavedMatrix[] {
   const groups = groupRows(rows, ['seed', 'update', 'estimator']);
   return [...groups.values()].map((g) => {
     const { n, D } = pairsToMatrix(g, 'divergence', `divergence rows of seed ${g[0].seed}, update ${g[0].update}, estimator ${g[0].estimator}`);
     const latent = new Array<number>(n).fill(-1);
     for (const x of g) {
-      latent[Number(x.i)] = Number(x.latentI);
-      latent[Number(x.j)] = Number(x.latentJ);
+      latent[x.i] = x.latentI;
+      latent[x.j] = x.latentJ;
     }
-    return { seed: Number(g[0].seed), update: Number(g[0].update), estimator: String(g[0].estimator), n, D, latent };
+    return { seed: g[0].seed, update: g[0].update, estimator: g[0].estimator, n, D, latent };
   });
+}
+
+/** One row of `groupingRows`. */
+export interface GroupingRow extends Row {
+  seed: number;
+  update: number;
+  estimator: string;
+  ari: number;
+  within: number;
+  between: number;
+  ratio: number;
 }
 
 /**
@@ -45,16 +57,16 @@ export function matricesFromRows(rows: readonly Row[]): SavedMatrix[] {
  * number of groups, seeded by the matrix's seed) and mean between-group / within-group
  * divergence. Rows: seed, update, estimator, ari, within, between, ratio.
  */
-export function groupingRows(matrices: readonly SavedMatrix[]): Row[] {
+export function groupingRows(matrices: readonly SavedMatrix[]): GroupingRow[] {
   return matrices.map((m) => ({ seed: m.seed, update: m.update, estimator: m.estimator, ...groupRecovery(m.D, m.latent, new Rng(m.seed * 7919 + m.update)) }));
 }
 
 const ESTIMATOR_COLORS: Record<string, string> = { literal: '#d62728', policy: '#1f77b4', occupancy: '#2ca02c' };
 
 /** Training curves: mean return per latent group (over its types and the seeds), 95% bands over seeds. */
-export function trainingFigure(training: readonly Row[]): Figure {
+export function trainingFigure(training: readonly Saved['training'][]): Figure {
   const perSeed = meanBy(training, ['seed', 'latent', 'update'], 'return');
-  const series = bandsBy(perSeed, 'return', 'update', 'latent', (g) => ({ name: `latent ${g}`, color: groupColor(Number(g)) }));
+  const series = bandsBy(perSeed, 'return', 'update', 'latent', (g) => ({ name: `latent ${g}`, color: groupColor(g) }));
   const seeds = new Set(training.map((r) => r.seed)).size;
   return {
     data: bandTraces(series),
@@ -77,8 +89,8 @@ export function heatmapFigure(matrices: readonly SavedMatrix[], seed: number, es
 }
 
 /** Mean within-group and between-group divergence against update, one panel per estimator, bands over seeds. */
-export function withinBetweenFigure(grouping: readonly Row[]): Figure {
-  const estimators = [...new Set(grouping.map((r) => String(r.estimator)))];
+export function withinBetweenFigure(grouping: readonly GroupingRow[]): Figure {
+  const estimators = [...new Set(grouping.map((r) => r.estimator))];
   const panels = estimators.map((e) => {
     const rows = grouping.filter((r) => r.estimator === e);
     const long = rows.flatMap((r) => [{ ...r, kind: 'within group', value: r.within }, { ...r, kind: 'between groups', value: r.between }]);
@@ -89,7 +101,7 @@ export function withinBetweenFigure(grouping: readonly Row[]): Figure {
 }
 
 /** ARI (or another grouping column) against update, one band per estimator. */
-export function groupingFigure(grouping: readonly Row[], value: 'ari' | 'ratio'): Figure {
+export function groupingFigure(grouping: readonly GroupingRow[], value: 'ari' | 'ratio'): Figure {
   const series = bandsBy(grouping, value, 'update', 'estimator', (e, i) => ({ name: `${e} estimator`, color: ESTIMATOR_COLORS[e] ?? GROUP_COLORS[i] }));
   const seeds = new Set(grouping.map((r) => r.seed)).size;
   const label = value === 'ari' ? 'adjusted Rand index of K-medoids (k = 6) vs latent groups' : 'between-group / within-group mean divergence';
@@ -131,8 +143,8 @@ export function tsneFigure(matrices: readonly SavedMatrix[], seed: number, estim
  * What the grouping numbers say, per estimator: ARI at the first and last checkpoint with
  * 95% intervals, and the between/within ratio at the last checkpoint.
  */
-export function describeGrouping(grouping: readonly Row[]): string[] {
-  const estimators = [...new Set(grouping.map((r) => String(r.estimator)))];
+export function describeGrouping(grouping: readonly GroupingRow[]): string[] {
+  const estimators = [...new Set(grouping.map((r) => r.estimator))];
   return estimators.map((e) => {
     const rows = grouping.filter((r) => r.estimator === e);
     const ari = summarize(rows, ['update'], 'ari');

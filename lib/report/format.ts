@@ -2,8 +2,7 @@
  * Numbers in sentences and tables, written once for every figure: a number, a 95%
  * interval "mean [lo, hi]", and the sentences that describe a curve or a set of values.
  */
-import { Row } from '../core/row';
-import { meanCI, mean } from '../core/stats';
+import { meanCI, mean, NumberColumn } from '../core/stats';
 
 /**
  * A number for reading: 0 as "0"; |x| >= 100 with one decimal; >= 1 with two (or
@@ -20,8 +19,8 @@ export function formatNumber(x: number, digits?: number): string {
 }
 
 /** "mean [lo, hi]" of a summary row (from `summarize`) or an interval. */
-export function formatInterval(r: Row | { mean: number; lo: number; hi: number }): string {
-  return `${formatNumber(Number(r.mean))} [${formatNumber(Number(r.lo))}, ${formatNumber(Number(r.hi))}]`;
+export function formatInterval(r: { mean: number; lo: number; hi: number }): string {
+  return `${formatNumber(r.mean)} [${formatNumber(r.lo)}, ${formatNumber(r.hi)}]`;
 }
 
 /** "mean [lo, hi]": the 95% t-interval of the finite values (e.g. one per seed). */
@@ -30,15 +29,15 @@ export function intervalOf(values: readonly number[]): string {
 }
 
 /** The distinct seeds of rows, ascending. */
-export function seedsOf(rows: readonly Row[]): number[] {
-  return [...new Set(rows.map((r) => Number(r.seed)))].sort((a, b) => a - b);
+export function seedsOf(rows: readonly { seed: number }[]): number[] {
+  return [...new Set(rows.map((r) => r.seed))].sort((a, b) => a - b);
 }
 
 /**
  * A sentence about a summarised curve: first and last x, with 95% intervals, e.g.
  * "mean return goes from -186 [-200, -170] at update 0 to -30.1 [-33.0, -27.2] at update 100 (n = 5)".
  */
-export function describeChange(summary: readonly Row[], x: string, what: string): string {
+export function describeChange<R extends { mean: number; lo: number; hi: number; n: number }>(summary: readonly R[], x: NumberColumn<R>, what: string): string {
   if (summary.length === 0) return `${what}: no data`;
   const first = summary[0], last = summary[summary.length - 1];
   return `${what} goes from ${formatInterval(first)} at ${x} ${first[x]} to ${formatInterval(last)} at ${x} ${last[x]} (n = ${last.n}; 95% t-intervals over seeds)`;

@@ -7,6 +7,14 @@
  */
 import { meanCI, pairedComparison } from '../core/stats';
 import { Row } from '../core/row';
+import type { Saved } from '../experiments/mql';
+import type { Saved as SavedPearl } from '../experiments/pearl';
+
+type CurveRow = Saved['curve'];
+type AdaptRow = Saved['adapt'];
+type BetaRow = Saved['beta'];
+/** PEARL's return on the same goals (`pearlRows`). */
+export interface PearlReturnRow { env: string; seed: number; return: number }
 import { bandsBy, GROUP_COLORS, panelBandFigure } from './charts';
 import { formatNumber, intervalOf } from './format';
 import { Figure, Trace } from './plotly';
@@ -17,8 +25,8 @@ const ENV_TITLES: Record<string, string> = { 'point-nav': 'point navigation (den
 const fmt = (x: number) => formatNumber(x);
 
 /** Fig. 2: held-out return (no adaptation) against TD3 updates, one panel per task family, 95% bands over seeds. */
-export function fig2Figure(curve: readonly Row[]): Figure {
-  const envs = [...new Set(curve.map((r) => String(r.env)))];
+export function fig2Figure(curve: readonly CurveRow[]): Figure {
+  const envs = [...new Set(curve.map((r) => r.env))];
   const panels = envs.map((env) => {
     const series = bandsBy(curve.filter((r) => r.env === env), 'return', 'updates', 'method', (g, i) => ({ name: g, color: METHOD_COLORS[g] ?? GROUP_COLORS[i % GROUP_COLORS.length] }));
     return { title: ENV_TITLES[env] ?? env, series };
@@ -27,26 +35,26 @@ export function fig2Figure(curve: readonly Row[]): Figure {
 }
 
 /** Per seed: the mean over held-out tasks of a value of the adapt rows of one variant. */
-function perSeed(adapt: readonly Row[], env: string, variant: string, value: 'before' | 'after'): Map<number, number> {
+function perSeed(adapt: readonly AdaptRow[], env: string, variant: string, value: 'before' | 'after'): Map<number, number> {
   const acc = new Map<number, number[]>();
   for (const r of adapt) {
     if (r.env !== env || r.variant !== variant) continue;
-    const s = Number(r.seed);
+    const s = r.seed;
     if (!acc.has(s)) acc.set(s, []);
-    acc.get(s)!.push(Number(r[value]));
+    acc.get(s)!.push(r[value]);
   }
   return new Map([...acc].map(([s, v]) => [s, v.reduce((a, b) => a + b, 0) / v.length]));
 }
 
 /** Per seed: the final held-out return of a method's meta-training curve. */
-function finalPerSeed(curve: readonly Row[], env: string, method: string): Map<number, number> {
-  const last = new Map<number, Row>();
+function finalPerSeed(curve: readonly CurveRow[], env: string, method: string): Map<number, number> {
+  const last = new Map<number, CurveRow>();
   for (const r of curve) {
     if (r.env !== env || r.method !== method) continue;
-    const s = Number(r.seed), prev = last.get(s);
-    if (!prev || Number(r.iteration) > Number(prev.iteration)) last.set(s, r);
+    const s = r.seed, prev = last.get(s);
+    if (!prev || r.iteration > prev.iteration) last.set(s, r);
   }
-  return new Map([...last].map(([s, r]) => [s, Number(r.return)]));
+  return new Map([...last].map(([s, r]) => [s, r.return]));
 }
 
 interface Bar { env: string; name: string; values: number[] }
@@ -72,22 +80,22 @@ function barFigure(bars: readonly Bar[], title: string, yTitle: string): Figure 
  * adaptation, and PEARL when its rows are given ({env, seed, return}: PEARL's meta-test
  * return per seed). Bars are means over seeds with 95% t-intervals.
  */
-export function fig3Figure(adapt: readonly Row[], pearl: readonly Row[] = []): Figure {
+export function fig3Figure(adapt: readonly AdaptRow[], pearl: readonly PearlReturnRow[] = []): Figure {
   const bars: Bar[] = [];
-  for (const env of [...new Set(adapt.map((r) => String(r.env)))]) {
+  for (const env of [...new Set(adapt.map((r) => r.env))]) {
     bars.push({ env, name: 'TD3-context', values: [...perSeed(adapt, env, 'mql', 'before').values()] });
     bars.push({ env, name: 'MQL', values: [...perSeed(adapt, env, 'mql', 'after').values()] });
-    const p = pearl.filter((r) => r.env === env).map((r) => Number(r.return));
+    const p = pearl.filter((r) => r.env === env).map((r) => r.return);
     if (p.length > 0) bars.push({ env, name: 'PEARL', values: p });
   }
   return barFigure(bars, 'Fig. 3: held-out tasks, before (TD3-context) and after MQL\'s adaptation', 'return per episode');
 }
 
 /** Fig. 4: the gain of adaptation (after - before, mean over held-out tasks) per variant. */
-export function fig4Figure(adapt: readonly Row[]): Figure {
+export function fig4Figure(adapt: readonly AdaptRow[]): Figure {
   const bars: Bar[] = [];
-  for (const env of [...new Set(adapt.map((r) => String(r.env)))]) {
-    for (const variant of [...new Set(adapt.filter((r) => r.env === env).map((r) => String(r.variant)))]) {
+  for (const env of [...new Set(adapt.map((r) => r.env))]) {
+    for (const variant of [...new Set(adapt.filter((r) => r.env === env).map((r) => r.variant))]) {
       const b = perSeed(adapt, env, variant, 'before'), a = perSeed(adapt, env, variant, 'after');
       bars.push({ env, name: variant, values: [...a].map(([s, v]) => v - (b.get(s) ?? NaN)) });
     }
@@ -96,13 +104,13 @@ export function fig4Figure(adapt: readonly Row[]): Figure {
 }
 
 /** The propensity weights of the ESS sample for each adapted task of one family and seed, overlaid; the legend gives each task's ESS. */
-export function betaFigure(beta: readonly Row[], adapt: readonly Row[], env: string, seed: number): Figure {
-  const tasks = [...new Set(beta.filter((r) => r.env === env && Number(r.seed) === seed).map((r) => Number(r.task)))];
+export function betaFigure(beta: readonly BetaRow[], adapt: readonly AdaptRow[], env: string, seed: number): Figure {
+  const tasks = [...new Set(beta.filter((r) => r.env === env && r.seed === seed).map((r) => r.task))];
   const data: Trace[] = tasks.map((task, i) => {
-    const a = adapt.find((r) => r.env === env && Number(r.seed) === seed && r.variant === 'mql' && Number(r.task) === task);
+    const a = adapt.find((r) => r.env === env && r.seed === seed && r.variant === 'mql' && r.task === task);
     return {
-      type: 'histogram', opacity: 0.55, name: `task ${task} (ESS ${a ? fmt(Number(a.ess)) : '?'})`,
-      x: beta.filter((r) => r.env === env && Number(r.seed) === seed && Number(r.task) === task).map((r) => Number(r.beta)),
+      type: 'histogram', opacity: 0.55, name: `task ${task} (ESS ${a ? fmt(a.ess) : '?'})`,
+      x: beta.filter((r) => r.env === env && r.seed === seed && r.task === task).map((r) => r.beta),
       marker: { color: GROUP_COLORS[i % GROUP_COLORS.length] }, nbinsx: 30,
     };
   });
@@ -113,10 +121,10 @@ export function betaFigure(beta: readonly Row[], adapt: readonly Row[], env: str
 }
 
 /** Return before and after MQL's adaptation on each adapted task (mean over seeds, 95% intervals), one panel per family. */
-export function beforeAfterFigure(adapt: readonly Row[]): Figure {
+export function beforeAfterFigure(adapt: readonly AdaptRow[]): Figure {
   const rows = adapt.filter((r) => r.variant === 'mql');
-  const envs = [...new Set(rows.map((r) => String(r.env)))];
-  const long: Row[] = [];
+  const envs = [...new Set(rows.map((r) => r.env))];
+  const long: { env: string; seed: number; task: number; when: string; return: number }[] = [];
   for (const r of rows) {
     long.push({ env: r.env, seed: r.seed, task: r.task, when: 'before (theta_meta)', return: r.before });
     long.push({ env: r.env, seed: r.seed, task: r.task, when: 'after adaptation', return: r.after });
@@ -126,12 +134,12 @@ export function beforeAfterFigure(adapt: readonly Row[]): Figure {
 }
 
 /** Per family and variant: mean ESS, lambda, classifier accuracy, return before / after and gain, with 95% intervals over seeds. */
-export function adaptTable(adapt: readonly Row[]): Row[] {
+export function adaptTable(adapt: readonly AdaptRow[]): Row[] {
   const out: Row[] = [];
-  for (const env of [...new Set(adapt.map((r) => String(r.env)))]) {
-    for (const variant of [...new Set(adapt.filter((r) => r.env === env).map((r) => String(r.variant)))]) {
+  for (const env of [...new Set(adapt.map((r) => r.env))]) {
+    for (const variant of [...new Set(adapt.filter((r) => r.env === env).map((r) => r.variant))]) {
       const rs = adapt.filter((r) => r.env === env && r.variant === variant);
-      const m = (k: string) => rs.reduce((a, r) => a + Number(r[k]), 0) / rs.length;
+      const m = (k: 'ess' | 'lambda' | 'accuracy' | 'before' | 'after') => rs.reduce((a, r) => a + r[k], 0) / rs.length;
       const b = perSeed(adapt, env, variant, 'before'), a = perSeed(adapt, env, variant, 'after');
       const gain = meanCI([...a].map(([s, v]) => v - (b.get(s) ?? NaN)));
       out.push({ env, variant, ESS: m('ess'), lambda: m('lambda'), accuracy: m('accuracy'), before: m('before'), after: m('after'), gain: `${fmt(gain.mean)} [${fmt(gain.lo)}, ${fmt(gain.hi)}]` });
@@ -145,9 +153,9 @@ function verdictWords(v: 'wins' | 'ties' | 'loses'): string {
 }
 
 /** Claim 1 (Fig. 2): TD3 given the context learns where TD3 on the state alone fails. */
-export function fig2Statement(curve: readonly Row[]): string {
+export function fig2Statement(curve: readonly CurveRow[]): string {
   const lines: string[] = [];
-  for (const env of [...new Set(curve.map((r) => String(r.env)))]) {
+  for (const env of [...new Set(curve.map((r) => r.env))]) {
     const ctx = finalPerSeed(curve, env, 'TD3-context'), st = finalPerSeed(curve, env, 'TD3');
     const c = pairedComparison(ctx, st);
     lines.push(`${ENV_TITLES[env] ?? env}: final held-out return TD3-context ${intervalOf([...ctx.values()])} vs TD3 ${intervalOf([...st.values()])}; paired difference ${fmt(c.mean)} [${fmt(c.lo)}, ${fmt(c.hi)}] over ${c.n} seeds: TD3-context is ${verdictWords(c.verdict)}. The claim ${c.verdict === 'wins' ? 'reproduces' : 'does not reproduce'} here.`);
@@ -156,13 +164,13 @@ export function fig2Statement(curve: readonly Row[]): string {
 }
 
 /** Claim 2 (Fig. 3): adaptation improves on the unadapted TD3-context policy (and compares with PEARL when given). */
-export function fig3Statement(adapt: readonly Row[], pearl: readonly Row[] = []): string {
+export function fig3Statement(adapt: readonly AdaptRow[], pearl: readonly PearlReturnRow[] = []): string {
   const lines: string[] = [];
-  for (const env of [...new Set(adapt.map((r) => String(r.env)))]) {
+  for (const env of [...new Set(adapt.map((r) => r.env))]) {
     const b = perSeed(adapt, env, 'mql', 'before'), a = perSeed(adapt, env, 'mql', 'after');
     const c = pairedComparison(a, b);
     let line = `${ENV_TITLES[env] ?? env}: held-out return before adaptation ${intervalOf([...b.values()])}, after MQL's adaptation ${intervalOf([...a.values()])}; paired gain ${fmt(c.mean)} [${fmt(c.lo)}, ${fmt(c.hi)}] over ${c.n} seeds: after is ${verdictWords(c.verdict)}. The claim that adaptation improves ${c.verdict === 'wins' ? 'reproduces' : 'does not reproduce'} here.`;
-    const p = pearl.filter((r) => r.env === env).map((r) => Number(r.return));
+    const p = pearl.filter((r) => r.env === env).map((r) => r.return);
     if (p.length > 0) {
       const pm = meanCI(p), am = meanCI([...a.values()]);
       const overlap = am.lo <= pm.hi && pm.lo <= am.hi;
@@ -176,11 +184,11 @@ export function fig3Statement(adapt: readonly Row[], pearl: readonly Row[] = [])
 }
 
 /** Claim 3 (Fig. 4): each ablated variant against full MQL, paired over seeds on the adaptation gain. */
-export function fig4Statement(adapt: readonly Row[]): string {
+export function fig4Statement(adapt: readonly AdaptRow[]): string {
   const lines: string[] = [];
-  for (const env of [...new Set(adapt.map((r) => String(r.env)))]) {
+  for (const env of [...new Set(adapt.map((r) => r.env))]) {
     const full = perSeed(adapt, env, 'mql', 'after');
-    for (const variant of [...new Set(adapt.filter((r) => r.env === env && r.variant !== 'mql').map((r) => String(r.variant)))]) {
+    for (const variant of [...new Set(adapt.filter((r) => r.env === env && r.variant !== 'mql').map((r) => r.variant))]) {
       const c = pairedComparison(full, perSeed(adapt, env, variant, 'after'));
       lines.push(`${ENV_TITLES[env] ?? env}, MQL vs "${variant}": after-adaptation return difference ${fmt(c.mean)} [${fmt(c.lo)}, ${fmt(c.hi)}] over ${c.n} seeds: MQL is ${verdictWords(c.verdict)}.`);
     }
@@ -211,15 +219,15 @@ export function differencesTable(): Row[] {
  * adaptation trajectory under Alg. 2's protocol, i.e. the same quantity as MQL's return
  * after adaptation on the same 20 held-out goals (-sum ||s' - g|| over a 20-step episode).
  */
-export function pearlRows(final: readonly Row[]): Row[] {
-  const rows = final.filter((r) => r.method === 'PEARL' && String(r.protocol).startsWith('Alg. 2'));
-  const K = Math.max(...rows.map((r) => Number(r.k)));
+export function pearlRows(final: readonly Pick<SavedPearl['final'], 'seed' | 'method' | 'protocol' | 'k' | 'denseReturn'>[]): PearlReturnRow[] {
+  const rows = final.filter((r) => r.method === 'PEARL' && r.protocol.startsWith('Alg. 2'));
+  const K = Math.max(...rows.map((r) => r.k));
   const acc = new Map<number, number[]>();
   for (const r of rows) {
-    if (Number(r.k) !== K) continue;
-    const s = Number(r.seed);
+    if (r.k !== K) continue;
+    const s = r.seed;
     if (!acc.has(s)) acc.set(s, []);
-    acc.get(s)!.push(Number(r.denseReturn));
+    acc.get(s)!.push(r.denseReturn);
   }
   return [...acc].map(([seed, v]) => ({ env: 'point-nav', seed, return: v.reduce((a, b) => a + b, 0) / v.length }));
 }

@@ -4,6 +4,14 @@
  * experiments/pearl.ts. Numbers in sentences come from the data, never from the notebook.
  */
 import { Row } from '../core/row';
+import type { Saved, SavedMaml } from '../experiments/pearl';
+
+type CurveRow = Saved['curve'];
+type FinalRow = Pick<Saved['final'], 'seed' | 'method' | 'protocol' | 'k' | 'return'>;
+type PathRow = Saved['paths'];
+type LossRow = Pick<Saved['losses'], 'seed' | 'method' | 'seconds' | 'gradSteps'>;
+/** What the sample-efficiency figure reads of either curve. */
+type EfficiencyRow = { seed: number; method: string; envSteps: number; return: number };
 import { mean, meanBy, meanCI, summarize } from '../core/stats';
 import { goalCircle, goalSplit, PointNavConfig } from '../envs/point-nav';
 import { BandSeries, bandTraces, GROUP_COLORS, gridLayout, panelAxes, summaryBand } from './charts';
@@ -58,9 +66,9 @@ export function environmentFigure(env: PointNavConfig): Figure {
 }
 
 /** Rows of the last adaptation trajectory (k = K) of each evaluation, per seed. */
-function lastTrajectory(curve: readonly Row[]): Row[] {
-  const K = Math.max(...curve.map((r) => Number(r.k)));
-  return curve.filter((r) => Number(r.k) === K);
+function lastTrajectory(curve: readonly CurveRow[]): CurveRow[] {
+  const K = Math.max(...curve.map((r) => r.k));
+  return curve.filter((r) => r.k === K);
 }
 
 /**
@@ -68,14 +76,14 @@ function lastTrajectory(curve: readonly Row[]): Row[] {
  * trajectory 1 (dashed, before any context) against the environment steps collected
  * during meta-training, 95% bands over seeds.
  */
-export function curveFigure(curve: readonly Row[]): Figure {
-  const K = Math.max(...curve.map((r) => Number(r.k)));
-  const methods = [...new Set(curve.map((r) => String(r.method)))];
+export function curveFigure(curve: readonly CurveRow[]): Figure {
+  const K = Math.max(...curve.map((r) => r.k));
+  const methods = [...new Set(curve.map((r) => r.method))];
   const series: BandSeries[] = [];
   methods.forEach((m, i) => {
     const rows = curve.filter((r) => r.method === m);
-    series.push(summaryBand(summarize(rows.filter((r) => Number(r.k) === K), ['envSteps'], 'return'), 'envSteps', { name: `${m}: trajectory ${K}`, color: colorOf(m, i) }));
-    series.push(summaryBand(summarize(rows.filter((r) => Number(r.k) === 1), ['envSteps'], 'return'), 'envSteps', { name: `${m}: trajectory 1`, color: colorOf(m, i), dash: 'dot' }));
+    series.push(summaryBand(summarize(rows.filter((r) => r.k === K), ['envSteps'], 'return'), 'envSteps', { name: `${m}: trajectory ${K}`, color: colorOf(m, i) }));
+    series.push(summaryBand(summarize(rows.filter((r) => r.k === 1), ['envSteps'], 'return'), 'envSteps', { name: `${m}: trajectory 1`, color: colorOf(m, i), dash: 'dot' }));
   });
   const n = seedsOf(curve).length;
   return {
@@ -90,7 +98,7 @@ export function curveFigure(curve: readonly Row[]): Figure {
 }
 
 /** Per seed and trajectory k: the mean over goals and repeats (one value per seed). */
-function perSeedK(final: readonly Row[]): Row[] {
+function perSeedK(final: readonly FinalRow[]) {
   return meanBy(final, ['method', 'protocol', 'seed', 'k'], 'return');
 }
 
@@ -99,9 +107,9 @@ function perSeedK(final: readonly Row[]): Row[] {
  * held-out goals after meta-training, PEARL against the deterministic context, one panel
  * per meta-test protocol, 95% bands over seeds.
  */
-export function fig4Figure(final: readonly Row[]): Figure {
-  const protocols = [...new Set(final.map((r) => String(r.protocol)))];
-  const methods = [...new Set(final.map((r) => String(r.method)))];
+export function fig4Figure(final: readonly FinalRow[]): Figure {
+  const protocols = [...new Set(final.map((r) => r.protocol))];
+  const methods = [...new Set(final.map((r) => r.method))];
   const rows = perSeedK(final);
   const grid = gridLayout(protocols.length, protocols.map((p) => `meta-test: ${p}`), { title: 'Fig. 4 / Fig. 7: return of each adaptation trajectory on held-out goals (95% CI over seeds)', columns: protocols.length, panelHeight: 380 });
   const data: Trace[] = [];
@@ -123,24 +131,24 @@ export function fig4Figure(final: readonly Row[]): Figure {
  * The adaptation trajectories on one held-out goal, one panel per method (the first seed
  * of each): light colours for the first trajectories, dark for the last.
  */
-export function pathsFigure(paths: readonly Row[], env: PointNavConfig): Figure {
-  const methods = [...new Set(paths.map((r) => String(r.method)))];
-  const goal = Number(paths[0]?.goal ?? 0);
+export function pathsFigure(paths: readonly PathRow[], env: PointNavConfig): Figure {
+  const methods = [...new Set(paths.map((r) => r.method))];
+  const goal = paths[0]?.goal ?? 0;
   const grid = gridLayout(methods.length, methods, { title: `Adaptation on held-out goal ${goal}: trajectories 1 (light) to K (dark)`, columns: methods.length, panelHeight: 420 });
   const data: Trace[] = [];
   methods.forEach((m, j) => {
     const ax = panelAxes(j);
     data.push(...goalTraces(env, { x: ax.x, y: ax.y }, j === 0, goal));
     const rows = paths.filter((r) => r.method === m);
-    const seed = Math.min(...rows.map((r) => Number(r.seed ?? 0)));
-    const mine = rows.filter((r) => Number(r.seed ?? 0) === seed);
-    const K = Math.max(...mine.map((r) => Number(r.k)));
+    const seed = Math.min(...rows.map((r) => r.seed ?? 0));
+    const mine = rows.filter((r) => r.seed ?? 0 === seed);
+    const K = Math.max(...mine.map((r) => r.k));
     for (let k = 1; k <= K; k++) {
-      const pts = mine.filter((r) => Number(r.k) === k).sort((a, b) => Number(a.t) - Number(b.t));
+      const pts = mine.filter((r) => r.k === k).sort((a, b) => a.t - b.t);
       const shade = Math.round(220 - (180 * (k - 1)) / Math.max(1, K - 1));
       const color = m === 'PEARL' ? `rgb(${shade - 40 < 0 ? 0 : shade - 40},${shade},255)` : `rgb(255,${shade},${shade - 40 < 0 ? 0 : shade - 40})`;
       data.push({
-        type: 'scatter', mode: 'lines+markers', x: [0, ...pts.map((r) => Number(r.x))], y: [0, ...pts.map((r) => Number(r.y))],
+        type: 'scatter', mode: 'lines+markers', x: [0, ...pts.map((r) => r.x)], y: [0, ...pts.map((r) => r.y)],
         name: `trajectory ${k}`, line: { color, width: 1.5 }, marker: { size: 3, color }, showlegend: false, xaxis: ax.x, yaxis: ax.y,
         hovertemplate: `${m}, seed ${seed}, trajectory ${k}<br>(%{x:.2f}, %{y:.2f})<extra></extra>`,
       });
@@ -156,9 +164,9 @@ export function pathsFigure(paths: readonly Row[], env: PointNavConfig): Figure 
 }
 
 /** Mean curve over seeds of (envSteps, return): one point per evaluation. */
-function meanCurve(rows: readonly Row[]): { x: number[]; y: number[] } {
+function meanCurve(rows: readonly EfficiencyRow[]): { x: number[]; y: number[] } {
   const s = summarize(rows, ['envSteps'], 'return');
-  return { x: s.map((r) => Number(r.envSteps)), y: s.map((r) => Number(r.mean)) };
+  return { x: s.map((r) => r.envSteps), y: s.map((r) => r.mean) };
 }
 
 /** First x at which the mean curve reaches `target` (linear interpolation between evaluations), or null. */
@@ -174,7 +182,7 @@ export function stepsToReach(curve: { x: number[]; y: number[] }, target: number
 }
 
 /** The sample-efficiency rows: PEARL's last trajectory and MAML's adapted return, per seed and evaluation. */
-function efficiencyRows(pearlCurve: readonly Row[], mamlCurve: readonly Row[]): Row[] {
+function efficiencyRows(pearlCurve: readonly CurveRow[], mamlCurve: readonly SavedMaml['curve'][]): EfficiencyRow[] {
   return [...lastTrajectory(pearlCurve.filter((r) => r.method === 'PEARL')), ...mamlCurve.map((r) => ({ ...r, method: 'MAML' }))];
 }
 
@@ -183,9 +191,9 @@ function efficiencyRows(pearlCurve: readonly Row[], mamlCurve: readonly Row[]): 
  * adaptation against meta-training environment steps, PEARL (trajectory K) against MAML
  * (one inner step), log x axis, 95% bands over seeds. Step 0 is drawn at 1.
  */
-export function sampleEfficiencyFigure(pearlCurve: readonly Row[], mamlCurve: readonly Row[]): Figure {
-  const rows: Row[] = efficiencyRows(pearlCurve, mamlCurve).map((r) => ({ ...r, envSteps: Math.max(1, Number(r.envSteps)) }));
-  const methods = [...new Set(rows.map((r) => String(r.method)))];
+export function sampleEfficiencyFigure(pearlCurve: readonly CurveRow[], mamlCurve: readonly SavedMaml['curve'][]): Figure {
+  const rows: EfficiencyRow[] = efficiencyRows(pearlCurve, mamlCurve).map((r) => ({ ...r, envSteps: Math.max(1, r.envSteps) }));
+  const methods = [...new Set(rows.map((r) => r.method))];
   const series = methods.map((m, i) => summaryBand(summarize(rows.filter((r) => r.method === m), ['envSteps'], 'return'), 'envSteps', { name: m, color: colorOf(m, i) }));
   return {
     data: bandTraces(series),
@@ -202,12 +210,12 @@ export function sampleEfficiencyFigure(pearlCurve: readonly Row[], mamlCurve: re
  * The sample-efficiency statement: the best mean return MAML reaches, the environment
  * steps each method needs to first reach it (mean curves over seeds), and their ratio.
  */
-export function describeSampleEfficiency(pearlCurve: readonly Row[], mamlCurve: readonly Row[]): string {
+export function describeSampleEfficiency(pearlCurve: readonly CurveRow[], mamlCurve: readonly SavedMaml['curve'][]): string {
   const rows = efficiencyRows(pearlCurve, mamlCurve);
   const p = meanCurve(rows.filter((r) => r.method === 'PEARL')), m = meanCurve(rows.filter((r) => r.method === 'MAML'));
   if (p.x.length === 0 || m.x.length === 0) return 'Sample efficiency: no data.';
   const mBest = Math.max(...m.y), mStart = m.y[0], pBest = Math.max(...p.y);
-  const parts = [`MAML's held-out return after one inner step goes from ${formatNumber(mStart)} to at best ${formatNumber(mBest)} within ${formatNumber(m.x[m.x.length - 1])} environment steps; PEARL's (trajectory ${Math.max(...lastTrajectory(pearlCurve).map((r) => Number(r.k)))}) reaches at best ${formatNumber(pBest)} within ${formatNumber(p.x[p.x.length - 1])} steps.`];
+  const parts = [`MAML's held-out return after one inner step goes from ${formatNumber(mStart)} to at best ${formatNumber(mBest)} within ${formatNumber(m.x[m.x.length - 1])} environment steps; PEARL's (trajectory ${Math.max(...lastTrajectory(pearlCurve).map((r) => r.k))}) reaches at best ${formatNumber(pBest)} within ${formatNumber(p.x[p.x.length - 1])} steps.`];
   // the level both reach: MAML's best if PEARL gets there, else PEARL's best
   const target = Math.min(mBest, pBest);
   if (!(target > Math.max(mStart, p.y[0]) + 1e-9)) {
@@ -222,7 +230,7 @@ export function describeSampleEfficiency(pearlCurve: readonly Row[], mamlCurve: 
 }
 
 /** Mean over seeds of each method's final return per k, per protocol (for sentences). */
-function finalSummary(final: readonly Row[]): Row[] {
+function finalSummary(final: readonly FinalRow[]) {
   return summarize(perSeedK(final), ['protocol', 'method', 'k'], 'return');
 }
 
@@ -231,25 +239,25 @@ function finalSummary(final: readonly Row[]): Row[] {
  * of trajectory 5 and of the last one; the first trajectory whose mean return reaches half
  * of the last one's; and PEARL minus the deterministic context at the last trajectory.
  */
-export function describeAdaptation(final: readonly Row[]): string[] {
+export function describeAdaptation(final: readonly FinalRow[]): string[] {
   const out: string[] = [];
   const s = finalSummary(final);
-  const protocols = [...new Set(final.map((r) => String(r.protocol)))];
+  const protocols = [...new Set(final.map((r) => r.protocol))];
   for (const p of protocols) {
-    const methods = [...new Set(final.filter((r) => r.protocol === p).map((r) => String(r.method)))];
+    const methods = [...new Set(final.filter((r) => r.protocol === p).map((r) => r.method))];
     for (const m of methods) {
       const rows = s.filter((r) => r.protocol === p && r.method === m);
       if (rows.length === 0) continue;
       const K = rows.length, last = rows[K - 1], first = rows[0], five = rows[Math.min(4, K - 1)];
-      const half = Number(first.mean) + 0.5 * (Number(last.mean) - Number(first.mean));
-      const kHalf = rows.find((r) => Number(r.mean) >= half && Number(last.mean) > Number(first.mean));
+      const half = first.mean + 0.5 * (last.mean - first.mean);
+      const kHalf = rows.find((r) => r.mean >= half && last.mean > first.mean);
       out.push(`${m}, meta-test ${p}: trajectory 1 ${formatInterval(first)}, trajectory ${five.k} ${formatInterval(five)}, trajectory ${last.k} ${formatInterval(last)}` +
         (kHalf ? `; half of the gain from trajectory 1 to ${last.k} is reached at trajectory ${kHalf.k}` : '; no gain over trajectory 1') + ` (n = ${last.n} seeds).`);
     }
     const per = perSeedK(final.filter((r) => r.protocol === p));
-    const K = Math.max(...per.map((r) => Number(r.k)));
-    const a = per.filter((r) => r.method === 'PEARL' && Number(r.k) === K).map((r) => Number(r.return));
-    const b = per.filter((r) => r.method === 'deterministic context' && Number(r.k) === K).map((r) => Number(r.return));
+    const K = Math.max(...per.map((r) => r.k));
+    const a = per.filter((r) => r.method === 'PEARL' && r.k === K).map((r) => r.return);
+    const b = per.filter((r) => r.method === 'deterministic context' && r.k === K).map((r) => r.return);
     if (a.length > 1 && b.length > 1) {
       const ca = meanCI(a), cb = meanCI(b);
       const verdict = ca.lo > cb.hi ? 'PEARL is higher (the 95% intervals do not overlap)' : cb.lo > ca.hi ? 'the deterministic context is higher (the 95% intervals do not overlap)' : 'the 95% intervals overlap';
@@ -260,24 +268,24 @@ export function describeAdaptation(final: readonly Row[]): string[] {
 }
 
 /** The meta-training curves in sentences: first and last evaluation of trajectory K per method. */
-export function describeCurves(curve: readonly Row[]): string[] {
+export function describeCurves(curve: readonly CurveRow[]): string[] {
   const out: string[] = [];
   const last = lastTrajectory(curve);
-  for (const m of [...new Set(last.map((r) => String(r.method)))]) {
+  for (const m of [...new Set(last.map((r) => r.method))]) {
     const s = summarize(last.filter((r) => r.method === m), ['envSteps'], 'return');
     if (s.length === 0) continue;
-    const best = s.reduce((a, b) => (Number(b.mean) > Number(a.mean) ? b : a));
-    out.push(`${m}: the held-out return of the last adaptation trajectory goes from ${formatInterval(s[0])} before meta-training to ${formatInterval(s[s.length - 1])} after ${formatNumber(Number(s[s.length - 1].envSteps))} environment steps (best mean ${formatNumber(Number(best.mean))} at ${formatNumber(Number(best.envSteps))} steps; n = ${s[s.length - 1].n} seeds).`);
+    const best = s.reduce((a, b) => (b.mean > a.mean ? b : a));
+    out.push(`${m}: the held-out return of the last adaptation trajectory goes from ${formatInterval(s[0])} before meta-training to ${formatInterval(s[s.length - 1])} after ${formatNumber(s[s.length - 1].envSteps)} environment steps (best mean ${formatNumber(best.mean)} at ${formatNumber(best.envSteps)} steps; n = ${s[s.length - 1].n} seeds).`);
   }
   return out;
 }
 
 /** Wall-clock seconds of meta-training per seed, from the losses table. */
-export function describeTime(losses: readonly Row[]): string {
+export function describeTime(losses: readonly LossRow[]): string {
   const bySeed = new Map<string, number>();
-  for (const r of losses) bySeed.set(`${r.method}/${r.seed}`, Math.max(bySeed.get(`${r.method}/${r.seed}`) ?? 0, Number(r.seconds)));
+  for (const r of losses) bySeed.set(`${r.method}/${r.seed}`, Math.max(bySeed.get(`${r.method}/${r.seed}`) ?? 0, r.seconds));
   const secs = [...bySeed.values()];
-  const steps = Math.max(...losses.map((r) => Number(r.gradSteps)));
+  const steps = Math.max(...losses.map((r) => r.gradSteps));
   return `Meta-training took ${formatNumber(mean(secs))} s per seed on average (${formatNumber(Math.min(...secs))} to ${formatNumber(Math.max(...secs))} s; ${steps} gradient steps each), i.e. ${formatNumber((1000 * mean(secs)) / steps)} ms per gradient step including data collection and evaluation.`;
 }
 
@@ -306,26 +314,26 @@ export function settingsTable(pearl: { sac: { hidden: number[]; rewardScale: num
  * from the data: adaptation after a few trajectories (Fig. 4), the deterministic context
  * doing worse (Fig. 7), and the sample efficiency against MAML.
  */
-export function claimsTable(final: readonly Row[], pearlCurve: readonly Row[], mamlCurve: readonly Row[]): Row[] {
+export function claimsTable(final: readonly FinalRow[], pearlCurve: readonly CurveRow[], mamlCurve: readonly SavedMaml['curve'][]): Row[] {
   const out: Row[] = [];
   const per = perSeedK(final);
-  const protocols = [...new Set(final.map((r) => String(r.protocol)))];
+  const protocols = [...new Set(final.map((r) => r.protocol))];
   for (const p of protocols) {
     const rows = per.filter((r) => r.protocol === p && r.method === 'PEARL');
     if (rows.length === 0) continue;
-    const K = Math.max(...rows.map((r) => Number(r.k)));
-    const first = meanCI(rows.filter((r) => Number(r.k) === 1).map((r) => Number(r.return)));
-    const last = meanCI(rows.filter((r) => Number(r.k) === K).map((r) => Number(r.return)));
+    const K = Math.max(...rows.map((r) => r.k));
+    const first = meanCI(rows.filter((r) => r.k === 1).map((r) => r.return));
+    const last = meanCI(rows.filter((r) => r.k === K).map((r) => r.return));
     const s = summarize(rows, ['k'], 'return');
     const half = first.mean + 0.5 * (last.mean - first.mean);
-    const kHalf = last.mean > first.mean ? s.find((r) => Number(r.mean) >= half)?.k : undefined;
+    const kHalf = last.mean > first.mean ? s.find((r) => r.mean >= half)?.k : undefined;
     out.push({
       claim: `PEARL adapts to an unseen goal after a few trajectories (Fig. 4), meta-test ${p}`,
       paper: 'starts adapting after about 5 trajectories',
       ours: `trajectory 1: ${formatInterval(first)}; trajectory ${K}: ${formatInterval(last)}; half the gain at trajectory ${kHalf ?? '-'}`,
       verdict: last.lo > first.hi ? `reproduces (return rises; half the gain by trajectory ${kHalf})` : 'does not reproduce (no significant rise over trajectory 1)',
     });
-    const det = per.filter((r) => r.protocol === p && r.method === 'deterministic context' && Number(r.k) === K).map((r) => Number(r.return));
+    const det = per.filter((r) => r.protocol === p && r.method === 'deterministic context' && r.k === K).map((r) => r.return);
     if (det.length > 0) {
       const d = meanCI(det);
       out.push({

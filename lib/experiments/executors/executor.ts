@@ -17,7 +17,9 @@
  */
 import { Progress } from '../../core/progress';
 import type { BackendName } from '../../core/tf';
-import type { UnitResult } from '../runner';
+
+/** A unit's tables as it returned them (the coordinator's store checks them against the declared tables). */
+export type UnitResult = unknown;
 
 /** One unit of work: what a worker needs to compute it, and nothing else. */
 export interface UnitJob {

@@ -4,23 +4,25 @@
  * start when there is work and live until `close`, so a sweep's many configs share one
  * pool. Nothing to install or start: this is the default.
  *
- * Each thread (../worker.ts) loads the tfjs backend the coordinator chose, finds the
- * experiment and runs `unit(config, seed)`; its rows come back by structured clone, so
- * they are the very numbers a serial run gives.
+ * Each thread (../worker.ts) loads the tfjs backend the coordinator chose and the modules
+ * that registered experiments here, finds the experiment by name in the registry (a
+ * message never names a module) and runs `unit(config, seed)`; its tables come back by
+ * structured clone, so they are the very numbers a serial run gives.
  */
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { BackendName } from '../../core/tf';
-import type { Experiment } from '../runner';
-import { Executor, ExecutorOptions, OnResult, UnitJob, UnitProgress } from './executor';
+import type { AnyExperiment } from '../experiment';
+import { registeredModules } from '../registry';
+import { Executor, ExecutorOptions, OnResult, UnitJob, UnitProgress, UnitResult } from './executor';
 
 export interface LocalExecutorOptions extends ExecutorOptions {
   /** Worker threads; 0 runs units in this thread, one after another. */
   threads: number;
   /** tfjs backend every thread loads. */
   backend: BackendName;
-  /** The experiment of a unit, by name. */
-  find: (name: string) => Experiment<object>;
+  /** The experiment of a unit, by name, for units run in this thread (threads use the registry). */
+  find: (name: string) => AnyExperiment;
 }
 
 /** One call of `run`: its callbacks and how many of its units are still out. */
@@ -45,7 +47,7 @@ interface Thread {
 
 interface ThreadReply {
   seed: number;
-  rows?: import('../runner').UnitResult;
+  tables?: UnitResult;
   ms?: number;
   error?: string;
 }
@@ -104,10 +106,8 @@ export class LocalExecutor implements Executor {
       if (!t && this.threads.length < this.opts.threads) t = this.spawn();
       if (!t) return;
       const p = this.queue.shift()!;
-      const exp = this.findOrFail(p);
-      if (!exp) continue;
       t.busy = p;
-      t.worker.postMessage({ module: exp.module, exportName: exp.exportName, config: p.job.config, seed: p.job.seed });
+      t.worker.postMessage({ experiment: p.job.experiment, config: p.job.config, seed: p.job.seed });
     }
   }
 
@@ -116,7 +116,7 @@ export class LocalExecutor implements Executor {
     for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].run.failed) this.queue.splice(i, 1);
   }
 
-  private findOrFail(p: Pending): Experiment<object> | null {
+  private findOrFail(p: Pending): AnyExperiment | null {
     try {
       return this.opts.find(p.job.experiment);
     } catch (e) {
@@ -126,7 +126,8 @@ export class LocalExecutor implements Executor {
   }
 
   private spawn(): Thread {
-    const t: Thread = { id: this.nextThreadId++, worker: new Worker(THREAD_SCRIPT, { workerData: { backend: this.opts.backend } }), busy: null };
+    const workerData = { backend: this.opts.backend, modules: registeredModules() };
+    const t: Thread = { id: this.nextThreadId++, worker: new Worker(THREAD_SCRIPT, { workerData }), busy: null };
     this.threads.push(t);
     t.worker.on('message', (m: ThreadReply) => {
       const p = t.busy;
@@ -161,8 +162,8 @@ export class LocalExecutor implements Executor {
         let reply: ThreadReply;
         try {
           const t0 = performance.now();
-          const rows = await exp.unit(p.job.config, p.job.seed);
-          reply = { seed: p.job.seed, rows, ms: performance.now() - t0 };
+          const tables = await exp.unit(p.job.config, p.job.seed) as UnitResult;
+          reply = { seed: p.job.seed, tables, ms: performance.now() - t0 };
         } catch (e) {
           const err = e as Error;
           reply = { seed: p.job.seed, error: `${err.message}\n${err.stack ?? ''}` };
@@ -184,7 +185,7 @@ export class LocalExecutor implements Executor {
       return;
     }
     try {
-      await run.onResult({ job: p.job, result: m.rows ?? [], ms: m.ms ?? 0, worker });
+      await run.onResult({ job: p.job, result: m.tables ?? {}, ms: m.ms ?? 0, worker });
     } catch (e) {
       this.fail(run, e as Error);
       return;

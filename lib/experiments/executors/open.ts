@@ -5,8 +5,9 @@
  */
 import * as os from 'os';
 import { ConfigError } from '../../core/config';
+import { envQueue, envWorkers } from '../../core/env';
 import type { BackendName } from '../../core/tf';
-import type { Experiment } from '../runner';
+import type { AnyExperiment } from '../experiment';
 import { Executor, ExecutorOptions } from './executor';
 import { LocalExecutor } from './local';
 
@@ -14,8 +15,8 @@ export interface OpenOptions extends ExecutorOptions {
   /** Units at once on the local executor; 1 runs them in this thread. */
   workers: number;
   backend: BackendName;
-  /** The experiment of a unit, by name (local threads). */
-  find: (name: string) => Experiment<object>;
+  /** The experiment of a unit, by name (units run in this thread). */
+  find: (name: string) => AnyExperiment;
 }
 
 /** Cores of this machine. */
@@ -28,45 +29,16 @@ export function cores(): number {
  * never more than there are units.
  */
 export function localWorkers(requested: number | undefined, units: number): number {
-  const fromEnv = process.env.LAB_WORKERS;
-  if (fromEnv !== undefined && fromEnv !== '' && !(/^\d+$/.test(fromEnv.trim()) && Number(fromEnv) >= 1)) {
-    throw new ConfigError('environment', 'LAB_WORKERS', `must be an integer > 0, got ${JSON.stringify(fromEnv)}`);
-  }
   if (requested !== undefined && !(Number.isInteger(requested) && requested >= 1)) {
     throw new ConfigError('run options', 'workers', `must be an integer > 0, got ${requested}`);
   }
-  return Math.max(1, Math.min(requested ?? (fromEnv ? Number(fromEnv) : cores()), units));
-}
-
-/** The Redis URL of LAB_QUEUE (or null when unset), checked: redis://host:port or redis://host:port/db. */
-export function queueUrlFromEnv(): string | null {
-  const v = process.env.LAB_QUEUE;
-  if (v === undefined || v.trim() === '') return null;
-  return checkQueueUrl(v.trim(), 'LAB_QUEUE');
-}
-
-/** Check a queue URL; `what` names where it came from in the error. */
-export function checkQueueUrl(url: string, what: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new ConfigError('environment', what, `must be a Redis URL such as redis://127.0.0.1:6379, got ${JSON.stringify(url)}`);
-  }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new ConfigError('environment', what, `must start with redis:// (or rediss://), got ${JSON.stringify(url)}`);
-  }
-  if (!u.hostname) throw new ConfigError('environment', what, `must name a host, got ${JSON.stringify(url)}`);
-  if (u.pathname && u.pathname !== '/' && !/^\/\d+$/.test(u.pathname)) {
-    throw new ConfigError('environment', what, `may only end in a database number (/0, /1, ...), got ${JSON.stringify(url)}`);
-  }
-  return url;
+  return Math.max(1, Math.min(requested ?? envWorkers() ?? cores(), units));
 }
 
 /** The executor for one run or sweep (the caller closes it). */
 export async function openExecutor(opts: OpenOptions): Promise<Executor> {
-  const url = queueUrlFromEnv();
-  if (url !== null) {
+  const url = envQueue();
+  if (url !== undefined) {
     const { RedisExecutor } = await import('./redis');
     return RedisExecutor.open(url, opts);
   }

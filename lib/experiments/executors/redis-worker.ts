@@ -18,10 +18,10 @@ import type { Job as BullJob, Worker as BullWorker } from 'bullmq';
 import type IORedis from 'ioredis';
 import { formatDuration } from '../../core/progress';
 import type { BackendName } from '../../core/tf';
-import { configHash } from '../runner';
+import { runIdentity } from '../experiment';
+import { getExperiment } from '../registry';
 import { sha256 } from '../results';
 import { Build, buildMismatch, currentBuild, shortBuild } from './build';
-import { experimentByName } from './by-name';
 import { encodeResult, UnitOutcome } from './executor';
 import { LocalExecutor } from './local';
 import { JobData, JobReturn, PREFIX, QUEUE_NAME, reachRedis, redisOptions, Refusal, RESULT_TTL_S, resultKey } from './redis';
@@ -60,12 +60,12 @@ export function refusalReason(data: JobData, mine: Build): string | null {
   if (built) return `${built}. Check out ${data.build.commit.split('+')[0]} here (git checkout, npm ci), then restart this worker`;
   let exp;
   try {
-    exp = experimentByName(data.experiment);
+    exp = getExperiment(data.experiment);
   } catch (e) {
-    return (e as Error).message;
+    return `${(e as Error).message}; only the lab's own experiments run on the queue`;
   }
-  const hash = configHash(exp.name, exp.version, data.config);
-  if (hash !== data.hash) return `its config hashes to ${hash} here (experiment version ${exp.version}), not ${data.hash}`;
+  const hash = runIdentity(exp, data.config, data.backend).hash;
+  if (hash !== data.hash) return `its run identity hashes to ${hash} here (experiment version ${exp.version}), not ${data.hash}`;
   return null;
 }
 
@@ -81,7 +81,7 @@ export async function serveQueue(url: string, opts: ServeOptions): Promise<Queue
   const pool = (backend: BackendName) => {
     let p = pools.get(backend);
     if (!p) {
-      p = new LocalExecutor({ threads: opts.threads, backend, find: experimentByName, label: name, log: () => undefined });
+      p = new LocalExecutor({ threads: opts.threads, backend, find: getExperiment, label: name, log: () => undefined });
       pools.set(backend, p);
     }
     return p;

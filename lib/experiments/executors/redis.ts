@@ -27,7 +27,7 @@ import type { RedisOptions } from 'ioredis';
 import { sha256 } from '../results';
 import { Build, buildTag, currentBuild, shortBuild } from './build';
 import { decodeResult, Executor, ExecutorOptions, OnResult, UnitJob, UnitProgress } from './executor';
-import { checkQueueUrl } from './open';
+import { queueUrl } from '../../core/env';
 
 /** BullMQ key prefix and queue name: every key of the lab lives under "metarl:". */
 export const PREFIX = 'metarl';
@@ -59,8 +59,8 @@ export interface Refusal {
 }
 
 /** ioredis options of a redis:// URL (host, port, database, user, password, TLS for rediss://). */
-export function redisOptions(url: string, what = 'queue URL'): RedisOptions {
-  const u = new URL(checkQueueUrl(url, what));
+export function redisOptions(url: string, what = 'LAB_QUEUE'): RedisOptions {
+  const u = new URL(queueUrl(url, what));
   const db = u.pathname && u.pathname !== '/' ? Number(u.pathname.slice(1)) : 0;
   return {
     host: u.hostname.replace(/^\[|\]$/g, ''),
