@@ -5,6 +5,8 @@
  *
  *   node dist/scripts/bench.js [--quick]     (--quick: smaller sizes, for a smoke check)
  */
+import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as fs from 'fs';
@@ -17,9 +19,14 @@ import { rolloutPaired } from '../lib/policies/rollout';
 import { initConfig, initParams, logitsTf, PAPER_POLICY } from '../lib/policies/softmax-mlp';
 import { Rng } from '../lib/core/rng';
 import { rolloutOne, TrajectoryBatch } from '../lib/policies/rollout';
-import { runExperiment } from '../lib/experiments/runner';
+import { Experiment, runExperiment } from '../lib/experiments/runner';
 import { lockFolder } from '../lib/experiments/lock';
 import { decodeTable, encodeTable } from '../lib/experiments/tables';
+import { Executor } from '../lib/experiments/executors/executor';
+import { LocalExecutor } from '../lib/experiments/executors/local';
+import { RedisExecutor } from '../lib/experiments/executors/redis';
+import * as fig1Tuning from '../lib/experiments/fig1-tuning';
+import { runSweep, sharedExecutor } from '../lib/experiments/sweep';
 import { testbed, testbedConfig } from '../lib/envs/testbed';
 import { initBackend, tf } from '../lib/core/tf';
 import { newLearner, vpgConfig, vpgUpdate } from '../lib/algos/vpg';
@@ -306,6 +313,28 @@ async function main(): Promise<void> {
   line(`BO-MRL optimality-gap experiment, ${quick ? 'quick' : 'paper'} scale (${bs.seeds} seeds), 2 workers`, `${((performance.now() - tb) / 1000).toFixed(1)} s`);
 
   await benchPearl(dataDir);
+
+  // Executors: short units through the BullMQ queue on Redis against local worker threads.
+  await benchQueue(dataDir);
+
+  // The Figure 1 tuning sweep on 1 and 2 local worker threads: the first setting of every
+  //    method's grid, one seed (paper sizes; quick sizes with --quick).
+  const tp = fig1Tuning.plan(quick ? 'quick' : 'paper');
+  const sweepSeconds: Record<number, number> = {};
+  const methods = Object.keys(tp.spaces) as fig1.MethodName[];
+  for (const workers of [1, 2]) {
+    const t = performance.now();
+    // One executor for all the methods' sweeps, as fig1Tuning.tune shares one.
+    const executor = sharedExecutor('bench sweep', { workers, log: () => undefined }, methods.length, () => fig1.experiment as unknown as Experiment<object>);
+    try {
+      await Promise.all(methods.map((m) => runSweep(fig1.experiment, { ...tp.base, methods: [m] }, tp.spaces[m]!.slice(0, 1),
+        { seeds: tp.seeds.slice(0, 1), dataDir: path.join(dataDir, `sweep-w${workers}`), log: () => undefined, executor })));
+    } finally {
+      await executor.close();
+    }
+    sweepSeconds[workers] = (performance.now() - t) / 1000;
+  }
+  line(`Figure 1 tuning sweep, ${Object.keys(tp.spaces).length} units (${quick ? 'quick' : 'paper'} sizes): 1 / 2 workers`, `${sweepSeconds[1].toFixed(1)} s / ${sweepSeconds[2].toFixed(1)} s = ${(sweepSeconds[1] / sweepSeconds[2]).toFixed(2)}x speed-up`);
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
@@ -359,6 +388,66 @@ async function benchPearl(dataDir: string): Promise<void> {
     { seeds: sp.seeds, workers: 2, dataDir: path.join(dataDir, 'pearl'), log: () => undefined })));
   await runExperiment(pearlExperiment.mamlExperiment, sm.config, { seeds: sm.seeds, workers: 2, dataDir: path.join(dataDir, 'pearl'), log: () => undefined });
   line(`PEARL notebook experiments, ${quick ? 'quick' : 'paper'} scale (PEARL + deterministic ${sp.seeds} seeds each, MAML ${sm.seeds}), 2 cores`, `${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * Units per second for short units (a few ms of work) on 2 local worker threads, and
+ * through a Redis queue served by one worker process with 2 threads on this machine; the
+ * difference per unit is the queue's overhead (enqueue, lock, result through Redis, write).
+ */
+async function benchQueue(dataDir: string): Promise<void> {
+  if (spawnSync('redis-server', ['--version']).error) {
+    line('executors: Redis queue vs local threads', 'skipped (redis-server not installed: sudo apt-get install -y redis-server)');
+    return;
+  }
+  const port = await new Promise<number>((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  const children: ChildProcess[] = [];
+  const started = (c: ChildProcess, re: RegExp) => new Promise<void>((resolve, reject) => {
+    let out = '';
+    c.stdout!.on('data', (d) => { out += d; if (re.test(out)) resolve(); });
+    c.once('exit', (code) => reject(new Error(`exited with ${code} before starting:\n${out}`)));
+  });
+  try {
+    const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(redis);
+    await started(redis, /Ready to accept connections/);
+    const worker = spawn(process.execPath, [path.join(__dirname, 'worker.js'), '--queue', url, '--threads', '2'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(worker);
+    await started(worker, /serving/);
+    const tiny = { updates: 1, K: 1, testbed: { particle: { horizon: 5 } } };
+    const n = quick ? 40 : 200;
+    const seconds: Record<string, number> = {};
+    const backend = (await initBackend()).name;
+    // One executor per kind, warmed up first, so thread start-up and connections are not timed.
+    const executors: Record<string, Executor> = {
+      local: new LocalExecutor({ threads: 2, backend, find: () => fig3.experiment as unknown as Experiment<object>, label: 'bench', log: () => undefined }),
+      redis: await RedisExecutor.open(url, { label: 'bench', log: () => undefined }),
+    };
+    for (const via of ['local', 'redis']) {
+      try {
+        const opts = { executor: executors[via], dataDir: path.join(dataDir, `queue-${via}`), log: () => undefined, force: true };
+        await runExperiment(fig3.experiment, tiny, { ...opts, seeds: 4 });
+        const t = performance.now();
+        await runExperiment(fig3.experiment, tiny, { ...opts, seeds: n });
+        seconds[via] = (performance.now() - t) / 1000;
+      } finally {
+        await executors[via].close();
+      }
+    }
+    line(`executors, ${n} short units on 2 threads: local / Redis queue`, `${(n / seconds.local).toFixed(0)} / ${(n / seconds.redis).toFixed(0)} units/s = ${(seconds.redis / seconds.local).toFixed(1)}x the time`);
+    line('  queue overhead per unit', `${((1000 * (seconds.redis - seconds.local)) / n).toFixed(1)} ms`);
+  } finally {
+    for (const c of children.reverse()) {
+      c.kill('SIGTERM');
+      await new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)));
+    }
+  }
 }
 
 main().catch((e) => {

@@ -3,8 +3,9 @@
 #   1. Node.js >= 20 (checked, not installed)
 #   2. Debian packages: Chromium (chromium, fonts-liberation) for static chart images and
 #      the browser tests (skipped when CHROMIUM_PATH names your own Chromium), and
-#      python3-venv when the Python we use cannot make a virtual environment. Installed
-#      with apt-get when we are root on Debian; otherwise we print the command.
+#      python3-venv when the Python we use cannot make a virtual environment, and
+#      redis-server for the queue test and multi-machine sweeps. Installed with apt-get
+#      when we are root on Debian; otherwise we print the command.
 #   3. the Jupyter environment .venv/ (git-ignored): JupyterLab, nbclient and nbconvert at
 #      the versions pinned in scripts/jupyter-requirements.txt, from pip's configured index
 #      (pip is skipped when those versions are installed). Where pip reaches no index, a
@@ -103,6 +104,17 @@ elif ! venv_matches; then
       /usr/bin/*) missing+=(python3-venv) ;;
       *) die "$PYBASE cannot create a virtual environment with pip (its ensurepip module is missing); set LAB_PYTHON to a Python that can" ;;
     esac
+  fi
+fi
+# Redis (Debian's redis-server) for the queue test and sweeps on many machines.
+# Optional: installed when we can (root on Debian), else only noted (the test skips, saying
+# how to install it). On a Debian with systemd, installing it also starts a system Redis
+# on 127.0.0.1:6379; the test starts its own on a free port.
+if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+  if can_apt; then
+    missing+=(redis-server)
+  else
+    say "note: redis-server is not installed; the Redis queue test will be skipped (install: sudo apt-get install -y redis-server)"
   fi
 fi
 if [ ${#missing[@]} -gt 0 ]; then

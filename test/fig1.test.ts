@@ -25,7 +25,19 @@ describe('Figures 1-2 experiment', () => {
       const updates = [...new Set(t.eval.map((r) => r.update))];
       assert.deepStrictEqual(updates, [0, 1, 2]);
       assert.deepStrictEqual([...new Set(t.eval.map((r) => r.query))], [3, 11]);
-      assert.strictEqual(t.eval.length, 2 * 3 * 2);
+      assert.deepStrictEqual([...new Set(t.eval.map((r) => r.protocol))], ['equal-experience', 'bandit-only']);
+      assert.strictEqual(t.eval.length, 2 * 2 * 3 * 2, 'protocols x queries x updates x episodes');
+      // Episodes of the query type used by update 0, 1, 2 (initEpisodes 4, K 3).
+      const used = (p: string) => [...new Set(t.eval.filter((r) => r.protocol === p).map((r) => r.episodesUsed))];
+      assert.deepStrictEqual(used('equal-experience'), [4, 7, 10]);
+      // CAML's bandit and BO-MRL's adaptation spend the period under both protocols.
+      const spends = method === 'caml' || method === 'bomrl';
+      assert.deepStrictEqual(used('bandit-only'), spends ? [4, 7, 10] : [0, 3, 6]);
+      if (spends) {
+        // ... with the same random numbers, so both protocols give the same rows.
+        const strip = (p: string) => t.eval.filter((r) => r.protocol === p).map(({ protocol: _p, ...r }) => r);
+        assert.deepStrictEqual(strip('bandit-only'), strip('equal-experience'));
+      }
       for (const r of t.eval) assert.ok(Number.isFinite(r.return as number) && Number.isFinite(r.endX as number));
       if (method === 'caml') assert.ok(t.medoids.length > 0 && t.medoids.every((m) => ![3, 11].includes(m.type as number)));
       if (method !== 'random') assert.ok(t.training.length > 0);
@@ -38,12 +50,15 @@ describe('Figures 1-2 experiment', () => {
     assert.deepStrictEqual(together, alone);
   });
 
-  it('adaptation spends the initialization period on choosing among several initializations only', () => {
+  it('adaptation spends the initialization period on the bandit, or on a first VPG batch of a single initialization unless bandit-only', () => {
     const bed = testbed(testbedConfig());
     const good = constantPolicy(PAPER_POLICY, [0, 0, 0, 0]);
     const cfg = adaptationConfig({ updates: 1, evalEpisodes: 3 });
-    const one = adaptToType([good], 3, cfg, bed.dyn, PAPER_POLICY, new Rng(0));
+    const one = adaptToType([good], 3, { ...cfg, initPeriod: 'bandit-only' }, bed.dyn, PAPER_POLICY, new Rng(0));
     assert.deepStrictEqual(one.points.map((p) => p.episodesUsed), [0, 10]);
+    const equal = adaptToType([good], 3, cfg, bed.dyn, PAPER_POLICY, new Rng(0));
+    assert.strictEqual(cfg.initPeriod, 'equal-experience');
+    assert.deepStrictEqual(equal.points.map((p) => p.episodesUsed), [10, 20]);
     const several = adaptToType([good, initParams(PAPER_POLICY, new Rng(1))], 3, cfg, bed.dyn, PAPER_POLICY, new Rng(0));
     assert.deepStrictEqual(several.points.map((p) => p.episodesUsed), [10, 20]);
     assert.strictEqual(several.bandit!.counts.reduce((a, b) => a + b, 0), 10);
@@ -61,7 +76,7 @@ describe('Figures 1-2 experiment', () => {
     // 3 seeds, CAML and random init, one query type, updates 0-1, two episodes each.
     // CAML after 1 update: -100 + seed; random: -120 + 2 seed -> paired difference 20 - seed.
     const rows = [0, 1, 2].flatMap((seed) => (['caml', 'random'] as const).flatMap((method) => [0, 1].flatMap((update) => [0, 1].map((episode) => ({
-      seed, method, query: 3, queryLatent: 0, update, episode,
+      seed, method, protocol: 'bandit-only', query: 3, queryLatent: 0, update, episodesUsed: 10 * (update + 1), episode,
       return: update === 0 ? -200 : method === 'caml' ? -100 + seed : -120 + 2 * seed,
       endX: method === 'caml' ? 0.9 : episode === 0 ? -1 : 0.5, endY: method === 'caml' ? 1 : episode === 0 ? -1 : 0.5,
     })))));

@@ -39,13 +39,24 @@ describe('pinned numbers (unchanged by refactoring)', function () {
     assert.strictEqual(total(t.training, 'return', (r) => r.update === 9), -1722.60457083635);
   });
 
-  it('Fig. 1 (quick sizes): every method\'s summed evaluation return after 2 updates', async () => {
+  it('Fig. 1 (quick sizes): every method\'s summed evaluation return after 2 updates, per protocol', async () => {
+    // Re-pinned with issue 17: the adaptation now draws from its own stream, shared by the
+    // protocols (common random numbers), and "equal-experience" gives single
+    // initializations the initialization period as a first VPG batch. Training is unchanged.
     const t = fig1.unit(fig1.config(fig1.sizes('quick').config), 0);
-    const expected: Record<string, number> = {
-      caml: -1454.414453914389, joint: -1259.3888266310096, 'pretrain-same': -792.4138632582908, 'pretrain-other': -1307.7386178048328,
-      reptile: -1065.6913966041175, random: -903.8585550447024, maml: -2247.892743654782, 'maml-fo': -1396.3891296088696,
+    const expected: Record<string, Record<string, number>> = {
+      'equal-experience': {
+        caml: -1281.2542657570448, joint: -1239.3165341101703, 'pretrain-same': -776.6876218547986, 'pretrain-other': -1093.1325956266955,
+        reptile: -821.4140300057916, random: -805.382700740709, maml: -1477.270980583242, 'maml-fo': -1020.2058641160838,
+      },
+      'bandit-only': {
+        caml: -1281.2542657570448, joint: -1362.1247897217982, 'pretrain-same': -706.2587678306154, 'pretrain-other': -1165.857548188913,
+        reptile: -1031.4807174514863, random: -1100.153076799077, maml: -2238.341514080763, 'maml-fo': -1413.5302537232637,
+      },
     };
-    for (const [m, v] of Object.entries(expected)) assert.strictEqual(total(t.eval, 'return', (r) => r.method === m && r.update === 2), v, m);
+    for (const [p, byMethod] of Object.entries(expected)) {
+      for (const [m, v] of Object.entries(byMethod)) assert.strictEqual(total(t.eval, 'return', (r) => r.method === m && r.protocol === p && r.update === 2), v, `${p} ${m}`);
+    }
   });
 
   it('Hindsight MAML (quick sizes): adaptation, expert metrics, bounds, Siamese scores', async () => {

@@ -63,6 +63,16 @@ describe('progress lines', () => {
     assert.strictEqual(lines.length, 2);
     assert.match(lines[1], /3\/3 units \(100%\)/);
   });
+
+  it('grows its total when work is added, and appends the detail (workers seen)', () => {
+    let t = 0;
+    const lines: string[] = [];
+    const p = new Progress({ label: 'sweep', total: 2, everyMs: 0, write: (l) => lines.push(l), now: () => t, detail: () => 'workers seen: 3' });
+    p.setTotal(4);
+    t = 1000;
+    p.tick();
+    assert.strictEqual(lines[0], '[sweep] 1/4 units (25%) | 1.0 units/s | ETA 3s | workers seen: 3');
+  });
 });
 
 describe('run size switch', () => {

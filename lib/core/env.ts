@@ -11,6 +11,7 @@
  * | LAB_WORKERS    | 1 ... 1024, plain digits                  | cores (at most the seeds)    |
  * | LAB_RECOMPUTE  | 1, true, yes, on / 0, false, no, off      | off                          |
  * | LAB_DATA_DIR   | a folder (created when first written)     | the repository's data/       |
+ * | LAB_QUEUE      | redis://host:port[/db] (or rediss://)      | unset: this machine's threads |
  *
  * An empty value counts as unset (`LAB_WORKERS= node ...`). A relative LAB_DATA_DIR is
  * resolved against the working directory of the process that reads it; the main job and
@@ -130,12 +131,39 @@ export function checkFolder(dir: string, name: string, raw: string): void {
 }
 
 /** Every variable, parsed: what `runExperiment` and the main job check first. */
+/**
+ * A Redis URL for the queue executor: redis://host:port, with an optional database number
+ * (/0, /1, ...), user and password, or rediss:// for TLS. `variable` names where it came
+ * from in the error (LAB_QUEUE, or the worker's --queue).
+ */
+export function queueUrl(raw: string, variable: string): string {
+  const expected = 'a Redis URL such as redis://127.0.0.1:6379 (redis:// or rediss://, host, optional :port and /db)';
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new EnvError(variable, expected, raw);
+  }
+  if ((u.protocol !== 'redis:' && u.protocol !== 'rediss:') || !u.hostname || (u.pathname !== '' && u.pathname !== '/' && !/^\/\d+$/.test(u.pathname)) || u.search || u.hash) {
+    throw new EnvError(variable, expected, raw);
+  }
+  return raw;
+}
+
+/** LAB_QUEUE, or undefined to run on this machine's worker threads. */
+export function envQueue(env: Env = process.env): string | undefined {
+  const v = value(env, 'LAB_QUEUE');
+  return v === undefined ? undefined : queueUrl(v, 'LAB_QUEUE');
+}
+
 export interface LabEnv {
   scale: Scale;
   backend: BackendName | undefined;
   workers: number | undefined;
   recompute: boolean;
   dataDir: DataDir;
+  /** Redis URL of the queue executor, or undefined for local threads. */
+  queue: string | undefined;
 }
 
 /** Parse every LAB_ variable; throws the first EnvError. */
@@ -146,5 +174,6 @@ export function labEnv(env: Env = process.env, cwd: string = process.cwd()): Lab
     workers: envWorkers(env),
     recompute: envRecompute(env),
     dataDir: envDataDir(env, cwd),
+    queue: envQueue(env),
   };
 }

@@ -15,6 +15,8 @@ export interface ProgressOptions {
   write?: (line: string) => void;
   /** Clock in milliseconds (default performance.now); injectable for tests. */
   now?: () => number;
+  /** Extra text at the end of each line, e.g. "workers seen: 3". */
+  detail?: () => string;
 }
 
 /** "1m 05s", "12s", "850ms". */
@@ -45,21 +47,29 @@ export class Progress {
   private readonly write: (line: string) => void;
   private readonly now: () => number;
   private readonly everyMs: number;
+  private total: number;
 
   constructor(private readonly opts: ProgressOptions) {
     this.write = opts.write ?? ((l) => console.log(l));
     this.now = opts.now ?? (() => performance.now());
     this.everyMs = opts.everyMs ?? 2000;
     this.start = this.now();
+    this.total = opts.total;
+  }
+
+  /** Change the total (work added while running, e.g. by a sweep). */
+  setTotal(total: number): void {
+    this.total = total;
   }
 
   /** Count `n` more finished units and maybe write a line. */
   tick(n = 1, unit?: string): void {
     this.done += n;
     const t = this.now();
-    if (this.done >= this.opts.total || t - this.last >= this.everyMs) {
+    if (this.done >= this.total || t - this.last >= this.everyMs) {
       this.last = t;
-      this.write(progressLine(this.opts.label, this.done, this.opts.total, t - this.start, unit));
+      const line = progressLine(this.opts.label, this.done, this.total, t - this.start, unit);
+      this.write(this.opts.detail ? `${line} | ${this.opts.detail()}` : line);
     }
   }
 

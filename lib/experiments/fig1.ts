@@ -2,9 +2,13 @@
  * Figures 1 and 2 of paper 000 (Sec. 4.1): fast adaptation to unseen entity types.
  *
  * Every method trains for `iterations` iterations on the support types (all types but
- * the query types) with VPG at batch size K, then adapts to each held-out query type
- * (adaptation.ts: an initialization period of K episodes, then up to 5 VPG updates),
- * recording the return and end position of evaluation episodes after every update.
+ * the query types and `heldOutTypes`) with VPG at batch size K, then adapts to each
+ * held-out query type (adaptation.ts: an initialization period of K episodes, then up to
+ * 5 VPG updates), recording the return and end position of evaluation episodes after
+ * every update. Each method has its own step sizes (fig1-tuning.ts tunes them on
+ * held-out support types). The adaptation runs once per protocol: "equal-experience"
+ * (every method spends the K initialization episodes: CAML on its bandit, the others as
+ * a first VPG batch) and "bandit-only" (only CAML spends them).
  *
  * Methods (paper 000 Sec. 4.1, plus MAML, the paper's future work):
  *   caml            Algorithm 2 (caml.ts); adapts from the medoid the bandit picks
@@ -24,7 +28,7 @@
  * Reference: Zhang, "Characterizing Policy Divergence for Personalized Meta-Reinforcement
  * Learning" (Sec. 4.1, Fig. 1, Fig. 2, App. 6.4).
  */
-import { adaptationSchema, adaptToType } from '../algos/adaptation';
+import { adaptationSchema, adaptToType, INIT_PERIODS } from '../algos/adaptation';
 import { boMrlPpoInit, boMrlPpoSchema, boMrlPpoStep, ppoAdaptBatch } from '../algos/bo-mrl-ppo';
 import { camlInit, camlSchema, camlStep } from '../algos/caml';
 import { jointIteration } from '../algos/joint';
@@ -44,26 +48,39 @@ import { RowOf, SavedRows, TablesOf } from './tables';
 export const METHODS = ['caml', 'joint', 'pretrain-same', 'pretrain-other', 'reptile', 'random', 'maml', 'maml-fo', 'bomrl'] as const;
 export type MethodName = (typeof METHODS)[number];
 
+/** A method that trains with plain VPG has its own VPG settings, so each can be tuned alone. */
+const vpgSection = section({ vpg: vpgSchema.default({}).describe('VPG settings of its training') });
+
 export const schema = section({
   testbed: testbedSchema.default({}).describe('particle dynamics and the population of entity types'),
   queryTypes: z.array(int.min(0)).min(1).default([...DEFAULT_QUERY_TYPES]).describe('held-out query types (never trained on, except by "pretrain-same"); default: variant 3 of every latent group'),
+  heldOutTypes: z.array(int.min(0)).default([]).describe('types neither trained on nor adapted to (tuning on held-out support types holds out the query types this way)'),
   methods: z.array(z.enum(METHODS)).min(1).default([...METHODS]).describe('methods to compare'),
   iterations: int.positive().default(100).describe('training iterations of every method (paper: 100)'),
   K: int.positive().default(10).describe('episodes per VPG update during training (paper: batch size 10)'),
-  vpg: vpgSchema.default({}).describe('VPG settings of joint training and pretraining'),
+  joint: vpgSection.default({}).describe('joint training (1)'),
+  pretrainSame: vpgSection.default({}).describe('pretraining on the query type (2)'),
+  pretrainOther: vpgSection.default({}).describe('pretraining on another type (3)'),
   caml: camlSchema.default({}).describe('CAML (Algorithm 2) settings'),
   reptile: reptileSchema.default({}).describe('Reptile settings'),
-  maml: mamlSchema.default({}).describe('MAML settings'),
+  maml: mamlSchema.default({}).describe('MAML settings ("order" is set by the method: second order)'),
+  mamlFo: mamlSchema.default({ order: 'first' }).describe('first-order MAML settings ("order" is set by the method: first order)'),
   bomrl: boMrlPpoSchema.default({}).describe('BO-MRL (KL distance, first-order meta-gradient) settings: lambda, inner.steps, inner.lr are its tuning knobs'),
-  adaptation: adaptationSchema.default({}).describe('the evaluation protocol (algos/adaptation.ts)'),
+  adaptation: adaptationSchema.omit({ initPeriod: true }).default({}).describe('the evaluation protocol (algos/adaptation.ts), run once per entry of "protocols"'),
+  protocols: z.array(z.enum(INIT_PERIODS)).min(1).default([...INIT_PERIODS]).describe('who spends the initialization period: "equal-experience" (every method: CAML\'s bandit, BO-MRL\'s adaptation, a first VPG batch for the others) and/or "bandit-only" (CAML and BO-MRL only); column "protocol" of the eval table'),
   init: initSchema.default({}).describe('policy initialization, shared by all methods within a seed'),
 }).superRefine((c, ctx) => {
   const nTypes = c.testbed.population.latentTypes * c.testbed.population.variantsPerLatent;
-  c.queryTypes.forEach((q, i) => {
-    if (q >= nTypes) ctx.addIssue({ code: 'custom', path: ['queryTypes', i], message: `must be a type index in [0, ${nTypes - 1}], got ${q}` });
-  });
+  for (const key of ['queryTypes', 'heldOutTypes'] as const) {
+    c[key].forEach((q, i) => {
+      if (q >= nTypes) ctx.addIssue({ code: 'custom', path: [key, i], message: `must be a type index in [0, ${nTypes - 1}], got ${q}` });
+    });
+  }
   if (new Set(c.queryTypes).size !== c.queryTypes.length) ctx.addIssue({ code: 'custom', path: ['queryTypes'], message: `must not repeat a type, got ${JSON.stringify(c.queryTypes)}` });
-  if (c.queryTypes.length >= nTypes) ctx.addIssue({ code: 'custom', path: ['queryTypes'], message: `must leave at least one support type, got all ${nTypes}` });
+  const both = c.heldOutTypes.filter((t) => c.queryTypes.includes(t));
+  if (both.length > 0) ctx.addIssue({ code: 'custom', path: ['heldOutTypes'], message: `must not hold a query type, got ${JSON.stringify(both)}` });
+  if (new Set([...c.queryTypes, ...c.heldOutTypes]).size >= nTypes) ctx.addIssue({ code: 'custom', path: ['queryTypes'], message: `with heldOutTypes must leave at least one support type of the ${nTypes}` });
+  if (new Set(c.protocols).size !== c.protocols.length) ctx.addIssue({ code: 'custom', path: ['protocols'], message: `must not repeat a protocol, got ${JSON.stringify(c.protocols)}` });
   if (new Set(c.methods).size !== c.methods.length) ctx.addIssue({ code: 'custom', path: ['methods'], message: `must not repeat a method, got ${JSON.stringify(c.methods)}` });
   // CAML clusters for the first time after n iterations (Alg. 2, l.1-5); with fewer it has no medoid to adapt from.
   if (c.methods.includes('caml') && c.iterations < c.caml.n) {
@@ -92,7 +109,7 @@ export function sizes(s: Scale): { config: Overrides<typeof schema>; seeds: numb
 /** The tables of one unit: evaluation returns while fine-tuning, meta-training returns, CAML's medoids. */
 export const TABLES = {
   eval: {
-    method: 'string', query: 'int', queryLatent: 'int', init: 'int', update: 'int', episodesUsed: 'int',
+    method: 'string', protocol: 'string', query: 'int', queryLatent: 'int', init: 'int', update: 'int', episodesUsed: 'int',
     episode: 'int', return: 'float', endX: 'float', endY: 'float',
   },
   /** `type` is -1 for joint training (all support types); `query` is set for the pretraining methods. */
@@ -128,7 +145,7 @@ function trainMethod(method: MethodName, cfg: Fig1Config, bed: Testbed, theta0: 
     case 'joint': {
       let learner = newLearner(theta0);
       for (let it = 1; it <= cfg.iterations; it++) {
-        const r = jointIteration(learner, support, cfg.K, cfg.vpg, dyn, spec, rng);
+        const r = jointIteration(learner, support, cfg.K, cfg.joint.vpg, dyn, spec, rng);
         learner = r.learner;
         training.push({ method, iteration: it, type: -1, return: r.meanReturn });
       }
@@ -139,7 +156,8 @@ function trainMethod(method: MethodName, cfg: Fig1Config, bed: Testbed, theta0: 
       const trained = new Map<number, Float32Array>();
       for (const q of cfg.queryTypes) {
         const type = method === 'pretrain-same' ? q : otherType(bed, q, support, rng);
-        const { thetas, curves } = trainPerType([theta0], [type], cfg.iterations, cfg.K, cfg.vpg, dyn, spec, rng);
+        const vpg = method === 'pretrain-same' ? cfg.pretrainSame.vpg : cfg.pretrainOther.vpg;
+        const { thetas, curves } = trainPerType([theta0], [type], cfg.iterations, cfg.K, vpg, dyn, spec, rng);
         trained.set(q, thetas[0]);
         curves[0].slice(1).forEach((r, i) => training.push({ method, iteration: i + 1, type, query: q, return: r }));
       }
@@ -156,7 +174,7 @@ function trainMethod(method: MethodName, cfg: Fig1Config, bed: Testbed, theta0: 
     }
     case 'maml':
     case 'maml-fo': {
-      const mc: MamlConfig = { ...cfg.maml, order: method === 'maml' ? 'second' : 'first' };
+      const mc: MamlConfig = method === 'maml' ? { ...cfg.maml, order: 'second' } : { ...cfg.mamlFo, order: 'first' };
       let s = mamlInit(theta0);
       for (let it = 1; it <= cfg.iterations; it++) {
         const r = mamlStep(s, support, mc, dyn, spec, rng);
@@ -197,7 +215,7 @@ function trainMethod(method: MethodName, cfg: Fig1Config, bed: Testbed, theta0: 
 export function unit(cfg: Fig1Config, seed: number): Tables {
   const bed = testbed(cfg.testbed);
   const theta0 = initParams(PAPER_POLICY, new Rng(seed), cfg.init);
-  const support = bed.types.map((t) => t.id).filter((t) => !cfg.queryTypes.includes(t));
+  const support = bed.types.map((t) => t.id).filter((t) => !cfg.queryTypes.includes(t) && !cfg.heldOutTypes.includes(t));
   const evalRows: Tables['eval'] = [], training: Tables['training'] = [], medoidRows: Tables['medoids'] = [];
   for (const method of cfg.methods) {
     // Each method's stream depends only on (seed, method), not on which other methods run.
@@ -205,13 +223,23 @@ export function unit(cfg: Fig1Config, seed: number): Tables {
     const t = trainMethod(method, cfg, bed, theta0, support, rng);
     training.push(...t.training);
     medoidRows.push(...t.medoids.map((r) => ({ method, ...r })));
-    for (const q of cfg.queryTypes) {
-      const res = adaptToType(t.inits(q), q, cfg.adaptation, bed.dyn, PAPER_POLICY, rng);
-      for (const p of res.points) {
-        p.returns.forEach((ret, e) => evalRows.push({
-          method, query: q, queryLatent: bed.types[q].latent, init: res.choice, update: p.update, episodesUsed: p.episodesUsed + (t.initEpisodes ?? 0),
-          episode: e, return: ret, endX: p.ends[2 * e], endY: p.ends[2 * e + 1],
-        }));
+    // Every protocol adapts with the same random numbers (common random numbers) from the
+    // same initializations: CAML (its bandit) and BO-MRL (its adaptation, inside `inits`)
+    // spend the initialization period under both, and give the same rows under each.
+    const adaptSeed = rng.nextUint32() | 0;
+    const inits = new Map(cfg.queryTypes.map((q) => [q, t.inits(q)]));
+    for (const protocol of cfg.protocols) {
+      const adaptRng = new Rng(adaptSeed);
+      // A method whose initializations already spent the period gets no first VPG batch.
+      const initPeriod = t.initEpisodes ? 'bandit-only' : protocol;
+      for (const q of cfg.queryTypes) {
+        const res = adaptToType(inits.get(q)!, q, { ...cfg.adaptation, initPeriod }, bed.dyn, PAPER_POLICY, adaptRng);
+        for (const p of res.points) {
+          p.returns.forEach((ret, e) => evalRows.push({
+            method, protocol, query: q, queryLatent: bed.types[q].latent, init: res.choice, update: p.update, episodesUsed: p.episodesUsed + (t.initEpisodes ?? 0),
+            episode: e, return: ret, endX: p.ends[2 * e], endY: p.ends[2 * e + 1],
+          }));
+        }
       }
     }
   }
@@ -220,7 +248,7 @@ export function unit(cfg: Fig1Config, seed: number): Tables {
 
 export const experiment: Experiment<Fig1Config, Overrides<typeof schema>, typeof TABLES> = {
   name: 'fig1-adaptation',
-  version: 1,
+  version: 2,
   tables: TABLES,
   resolve: config,
   unit,

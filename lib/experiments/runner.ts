@@ -5,10 +5,11 @@
  *   version, config, declared tables, backend) is hashed; results live in
  *   data/<experiment>/<hash>/ (store.ts), so an unchanged run re-renders from disk at
  *   once and a changed one recomputes. `force` (or LAB_RECOMPUTE) recomputes anyway.
- * - Seeds run in parallel on worker threads (Node's worker_threads), one unit per worker
- *   at a time; `workers: 1` runs them in this thread. A unit's result depends only on
- *   (config, seed), so parallel and serial runs give identical rows. Workers find the
- *   experiment by name in the registry (registry.ts).
+ * - Seeds run on an executor (executors/): worker threads of this process by default,
+ *   one unit per thread at a time (`workers: 1` runs them in this thread), or a BullMQ
+ *   queue on Redis served by workers on many machines when LAB_QUEUE=redis://host:port.
+ *   A unit's result depends only on (config, seed), so every executor gives identical
+ *   rows. Workers find the experiment by name in the registry (registry.ts).
  * - Resumable: each finished unit is written atomically the moment it is done. A killed
  *   run loses only unfinished units. A unit whose files are missing a half, do not
  *   parse, fail the checksum or disagree with the declared tables is reported with its
@@ -21,18 +22,17 @@
  * - Provenance: every unit records the resolved config, seed, tfjs backend, package
  *   version, git commit, Node version, time and duration.
  */
-import * as os from 'os';
 import * as path from 'path';
-import { Worker } from 'worker_threads';
 import { z } from 'zod';
 import { ConfigError } from '../core/config';
 import { checkFolder, labEnv } from '../core/env';
-import { Progress } from '../core/progress';
 import { Row } from '../core/row';
 import { Frame, tableFrame } from './results';
-import { backendInfo, BackendName, initBackend } from '../core/tf';
+import { backendInfo, initBackend } from '../core/tf';
+import type { Executor, UnitJob } from './executors/executor';
+import { localWorkers, openExecutor } from './executors/open';
 import { AnyExperiment, checkExperiment, Experiment, runIdentity } from './experiment';
-import { isRegistered, registeredModules } from './registry';
+import { isRegistered } from './registry';
 import { Provenance, Tables, UnitRecord, UnitStore } from './store';
 import { SavedRow, SeededTablesOf, TableSchema, TablesSchema } from './tables';
 
@@ -53,6 +53,8 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Minimum ms between progress lines. */
   progressEveryMs?: number;
+  /** Run units on this executor (a sweep shares one across configs; the caller closes it). Default: executors/open.ts. */
+  executor?: Executor;
 }
 
 const seed = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -63,6 +65,7 @@ const runOptionsSchema = z.object({
   dataDir: z.string().min(1).refine((s) => !s.includes('\0'), 'must not hold a NUL character').optional(),
   log: z.function().optional(),
   progressEveryMs: z.number().finite().min(0).optional(),
+  executor: z.custom<Executor>((v) => typeof v === 'object' && v !== null && typeof (v as Executor).run === 'function' && typeof (v as Executor).close === 'function').optional(),
 }).strict();
 
 /** Check run options; throws a ConfigError naming the option. */
@@ -85,6 +88,7 @@ export function checkRunOptions(opts: RunOptions): RunOptions {
     dataDir: 'must be a folder path',
     log: 'must be a function (line) => void',
     progressEveryMs: 'must be a number of milliseconds >= 0',
+    executor: 'must be an executor (lib/experiments/executors/executor.ts)',
   };
   const top = String(issue.path[0] ?? field);
   if (issue.code === 'unrecognized_keys') throw new ConfigError('run options', field, `is not a known option (known: ${Object.keys(expected).join(', ')})`);
@@ -129,72 +133,6 @@ function seedRanges(seeds: readonly number[]): string {
     i = j;
   }
   return parts.join(', ');
-}
-
-interface WorkerReply {
-  seed: number;
-  tables?: unknown;
-  ms?: number;
-  error?: string;
-}
-
-async function runInWorkers(exp: AnyExperiment, config: object, seeds: number[], workers: number, backend: BackendName,
-  onDone: (seed: number, result: unknown, ms: number) => void): Promise<void> {
-  const queue = seeds.slice();
-  const script = path.join(__dirname, 'worker.js');
-  const pool: Worker[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let running = 0;
-      let failed = false;
-      const feed = (w: Worker) => {
-        const seed = queue.shift();
-        if (seed === undefined) {
-          if (running === 0) resolve();
-          return;
-        }
-        running++;
-        w.postMessage({ experiment: exp.name, config, seed });
-      };
-      for (let i = 0; i < Math.min(workers, seeds.length); i++) {
-        const w = new Worker(script, { workerData: { backend, modules: registeredModules() } });
-        pool.push(w);
-        w.on('message', (m: WorkerReply) => {
-          running--;
-          if (failed) return;
-          if (m.error !== undefined) {
-            failed = true;
-            reject(new Error(`${exp.name} seed ${m.seed} failed in a worker: ${m.error}`));
-            return;
-          }
-          try {
-            onDone(m.seed, m.tables, m.ms ?? 0);
-          } catch (e) {
-            failed = true;
-            reject(e);
-            return;
-          }
-          feed(w);
-          if (running === 0 && queue.length === 0) resolve();
-        });
-        w.on('error', (e) => {
-          if (!failed) {
-            failed = true;
-            reject(new Error(`${exp.name}: worker crashed: ${e.message}`));
-          }
-        });
-        w.on('exit', (code) => {
-          if (!failed && (running > 0 || queue.length > 0)) {
-            failed = true;
-            reject(new Error(`${exp.name}: a worker thread exited (code ${code}) before its seeds were done`));
-          }
-        });
-        feed(w);
-      }
-    });
-  } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
-  }
 }
 
 /**
@@ -247,26 +185,24 @@ export async function runExperiment<C extends object, In, T extends TablesSchema
       if (todo.length > 0) {
         // A backend-independent experiment records the backend in use, if any, without starting one.
         const used = exp.backendIndependent ? backendInfo()?.name ?? 'none' : (backend ?? (await initBackend())).name;
-        const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-        const workers = Math.max(1, Math.min(opts.workers ?? env.workers ?? cores, todo.length));
+        const workers = localWorkers(opts.workers ?? env.workers, todo.length);
         const threaded = workers > 1 && isRegistered(exp as unknown as AnyExperiment);
-        if (workers > 1 && !threaded) log(`${tag} note: ${exp.name} is not in the experiment registry, so worker threads cannot load it; running on this thread (see registerExperiment)`);
-        log(`${tag} computing ${todo.length} seed(s) on ${threaded ? `${workers} worker threads` : 'this thread'} (${used})`);
-        const progress = new Progress({ label: exp.name, total: todo.length, everyMs: opts.progressEveryMs ?? 2000, write: log });
-        const onDone = (s: number, result: unknown, ms: number) => {
-          units.set(s, store.save(s, result, ms, used));
-          computed.push(s);
-          progress.tick(1, 'seeds');
-        };
-        if (!threaded) {
-          for (const s of todo) {
-            const t0 = performance.now();
-            const result = await exp.unit(config, s);
-            onDone(s, result, performance.now() - t0);
-            await new Promise((r) => setImmediate(r));
-          }
-        } else {
-          await runInWorkers(exp as unknown as AnyExperiment, config, todo, workers, (backendInfo() ?? (await initBackend())).name, onDone);
+        if (workers > 1 && !threaded && !opts.executor) log(`${tag} note: ${exp.name} is not in the experiment registry, so worker threads cannot load it; running on this thread (see registerExperiment)`);
+        // The executor: the caller's (a sweep shares one), else LAB_QUEUE's Redis queue, else worker threads.
+        const threadBackend = (backendInfo() ?? (await initBackend())).name;
+        const executor = opts.executor ?? await openExecutor({
+          label: exp.name, log, progressEveryMs: opts.progressEveryMs, backend: threadBackend,
+          workers: threaded ? workers : 1, find: () => exp as unknown as AnyExperiment,
+        });
+        log(`${tag} computing ${todo.length} seed(s) on ${executor.description} (${used})`);
+        const jobs = todo.map((s): UnitJob => ({ experiment: exp.name, version: exp.version, config, hash: id.hash, seed: s, backend: threadBackend }));
+        try {
+          await executor.run(jobs, ({ job, result, ms }) => {
+            units.set(job.seed, store.save(job.seed, result, ms, used));
+            computed.push(job.seed);
+          });
+        } finally {
+          if (!opts.executor) await executor.close();
         }
       }
     } finally {

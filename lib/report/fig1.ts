@@ -25,24 +25,38 @@ export const METHOD_LABELS: Record<MethodName, string> = {
 };
 
 /** The evaluation columns the figures read. */
-type EvalRow = Pick<Saved['eval'], 'seed' | 'method' | 'query' | 'update' | 'return' | 'endX' | 'endY'>;
+type EvalRow = Pick<Saved['eval'], 'seed' | 'method' | 'protocol' | 'query' | 'update' | 'episodesUsed' | 'return' | 'endX' | 'endY'>;
 
 /** The label of a method name as saved (unknown names as they are). */
 const label = (m: string): string => (METHOD_LABELS as Record<string, string>)[m] ?? m;
 
-/** Mean evaluation return per (seed, method, query, update): one number per seed. */
-export function seedMeans(evalRows: readonly EvalRow[]) {
-  return meanBy(evalRows, ['seed', 'method', 'query', 'update'], 'return');
+/** The x axes of Fig. 1: fine-tuning updates, or episodes of the query type used for learning so far. */
+export type Fig1Axis = 'update' | 'episodesUsed';
+
+const AXIS_TITLES: Record<Fig1Axis, string> = { update: 'VPG fine-tuning update', episodesUsed: 'episodes of the query type used' };
+
+/** Rows of one adaptation protocol ("equal-experience" or "bandit-only"). */
+export function protocolRows<R extends Pick<EvalRow, 'protocol'>>(evalRows: readonly R[], protocol: string): R[] {
+  return evalRows.filter((r) => r.protocol === protocol);
 }
 
-/** Fig. 1: reward against fine-tuning update, one panel per query type, one band per method (95% CI over seeds). */
-export function fig1Figure(evalRows: readonly EvalRow[], bed: Testbed, methods: readonly MethodName[]): Figure {
-  const perSeed = seedMeans(evalRows);
+/** Mean evaluation return per (seed, method, query, x): one number per seed. */
+export function seedMeans(evalRows: readonly EvalRow[], x: Fig1Axis = 'update') {
+  return meanBy(evalRows, ['seed', 'method', 'query', x], 'return');
+}
+
+/**
+ * Fig. 1: reward against fine-tuning update (or episodes of the query type used), one
+ * panel per query type, one band per method (95% CI over seeds). Pass one protocol's rows.
+ */
+export function fig1Figure(evalRows: readonly EvalRow[], bed: Testbed, methods: readonly MethodName[], opts: { x?: Fig1Axis; title?: string } = {}): Figure {
+  const x = opts.x ?? 'update';
+  const perSeed = seedMeans(evalRows, x);
   const queries = [...new Set(perSeed.map((r) => r.query))].sort((a, b) => a - b);
   const panels = queries.map((q) => {
     const rows = perSeed.filter((r) => r.query === q);
     const present = methods.filter((m) => rows.some((r) => r.method === m));
-    const series = present.map((m, i) => summaryBand(summarize(rows.filter((r) => r.method === m), ['update'], 'return'), 'update', {
+    const series = present.map((m, i) => summaryBand(summarize(rows.filter((r) => r.method === m), [x], 'return'), x, {
       name: METHOD_LABELS[m], color: METHOD_COLORS[m] ?? GROUP_COLORS[i % GROUP_COLORS.length], dash: m === 'caml' ? 'solid' : 'dot',
     }));
     return { title: `query type ${q} (latent ${bed.types[q].latent})`, series };
@@ -56,8 +70,8 @@ export function fig1Figure(evalRows: readonly EvalRow[], bed: Testbed, methods: 
   });
   const seeds = new Set(perSeed.map((r) => r.seed)).size;
   return panelBandFigure(panels, {
-    title: `Fig. 1: mean episode reward during fine-tuning on unseen types (95% CI over ${seeds} seeds)<br><span style="font-size:12px">"pretrained on another type" lies far below the axes: zoom out to see it</span>`,
-    xTitle: 'VPG fine-tuning update', yTitle: 'mean episode reward', yRanges,
+    title: `${opts.title ?? 'Fig. 1: mean episode reward during fine-tuning on unseen types'} (95% CI over ${seeds} seeds)<br><span style="font-size:12px">"pretrained on another type" lies far below the axes: zoom out to see it</span>`,
+    xTitle: AXIS_TITLES[x], yTitle: 'mean episode reward', yRanges,
   });
 }
 
@@ -71,7 +85,17 @@ export const METHOD_COLORS: Partial<Record<MethodName, string>> = {
  * seed, then a 95% t-interval over seeds; and CAML's paired comparison with each method.
  */
 export function rewardAfterUpdate(evalRows: readonly EvalRow[], update: number): Row[] {
-  const perSeed = meanBy(seedMeans(evalRows).filter((r) => r.update === update), ['seed', 'method'], 'return');
+  return rewardAt(evalRows, 'update', update);
+}
+
+/** Mean reward over query types within a seed, per method, at x = `at` (`update` or `episodesUsed`). */
+function perSeedAt(evalRows: readonly EvalRow[], x: Fig1Axis, at: number) {
+  return meanBy(seedMeans(evalRows, x).filter((r) => r[x] === at), ['seed', 'method'], 'return');
+}
+
+/** As `rewardAfterUpdate`, at x = `at` on either axis (e.g. 20 episodes of the query type used). */
+export function rewardAt(evalRows: readonly EvalRow[], x: Fig1Axis, at: number): Row[] {
+  const perSeed = perSeedAt(evalRows, x, at);
   const bySeed = (m: string) => new Map(perSeed.filter((r) => r.method === m).map((r) => [r.seed, r.return]));
   const methods = [...new Set(perSeed.map((r) => r.method))];
   const caml = methods.includes('caml') ? bySeed('caml') : null;
@@ -152,4 +176,91 @@ export function movingAwayShare(evalRows: readonly EvalRow[], particle: { start:
   const flagged = evalRows.map((r) => ({ ...r, away: Math.hypot(r.endX - gx, r.endY - gy) > startD ? 1 : 0 }));
   const perSeed = meanBy(flagged, ['seed', 'method', 'update'], 'away');
   return summarize(perSeed, ['method', 'update'], 'away').map((r) => ({ method: label(r.method), update: r.update, 'share moving away': formatInterval(r) }));
+}
+
+/** Methods that never trained on the query type: all but "pretrained on the query type". */
+function neverSawQuery(m: string): boolean {
+  return m !== 'pretrain-same';
+}
+
+function ordinal(n: number): string {
+  const s = ['th', 'st', 'nd', 'rd'], v = n % 100;
+  return `${n}${s[(v - 20) % 10] ?? s[v] ?? s[0]}`;
+}
+
+/** The sorted distinct values of x in the rows. */
+function axisValues(evalRows: readonly EvalRow[], x: Fig1Axis): number[] {
+  return [...new Set(evalRows.map((r) => Number(r[x])))].sort((a, b) => a - b);
+}
+
+/**
+ * CAML against every other method at each point of the x axis (default: episodes of the
+ * query type used), reward averaged over query types within a seed, paired over seeds:
+ * one row per method, one column per point, "wins" / "ties" / "loses".
+ */
+export function verdictsAlong(evalRows: readonly EvalRow[], x: Fig1Axis = 'episodesUsed'): Row[] {
+  const points = axisValues(evalRows, x);
+  const methods = [...new Set(evalRows.map((r) => String(r.method)))].filter((m) => m !== 'caml');
+  const bySeed = (perSeed: readonly { seed: number; method: string; return: number }[], m: string) => new Map(perSeed.filter((r) => r.method === m).map((r) => [r.seed, r.return]));
+  const perPoint = points.map((at) => perSeedAt(evalRows, x, at));
+  return methods.map((m) => {
+    const row: Row = { 'CAML against': METHOD_LABELS[m as MethodName] ?? m };
+    points.forEach((at, i) => {
+      const c = bySeed(perPoint[i], 'caml');
+      row[`${at}`] = c.size > 0 && bySeed(perPoint[i], m).size > 0 ? pairedComparison(c, bySeed(perPoint[i], m)).verdict : '';
+    });
+    return row;
+  });
+}
+
+/** CAML's rank (1 = best mean over seeds) among the methods that never trained on the query type, at x = at. */
+export function camlRank(evalRows: readonly EvalRow[], x: Fig1Axis, at: number): { rank: number; of: number } | null {
+  const means = summarize(perSeedAt(evalRows, x, at), ['method'], 'return').filter((r) => neverSawQuery(String(r.method)));
+  const caml = means.find((r) => r.method === 'caml');
+  if (!caml) return null;
+  return { rank: 1 + means.filter((r) => Number(r.mean) > Number(caml.mean)).length, of: means.length };
+}
+
+function listPoints(xs: readonly number[]): string {
+  return xs.length === 0 ? '' : xs.join(', ');
+}
+
+/**
+ * The verdict sentences of Fig. 1, computed from the rows of both protocols: CAML's rank
+ * at each budget of query-type episodes with equal experience, its wins, ties and losses
+ * against every method along that axis, and its rank after one update in the bandit-only
+ * reading, where only CAML spends the initialization period.
+ */
+export function describeEqualExperience(equalRows: readonly EvalRow[], banditOnlyRows: readonly EvalRow[]): string {
+  const out: string[] = [];
+  const budgets = axisValues(equalRows, 'episodesUsed');
+  const ranks = budgets.map((b) => ({ b, r: camlRank(equalRows, 'episodesUsed', b) })).filter((x) => x.r !== null);
+  if (ranks.length > 0) {
+    out.push(`With equal experience (every method has used the same episodes of the query type), CAML ranks ${ranks.map(({ b, r }) => `${ordinal(r!.rank)} at ${b}`).join(', ')} episodes, among the ${ranks[0].r!.of} methods that never trained on the query type.`);
+  }
+  // Methods with one verdict at every budget in one sentence; the others one sentence each.
+  const uniform: Record<string, string[]> = { wins: [], ties: [], loses: [] };
+  const mixed: string[] = [];
+  for (const row of verdictsAlong(equalRows, 'episodesUsed')) {
+    const at = (v: string) => budgets.filter((b) => row[`${b}`] === v);
+    const kinds = (['wins', 'ties', 'loses'] as const).filter((v) => at(v).length > 0);
+    if (kinds.length === 1 && at(kinds[0]).length === budgets.length) uniform[kinds[0]].push(String(row['CAML against']));
+    else mixed.push(`against ${row['CAML against']} it ${kinds.map((v) => `${v} at ${listPoints(at(v))}`).join('; ')} episodes`);
+  }
+  const phrase: Record<string, string> = { wins: 'beats', ties: 'ties with', loses: 'loses to' };
+  const whole = (['wins', 'ties', 'loses'] as const).filter((v) => uniform[v].length > 0).map((v) => `${phrase[v]} ${uniform[v].join(', ')}`);
+  if (whole.length > 0) out.push(`At every number of episodes (${budgets[0]} to ${budgets[budgets.length - 1]}), CAML ${whole.join('; ')}.`);
+  if (mixed.length > 0) out.push(`Elsewhere the verdict depends on the budget: ${mixed.join('; ')}.`);
+  const one = camlRank(banditOnlyRows, 'update', 1);
+  if (one) {
+    // Episodes of the query type each method has used after one update in this reading.
+    const used = new Map<string, number>();
+    for (const r of banditOnlyRows) if (r.update === 1) used.set(String(r.method), Number(r.episodesUsed));
+    const mine = used.get('caml');
+    const alike = [...used].filter(([m, u]) => m !== 'caml' && u === mine).map(([m]) => METHOD_LABELS[m as MethodName] ?? m);
+    const rest = [...new Set([...used].filter(([m, u]) => m !== 'caml' && u !== mine).map(([, u]) => u))].sort((x, y) => x - y);
+    out.push(`In the bandit-only reading (only the methods that choose or adapt with it spend the initialization period), CAML ranks ${ordinal(one.rank)} of ${one.of} after one update, having used ${mine} episodes of the query type` +
+      `${alike.length > 0 ? ` (as did ${alike.join(', ')})` : ''}${rest.length > 0 ? ` where the others used ${listPoints(rest)}` : ''}.`);
+  }
+  return out.join(' ');
 }
