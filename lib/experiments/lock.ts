@@ -127,6 +127,23 @@ function breakLock(file: string, dead: LockRecord): void {
   }
 }
 
+/**
+ * Remove the `.lock` of `dir` when its holder is provably dead (a run killed after its
+ * last seed leaves it, and a run that finds every seed on disk takes no lock). Returns the
+ * note to print, or null. A live or foreign holder's lock, and a read-only folder's, stay.
+ */
+export function removeDeadLock(dir: string): string | null {
+  const file = path.join(dir, LOCK_FILE);
+  const r = readRecord(file);
+  if (r === null || r === 'unreadable' || liveness(r) !== 'dead') return null;
+  try {
+    breakLock(file, r);
+  } catch {
+    return null; // read-only folder: leave it
+  }
+  return `note: ${dir}: removed the lock of ${describeHolder(r)}, which is no longer running`;
+}
+
 /** Take the lock on `dir`, waiting while a live process holds it. */
 export async function lockFolder(dir: string, opts: LockOptions): Promise<FolderLock> {
   const file = path.join(dir, LOCK_FILE);

@@ -27,7 +27,7 @@ import * as path from 'path';
 import { z } from 'zod';
 import { REPO_ROOT } from '../core/env';
 import { canonicalJson, RunIdentity } from './experiment';
-import { FolderLock, lockFolder, LockOptions } from './lock';
+import { FolderLock, lockFolder, LockOptions, removeDeadLock } from './lock';
 import { removeDeadTemps, sha256, writeFileAtomic, writeFileIfChanged } from './results';
 import { decodeTable, encodeTable, TablesSchema, withSeed } from './tables';
 import { Row } from '../core/row';
@@ -327,6 +327,12 @@ export class UnitStore {
    * each only when its content changes.
    */
   writeResults(seeds: readonly number[], units: ReadonlyMap<number, UnitRecord>, log: (l: string) => void): Tables {
+    // A run killed after its last seed leaves its lock and temporary files; a run that
+    // finds every seed on disk takes no lock, so they are removed here (dead holders' only).
+    const unlocked = this.lock === null ? removeDeadLock(this.dir) : null;
+    if (unlocked) log(unlocked);
+    const removed = removeDeadTemps(this.dir);
+    if (removed.length > 0) log(`note: removed ${removed.length} temporary file(s) of stopped runs in ${this.dir}`);
     const tables: Tables = {};
     for (const name of Object.keys(this.id.tables)) {
       const all: Row[] = [];
