@@ -4,6 +4,20 @@
  * at these sizes a solve takes microseconds, and no library call would be faster.
  */
 
+/** Partial pivoting: the row r >= c with the largest |m[r, c]| (row-major n x n); throws when column c is all zero. */
+function pivotRow(m: Float64Array, n: number, c: number, who: string): number {
+  let p = c, best = Math.abs(m[c * n + c]);
+  for (let r = c + 1; r < n; r++) {
+    const v = Math.abs(m[r * n + c]);
+    if (v > best) {
+      best = v;
+      p = r;
+    }
+  }
+  if (!(best > 1e-300)) throw new RangeError(`${who}: the matrix is singular (column ${c})`);
+  return p;
+}
+
 /** The inverse of the n x n matrix `a` (row-major), by Gauss-Jordan elimination with partial pivoting. */
 export function inverse(a: ArrayLike<number>, n: number): Float64Array {
   if (a.length !== n * n) throw new RangeError(`inverse: expected ${n * n} entries for a ${n} x ${n} matrix, got ${a.length}`);
@@ -11,15 +25,7 @@ export function inverse(a: ArrayLike<number>, n: number): Float64Array {
   const inv = new Float64Array(n * n);
   for (let i = 0; i < n; i++) inv[i * n + i] = 1;
   for (let c = 0; c < n; c++) {
-    let p = c, best = Math.abs(m[c * n + c]);
-    for (let r = c + 1; r < n; r++) {
-      const v = Math.abs(m[r * n + c]);
-      if (v > best) {
-        best = v;
-        p = r;
-      }
-    }
-    if (!(best > 1e-300)) throw new RangeError(`inverse: the matrix is singular (column ${c})`);
+    const p = pivotRow(m, n, c, 'inverse');
     if (p !== c) {
       for (let j = 0; j < n; j++) {
         let t = m[c * n + j]; m[c * n + j] = m[p * n + j]; m[p * n + j] = t;
@@ -94,15 +100,7 @@ export function luFactor(a: ArrayLike<number>, n: number): Lu {
   const lu = Float64Array.from(a), piv = new Int32Array(n);
   for (let i = 0; i < n; i++) piv[i] = i;
   for (let c = 0; c < n; c++) {
-    let p = c, best = Math.abs(lu[c * n + c]);
-    for (let r = c + 1; r < n; r++) {
-      const v = Math.abs(lu[r * n + c]);
-      if (v > best) {
-        best = v;
-        p = r;
-      }
-    }
-    if (!(best > 1e-300)) throw new RangeError(`luFactor: the matrix is singular (column ${c})`);
+    const p = pivotRow(lu, n, c, 'luFactor');
     if (p !== c) {
       for (let j = 0; j < n; j++) {
         const t = lu[c * n + j]; lu[c * n + j] = lu[p * n + j]; lu[p * n + j] = t;
