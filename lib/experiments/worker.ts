@@ -3,6 +3,7 @@
  * modules that registered experiments in the parent (registry.ts), then runs one
  * (experiment name, config, seed) unit per message and posts the tables back. The
  * experiment is looked up by name in the registry; a message never names a module.
+ * The unit's console lines are posted as { log } messages while it runs.
  */
 import { parentPort, workerData } from 'worker_threads';
 import { initBackend } from '../core/tf';
@@ -17,6 +18,13 @@ export interface UnitRequest {
 
 if (!parentPort) throw new Error('worker.ts must run as a worker thread');
 const port = parentPort;
+// A unit computes synchronously for minutes, and a worker's own stdout reaches the parent
+// only when the worker's event loop turns, i.e. after the unit. Its console lines (progress)
+// go to the parent at once as messages instead, which prints them with the run's log.
+const forward = (...args: unknown[]) => port.postMessage({ log: args.map((a) => (typeof a === 'string' ? a : String(a))).join(' ') });
+console.log = forward;
+console.info = forward;
+console.warn = forward;
 for (const m of (workerData.modules ?? []) as string[]) require(m);
 const ready = initBackend(workerData.backend);
 

@@ -129,7 +129,11 @@ export class LocalExecutor implements Executor {
     const workerData = { backend: this.opts.backend, modules: registeredModules() };
     const t: Thread = { id: this.nextThreadId++, worker: new Worker(THREAD_SCRIPT, { workerData }), busy: null };
     this.threads.push(t);
-    t.worker.on('message', (m: ThreadReply) => {
+    t.worker.on('message', (m: ThreadReply | { log: string }) => {
+      if ('log' in m) {
+        (this.opts.log ?? ((l: string) => console.log(l)))(m.log);
+        return;
+      }
       const p = t.busy;
       t.busy = null;
       if (p) void this.deliver(p, m, `thread ${t.id}`);
