@@ -45,8 +45,8 @@ describe('Adam', () => {
 
 describe('progress lines', () => {
   it('reports done / total, rate and ETA, and a final line', () => {
-    assert.strictEqual(progressLine('fig4', 2, 8, 4000), '[fig4] 2/8 units (25%) | 2s/unit | ETA 12s');
-    assert.strictEqual(progressLine('fig4', 8, 8, 65000, 'seeds'), '[fig4] 8/8 seeds (100%) | 8s/unit | done in 1m 05s');
+    assert.strictEqual(progressLine('fig4', 2, 8, 4000), '[fig4] 2/8 units (25%) | 2s each | ETA 12s');
+    assert.strictEqual(progressLine('fig4', 8, 8, 65000, 'seeds'), '[fig4] 8/8 seeds (100%) | 8s each | done in 1m 05s');
     assert.strictEqual(formatDuration(3725000), '1h 02m');
   });
 

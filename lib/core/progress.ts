@@ -35,7 +35,7 @@ export function progressLine(label: string, done: number, total: number, elapsed
   const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
   const rate = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
   const eta = done > 0 ? ((total - done) * elapsedMs) / done : Infinity;
-  const rateText = rate >= 1 ? `${rate.toFixed(1)} ${unit}/s` : rate > 0 ? `${formatDuration(1000 / rate)}/unit` : '-';
+  const rateText = rate >= 1 ? `${rate.toFixed(1)} ${unit}/s` : rate > 0 ? `${formatDuration(1000 / rate)} each` : '-';
   const tail = done >= total ? `done in ${formatDuration(elapsedMs)}` : `ETA ${formatDuration(eta)}`;
   return `[${label}] ${done}/${total} ${unit} (${pct}%) | ${rateText} | ${tail}`;
 }
