@@ -1,5 +1,6 @@
 import * as assert from 'assert';
-import { initPearl, learnersOf, metaTest, pearlConfig, pearlGrads, pearlGradsAutodiff, pearlStep, pearlUpdate, sampleMetaBatch } from '../lib/algos/pearl';
+import { initPearl, learnersOf, metaTest, pearlConfig, pearlGrads, pearlStep, pearlUpdate, sampleMetaBatch } from '../lib/algos/pearl';
+import { pearlGradsAutodiff } from '../lib/algos/pearl-autodiff';
 import { Rng } from '../lib/core/rng';
 import { tf } from '../lib/core/tf';
 import { pointNavConfig } from '../lib/envs/point-nav';

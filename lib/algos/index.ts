@@ -19,6 +19,7 @@ export * as mql from './mql';
 export * as replayBuffer from './replay-buffer';
 export * as sac from './sac';
 export * as pearl from './pearl';
+export * as pearlAutodiff from './pearl-autodiff';
 export * as tabular from './tabular';
 export * as tabularEstimates from './tabular-estimates';
 export * as boMrl from './bo-mrl';

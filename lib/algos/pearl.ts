@@ -69,14 +69,13 @@
 import type * as TF from '@tensorflow/tfjs';
 import { Rng } from '../core/rng';
 import { int, num, Resolved, resolver, section, withDefaults, z } from '../core/schema';
-import { stopGradient } from '../core/stop-gradient';
 import { tf } from '../core/tf';
 import { GoalSplit, goalSplit, pointNavSchema, reset, step as envStep } from '../envs/point-nav';
-import { EncoderSpec, encoderLayout, klTf, MIN_VAR, posteriorTf, RunningPosterior, sampleZTf } from '../policies/context-encoder';
+import { EncoderSpec, encoderLayout, MIN_VAR, RunningPosterior } from '../policies/context-encoder';
 import { initMlp, mlpBackwardTf, mlpForwardTf, mm3, readFlat, uploadMlp, uploadMlpT } from '../policies/mlp';
 import { emptyBatch, ReplayBuffer, sampleTasks, TransitionBatch } from './replay-buffer';
 import { adamInPlace } from '../core/adam';
-import { act, initSac, Learner, learner, readScalars, sacGradsTf, sacLossesTf, sacNets, sacSchema, SacState, softUpdate } from './sac';
+import { act, initSac, Learner, learner, readScalars, sacGradsTf, sacNets, sacSchema, SacState, softUpdate } from './sac';
 
 const reward = z.enum(['dense', 'sparse']);
 
@@ -263,7 +262,7 @@ export function collect(s: PearlState, tasks: readonly number[], steps: number, 
 
 /** Row -> task one-hot [T * rows, T] and its transpose [T, T * rows], cached per shape. */
 const oneHotCache = new Map<string, { m: Float32Array; mT: Float32Array }>();
-function taskOneHot(T: number, rows: number): { m: Float32Array; mT: Float32Array } {
+export function taskOneHot(T: number, rows: number): { m: Float32Array; mT: Float32Array } {
   const key = `${T}x${rows}`;
   let c = oneHotCache.get(key);
   if (!c) {
@@ -327,7 +326,7 @@ export function learnersOf(s: PearlState): Learner[] {
 }
 
 /** A meta-batch as tensors, rows as [1, rows, d] (one upload per field). */
-function uploadBatch(s: PearlState, mb: MetaBatch) {
+export function uploadBatch(s: PearlState, mb: MetaBatch) {
   const { T, B, M } = mb, N = T * B, L = s.cfg.latent;
   return {
     context: tf.tensor3d(mb.context, [1, T * M, 5]),
@@ -342,52 +341,8 @@ function uploadBatch(s: PearlState, mb: MetaBatch) {
 }
 
 /**
- * Alg. 1, l.13-21 as one loss for tfjs autodiff: the reference the explicit gradients of
- * `pearlGrads` are tested against. Returns the flat gradient (learnersOf order) and the losses.
- */
-export function pearlGradsAutodiff(s: PearlState, mb: MetaBatch): { grad: Float32Array; metrics: PearlMetrics } {
-  const { cfg } = s, { T, B } = mb, N = T * B, nets = s.sac.nets;
-  const learners = learnersOf(s);
-  const grad = new Float32Array(learners.reduce((n, l) => n + l.theta.length, 0));
-  let metrics: PearlMetrics | null = null;
-  tf.tidy(() => {
-    const x = uploadBatch(s, mb);
-    const oneHot = tf.tensor3d(taskOneHot(T, B).m, [1, N, T]);
-    const vTarget = uploadMlp(nets.v, s.sac.vTarget);
-    const w = learners.map((l) => uploadMlp(l.layout, l.theta));
-    const context2 = tf.reshape(x.context, [x.context.shape[1], 5]) as TF.Tensor2D;
-    const epsZ2 = tf.reshape(x.epsZ, [T, s.cfg.latent]) as TF.Tensor2D;
-    const [q1Const, q2Const] = [w[1], w[2]].map((ws) => ws.map((t) => tf.clone(t)));
-    let losses: Record<keyof PearlMetrics, TF.Scalar> | null = null;
-    const counts = w.map((ws) => ws.length);
-    const g = tf.grads((...xs: TF.Tensor[]) => {
-      let o = 0;
-      const [policy, q1, q2, v, phi] = counts.map((c) => xs.slice(o, (o += c)));
-      const post = posteriorTf(s.encoderSpec, s.encoder.layout, phi, context2, T);
-      const zRows = tf.matMul(oneHot, tf.reshape(sampleZTf(post, epsZ2), [1, T, s.cfg.latent]));
-      const zHeld = stopGradient(zRows);
-      const Ls = sacLossesTf(nets, { policy, q1, q2, v, q1Const, q2Const, vTarget }, {
-        obs: tf.concat([x.obs, zHeld], 2) as TF.Tensor3D,
-        obsQ: tf.concat([x.obs, zRows], 2) as TF.Tensor3D,
-        nextObs: tf.concat([x.next, zHeld], 2) as TF.Tensor3D,
-        action: x.action, reward: x.reward, notDone: x.notDone, eps: x.epsPi,
-      }, cfg.sac);
-      const kl = klTf(post);
-      const all: Record<keyof PearlMetrics, TF.Scalar> = { ...Ls, kl };
-      for (const t of Object.values(all)) tf.keep(t);
-      losses = all;
-      return tf.addN([Ls.qLoss, Ls.vLoss, Ls.piLoss, tf.mul(cfg.klWeight, kl)]) as TF.Scalar;
-    })(w.flat());
-    readFlat(g, grad);
-    const l = losses as unknown as Record<keyof PearlMetrics, TF.Scalar>;
-    metrics = readScalars(l);
-    tf.dispose(Object.values(l));
-  });
-  return { grad, metrics: metrics! };
-}
-
-/**
- * Alg. 1, l.13-21 by explicit backpropagation (the fast path): the flat gradient of
+ * Alg. 1, l.13-21 by explicit backpropagation (the fast path; pearl-autodiff.ts is the
+ * tfjs-autodiff reference it is tested against): the flat gradient of
  * L_critic + L_actor + L_V + beta KL with respect to pi, Q1, Q2, V and phi (learnersOf
  * order), and the losses. The encoder's gradient comes from the critics' input columns
  * of z (dz = onehot^T dzRows) and the KL:
