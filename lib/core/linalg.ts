@@ -55,15 +55,7 @@ export function solve(a: ArrayLike<number>, b: ArrayLike<number>, n: number): Fl
   if (a.length !== n * n || b.length !== n) throw new RangeError(`solve: expected a ${n} x ${n} matrix and ${n} right-hand sides, got ${a.length} and ${b.length}`);
   const m = Float64Array.from(a), x = Float64Array.from(b);
   for (let c = 0; c < n; c++) {
-    let p = c, best = Math.abs(m[c * n + c]);
-    for (let r = c + 1; r < n; r++) {
-      const v = Math.abs(m[r * n + c]);
-      if (v > best) {
-        best = v;
-        p = r;
-      }
-    }
-    if (!(best > 1e-300)) throw new RangeError(`solve: the matrix is singular (column ${c})`);
+    const p = pivotRow(m, n, c, 'solve');
     if (p !== c) {
       for (let j = c; j < n; j++) {
         const t = m[c * n + j]; m[c * n + j] = m[p * n + j]; m[p * n + j] = t;
