@@ -134,3 +134,18 @@ export function decodeResult(text: string): UnitResult {
     return v;
   }) as UnitResult;
 }
+
+/** One call of `run`: its callbacks and how many of its units are still out. */
+export interface RunState {
+  onResult: OnResult;
+  resolve: () => void;
+  reject: (e: Error) => void;
+  left: number;
+  failed: boolean;
+}
+
+/** A unit waiting to run, with the call it belongs to. */
+export interface Pending {
+  job: UnitJob;
+  run: RunState;
+}

@@ -14,7 +14,7 @@ import { Worker } from 'worker_threads';
 import type { BackendName } from '../../core/tf';
 import type { AnyExperiment } from '../experiment';
 import { registeredModules } from '../registry';
-import { Executor, ExecutorOptions, OnResult, UnitJob, UnitProgress, UnitResult } from './executor';
+import { Executor, ExecutorOptions, OnResult, Pending, RunState, UnitJob, UnitProgress, UnitResult } from './executor';
 
 export interface LocalExecutorOptions extends ExecutorOptions {
   /** Worker threads; 0 runs units in this thread, one after another. */
@@ -25,19 +25,6 @@ export interface LocalExecutorOptions extends ExecutorOptions {
   find: (name: string) => AnyExperiment;
 }
 
-/** One call of `run`: its callbacks and how many of its units are still out. */
-interface RunState {
-  onResult: OnResult;
-  resolve: () => void;
-  reject: (e: Error) => void;
-  left: number;
-  failed: boolean;
-}
-
-interface Pending {
-  job: UnitJob;
-  run: RunState;
-}
 
 interface Thread {
   id: number;

@@ -26,7 +26,7 @@ import type IORedis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { sha256 } from '../results';
 import { Build, buildTag, currentBuild, shortBuild } from './build';
-import { decodeResult, Executor, ExecutorOptions, OnResult, UnitJob, UnitProgress } from './executor';
+import { decodeResult, Executor, ExecutorOptions, OnResult, Pending, RunState, UnitJob, UnitProgress } from './executor';
 import { queueUrl } from '../../core/env';
 
 /** BullMQ key prefix and queue name: every key of the lab lives under "metarl:". */
@@ -102,18 +102,6 @@ export async function reachRedis(url: string, what: string): Promise<IORedis> {
   return live;
 }
 
-interface RunState {
-  onResult: OnResult;
-  resolve: () => void;
-  reject: (e: Error) => void;
-  left: number;
-  failed: boolean;
-}
-
-interface Pending {
-  job: UnitJob;
-  run: RunState;
-}
 
 export interface RedisExecutorOptions extends ExecutorOptions {
   /** How often (ms) to check the queue for results whose events were missed, and for workers. Default 3000. */
