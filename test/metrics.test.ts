@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import { jensenShannon } from '../lib/divergence/jensen';
-import { decisionStates, equivalenceConfig, equivalenceMetric, equivalenceMetricMatrix, trajectoryDivergence, trajectoryDivergenceMatrix, policyMetric, policyMetricMatrix, sampleStates, stateSampleConfig } from '../lib/divergence/policy-metrics';
+import { equivalenceConfig, equivalenceMetric, equivalenceMetricMatrix } from '../lib/divergence/equivalence-metric';
+import { decisionStates, trajectoryDivergence, trajectoryDivergenceMatrix, policyMetric, policyMetricMatrix, sampleStates, stateSampleConfig } from '../lib/divergence/policy-metrics';
 import { dormantUnitVariant, metricAxiomViolations } from '../lib/divergence/metric-checks';
 import { gaussianJensenShannonMc, gaussianJsBounds, gaussianKl, gaussianLogDensity, gaussianSample, gaussianSymmetricKl, jsAndBounds, jsBoundHalfS, jsBoundLog } from '../lib/divergence/js-bounds';
 import { dynamics, EntityType, particleConfig } from '../lib/envs/particle';

@@ -1,5 +1,6 @@
 import * as assert from 'assert';
-import { initPearl, learnersOf, metaTest, pearlConfig, pearlGrads, pearlStep, pearlUpdate, sampleMetaBatch } from '../lib/algos/pearl';
+import { initPearl, metaTest, pearlConfig, pearlStep, pearlUpdate, sampleMetaBatch } from '../lib/algos/pearl';
+import { learnersOf, pearlGrads } from '../lib/algos/pearl-grads';
 import { pearlGradsAutodiff } from '../lib/algos/pearl-autodiff';
 import { Rng } from '../lib/core/rng';
 import { tf } from '../lib/core/tf';

@@ -3,7 +3,8 @@ import type * as TF from '@tensorflow/tfjs';
 import { Rng } from '../lib/core/rng';
 import { tf } from '../lib/core/tf';
 import { readFlat, uploadMlp } from '../lib/policies/mlp';
-import { initSac, SacBatch, sacConfig, sacGradsTf, SacInputs, sacLossesTf, sacNets, SacState, sacUpdate, softUpdate } from '../lib/algos/sac';
+import { softUpdate } from '../lib/algos/off-policy';
+import { initSac, SacBatch, sacConfig, sacGradsTf, SacInputs, sacLossesTf, sacNets, SacState, sacUpdate } from '../lib/algos/sac';
 
 function fixedBatch(rng: Rng, N: number): SacBatch {
   const obs = Float32Array.from({ length: 2 * N }, () => rng.uniform(-1, 1));

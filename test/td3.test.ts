@@ -2,9 +2,8 @@ import * as assert from 'assert';
 import { tf } from '../lib/core/tf';
 import { gruForwardTape } from '../lib/policies/gru-bptt';
 import { Rng } from '../lib/core/rng';
-import {
-  actorGradient, cloneTd3, contextInputs, criticGradient, currentContexts, EpisodeBatch, initTd3, proximalTerm, rowWeights, smoothTargetAction, td3Config, td3Nets, td3Target, td3Update,
-} from '../lib/algos/td3';
+import { actorGradient, cloneTd3, criticGradient, initTd3, td3Config, td3Nets, td3Update } from '../lib/algos/td3';
+import { contextInputs, currentContexts, EpisodeBatch, proximalTerm, rowWeights, smoothTargetAction, td3Target } from '../lib/algos/td3-batch';
 
 const close = (a: number, b: number, tol: number, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} != ${b}`);
 

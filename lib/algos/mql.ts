@@ -31,9 +31,8 @@ import { MetaEnv } from '../envs/meta-env';
 import { gruForward } from '../policies/gru';
 import { effectiveSampleSize, essProximalCoefficient, fitPropensity, propensitySchema, propensityWeights } from './propensity';
 import { ReplayBuffer } from './replay-buffer';
-import {
-  actorMean, actorOf, cloneTd3, contextInputs, contextStep, currentContexts, EpisodeBatch, initTd3, td3Nets, td3Schema, Td3State, td3Update,
-} from './td3';
+import { actorMean, actorOf, cloneTd3, contextStep, initTd3, td3Nets, td3Schema, Td3State, td3Update } from './td3';
+import { contextInputs, currentContexts, EpisodeBatch } from './td3-batch';
 import { adamInit } from '../core/adam';
 
 /** How a meta-trained policy adapts to a new task; the fields the Fig. 4 ablations change. */

@@ -2,7 +2,7 @@
  * The reference gradient of PEARL's meta-training step (Rakelly, Zhou, Quillen, Finn &
  * Levine, "Efficient Off-Policy Meta-Reinforcement Learning via Probabilistic Context
  * Variables", ICML 2019, Alg. 1, l.13-21): every loss written once for tfjs autodiff.
- * `pearlGrads` in pearl.ts computes the same gradient by explicit backpropagation (2-3x
+ * `pearlGrads` in pearl-grads.ts computes the same gradient by explicit backpropagation (2-3x
  * faster); test/pearl.test.ts checks the two agree and the bench times both.
  */
 import type * as TF from '@tensorflow/tfjs';
@@ -10,8 +10,10 @@ import { stopGradient } from '../core/stop-gradient';
 import { tf } from '../core/tf';
 import { klTf, posteriorTf, sampleZTf } from '../policies/context-encoder';
 import { readFlat, uploadMlp } from '../policies/mlp';
-import { learnersOf, MetaBatch, PearlMetrics, PearlState, taskOneHot, uploadBatch } from './pearl';
-import { readScalars, sacLossesTf } from './sac';
+import type { PearlState } from './pearl';
+import { learnersOf, MetaBatch, PearlMetrics, taskOneHot, uploadBatch } from './pearl-grads';
+import { readScalars } from './off-policy';
+import { sacLossesTf } from './sac';
 
 /**
  * Alg. 1, l.13-21 as one loss for tfjs autodiff: the reference the explicit gradients of

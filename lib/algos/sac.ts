@@ -20,9 +20,8 @@
  * gradients are read into one flat array and Adam runs in place over it in plain JS;
  * the soft target update is a loop over typed arrays.
  *
- * Reusable parts (also for TD3 / MQL): `softUpdate`, `Learner` + `jointStep` (one
- * gradient call over several networks, Adam per network), `criticLoss` (twin critics
- * against one target).
+ * The learner plumbing (a network with its Adam state, reading gradients into one flat
+ * array, Polyak averaging) is in off-policy.ts, shared with TD3 / MQL and PEARL.
  *
  * References: T. Haarnoja, A. Zhou, P. Abbeel, S. Levine, "Soft Actor-Critic: Off-Policy
  * Maximum Entropy Deep Reinforcement Learning with a Stochastic Actor", ICML 2018,
@@ -30,13 +29,14 @@
  * (github.com/katerakelly/oyster, rlkit/torch/sac/sac.py).
  */
 import type * as TF from '@tensorflow/tfjs';
-import { AdamConfig, adamInit, adamInPlace, adamSchema, AdamState } from '../core/adam';
+import { adamSchema } from '../core/adam';
 import { Rng } from '../core/rng';
 import { int, num, Resolved, resolver, section, z } from '../core/schema';
 import { stopGradient } from '../core/stop-gradient';
 import { tf } from '../core/tf';
 import { initMlp, MlpLayout, mlpBackwardTf, mlpForward, mlpForwardTf, mlpLayout, mlpSpec, mlpTf, readFlat, t3, uploadMlp, uploadMlpT } from '../policies/mlp';
 import { RLKIT_LOG_STD, tanhGaussianAct, tanhGaussianTf } from '../policies/tanh-gaussian';
+import { applyGrads, Learner, learner, readScalars, softUpdate } from './off-policy';
 
 export const sacSchema = section({
   hidden: z.array(int.positive()).min(1).default([300, 300, 300]).describe('hidden layer sizes of the policy, Q and V networks (PEARL: 3 x 300)'),
@@ -76,19 +76,6 @@ export function sacNets(obs: number, A: number, hidden: readonly number[]): SacN
   };
 }
 
-/** One network being learned: its weights, Adam state and step size. */
-export interface Learner {
-  layout: MlpLayout;
-  theta: Float32Array;
-  adam: AdamState;
-  lr: number;
-}
-
-export function learner(layout: MlpLayout, theta: Float32Array, lr: number): Learner {
-  if (theta.length !== layout.size) throw new RangeError(`learner: theta has ${theta.length} values, the layout ${layout.size}`);
-  return { layout, theta, adam: adamInit(theta.length), lr };
-}
-
 /** SAC's state: the learned networks and the value target. */
 export interface SacState {
   nets: SacNets;
@@ -111,14 +98,6 @@ export function initSac(nets: SacNets, cfg: SacConfig, rng: Rng): SacState {
     v,
     vTarget: Float32Array.from(v.theta),
   };
-}
-
-/** Polyak averaging in place: target <- tau source + (1 - tau) target. */
-export function softUpdate(target: Float32Array, source: Float32Array, tau: number): void {
-  if (target.length !== source.length) throw new RangeError(`softUpdate: target has ${target.length} values, source ${source.length}`);
-  if (!(tau > 0 && tau <= 1)) throw new RangeError(`softUpdate: tau must be in (0, 1], got ${tau}`);
-  const k = 1 - tau;
-  for (let i = 0; i < target.length; i++) target[i] = k * target[i] + tau * source[i];
 }
 
 /** Twin-critic regression: mean (q1 - y)^2 + mean (q2 - y)^2, all [N, 1], y held constant by the caller. */
@@ -295,81 +274,6 @@ export function sacGradsTf(nets: SacNets, w: Omit<SacWeights, 'q1Const' | 'q2Con
     dQInput: wantQInput ? (tf.add(b1.dx!, b2.dx!) as TF.Tensor3D) : null,
     losses,
   };
-}
-
-/**
- * Read gradient tensors (per learner, in layout order) into one flat array and take an
- * Adam step per learner with its own step size. Returns the flat gradient.
- */
-export function applyGrads(learners: readonly Learner[], grads: readonly (readonly TF.Tensor[])[], adam: AdamConfig, scratch?: { grad?: Float32Array }): Float32Array {
-  const total = learners.reduce((n, l) => n + l.theta.length, 0);
-  if (scratch && (!scratch.grad || scratch.grad.length !== total)) scratch.grad = new Float32Array(total);
-  const flat = readFlat(grads.flat(), scratch?.grad ?? new Float32Array(total));
-  let o = 0;
-  for (const l of learners) {
-    adamInPlace(l.theta, flat.subarray(o, o + l.theta.length), l.adam, adam, l.lr);
-    o += l.theta.length;
-  }
-  return flat;
-}
-
-/** Read named scalar tensors with one kernel and one read. */
-export function readScalars<M extends string>(m: Record<M, TF.Scalar>): Record<M, number> {
-  const names = Object.keys(m) as M[];
-  const v = tf.tidy(() => tf.stack(names.map((n) => m[n])).dataSync());
-  const out = {} as Record<M, number>;
-  names.forEach((n, i) => (out[n] = v[i]));
-  return out;
-}
-
-/**
- * One gradient call over several learners: upload every learner's blocks, differentiate
- * `loss(w, frozen)` with respect to all of them, read the gradients into one flat array
- * and take an Adam step per learner (its own lr). `frozen[i]` holds constant clones of
- * learner `freeze[i]`'s weights, made before the gradient call (Identity kernels that
- * share the data): a loss term that reads a network through them moves only the other
- * networks (SAC's policy loss through the critics; TD3's actor loss). `loss` returns the
- * scalar to minimise and named scalar metrics, read with one call and returned.
- */
-export function jointStep<M extends string>(
-  learners: readonly Learner[],
-  adam: AdamConfig,
-  loss: (w: TF.Tensor[][], frozen: TF.Tensor[][]) => { total: TF.Scalar; metrics: Record<M, TF.Scalar> },
-  freeze: readonly number[] = [],
-  scratch?: { grad?: Float32Array },
-): Record<M, number> {
-  let names: M[] = [];
-  let values: Float32Array = new Float32Array(0);
-  const total = learners.reduce((n, l) => n + l.theta.length, 0);
-  if (scratch && (!scratch.grad || scratch.grad.length !== total)) scratch.grad = new Float32Array(total);
-  const grads = scratch?.grad ?? new Float32Array(total);
-  // (tf.tidy scans what its function returns, index by index for a typed array: return nothing)
-  tf.tidy(() => {
-    const w = learners.map((l) => uploadMlp(l.layout, l.theta));
-    const frozen = freeze.map((i) => w[i].map((t) => tf.clone(t)));
-    const counts = w.map((ws) => ws.length);
-    let metrics: TF.Tensor | null = null;
-    const g = tf.grads((...xs: TF.Tensor[]) => {
-      let o = 0;
-      const ws = counts.map((c) => xs.slice(o, (o += c)));
-      const out = loss(ws, frozen);
-      names = Object.keys(out.metrics) as M[];
-      metrics = tf.keep(tf.stack(names.map((n) => out.metrics[n])));
-      return out.total;
-    })(w.flat());
-    const m = metrics as unknown as TF.Tensor;
-    values = m.dataSync() as Float32Array;
-    m.dispose();
-    readFlat(g, grads);
-  });
-  let o = 0;
-  for (const l of learners) {
-    adamInPlace(l.theta, grads.subarray(o, o + l.theta.length), l.adam, adam, l.lr);
-    o += l.theta.length;
-  }
-  const out = {} as Record<M, number>;
-  names.forEach((n, i) => (out[n] = values[i]));
-  return out;
 }
 
 /** A plain SAC batch (rows N): obs [N, obs], action [N, A], reward [N], next [N, obs], done [N]. */

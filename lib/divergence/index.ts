@@ -3,6 +3,7 @@ export * as jensen from './jensen';
 export * as kde from './kde';
 export * as policyDivergence from './policy-divergence';
 export * as policyMetrics from './policy-metrics';
+export * as equivalenceMetric from './equivalence-metric';
 export * as kmedoids from './kmedoids';
 export * as tsne from './tsne';
 export * as grouping from './grouping';

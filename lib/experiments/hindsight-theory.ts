@@ -8,7 +8,8 @@ import { RowOf } from './tables';
 import { Rng } from '../core/rng';
 import { int, num, Resolved, section, vec2, z } from '../core/schema';
 import { jensenShannon, symmetricKl } from '../divergence/jensen';
-import { equivalenceMetric, equivalenceMetricMatrix, equivalenceSchema, policyMetric, policyMetricMatrix, trajectoryDivergence, trajectoryDivergenceMatrix } from '../divergence/policy-metrics';
+import { equivalenceMetric, equivalenceMetricMatrix, equivalenceSchema } from '../divergence/equivalence-metric';
+import { policyMetric, policyMetricMatrix, trajectoryDivergence, trajectoryDivergenceMatrix } from '../divergence/policy-metrics';
 import { DormantUnit, dormantUnitVariant, metricAxiomViolations } from '../divergence/metric-checks';
 import { DiagGaussian, gaussianJensenShannonMc, gaussianSymmetricKl, jsBoundHalfS, jsBoundLog } from '../divergence/js-bounds';
 import { dynamics, Dynamics, EntityType, pureRemapping } from '../envs/particle';
@@ -28,7 +29,7 @@ export const theorySchema = section({
 });
 export type TheoryConfig = Resolved<typeof theorySchema>;
 
-/** The hidden unit that turns pi_theta into pi_phi (policy-metrics.ts `dormantUnitVariant`); it fires where w . s + b > 0. */
+/** The hidden unit that turns pi_theta into pi_phi (metric-checks.ts `dormantUnitVariant`); it fires where w . s + b > 0. */
 export const dormantSchema = section({
   unit: int.min(4).max(67).default(67).describe('hidden unit used, of the 68 (units 0-3 carry the homing policy)'),
   w: vec2.default([-1, 0]).describe('input weights of the unit'),

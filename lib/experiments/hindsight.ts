@@ -65,7 +65,8 @@ import { Rng } from '../core/rng';
 import { Scale } from '../core/scale';
 import { int, num, Overrides, Resolved, resolver, section, z, withDefaults } from '../core/schema';
 import { mean } from '../core/stats';
-import { equivalenceMetricMatrix, policyMetricMatrix, sampleStates, stateSampleSchema, trajectoryDivergenceMatrix } from '../divergence/policy-metrics';
+import { equivalenceMetricMatrix } from '../divergence/equivalence-metric';
+import { policyMetricMatrix, sampleStates, stateSampleSchema, trajectoryDivergenceMatrix } from '../divergence/policy-metrics';
 import {
   labelledPairs, pairLabels, siameseFeatureDim, siameseFeatureSchema, siameseInit, siameseScoreMatrix, siameseSpecSchema, siameseStep,
   siameseTrainInit, siameseTrainSchema, transitionFeatures,
