@@ -38,7 +38,7 @@ import { klTaskVariance, l2TaskVariance, taskOptima } from '../algos/bo-mrl-theo
 import { jointInit, jointStep } from '../algos/tabular-joint';
 import { pgStep, pgSteps, tabularMamlConfig, tabularMamlInit, tabularMamlStep } from '../algos/tabular-maml';
 import { Estimator, exactEstimator, sampledEstimator } from '../algos/tabular-estimates';
-import { Experiment } from './runner';
+import type { Experiment } from './experiment';
 import { SavedRows, TablesOf } from './tables';
 
 export const METHODS = ['bomrl-kl', 'bomrl-npg', 'bomrl-pg', 'maml', 'joint', 'random'] as const;

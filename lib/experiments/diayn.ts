@@ -34,7 +34,7 @@ import {
 } from '../algos/diayn';
 import { dadsInit, dadsSchema, dadsSkillRollout, dadsStep } from '../algos/dads';
 import { gaussianAdapt, gaussianMamlInit, gaussianMamlSchema, gaussianMamlStep } from '../algos/gaussian-maml';
-import { Experiment } from './runner';
+import type { Experiment } from './experiment';
 import { RowOf, SavedRows, TablesOf } from './tables';
 
 /** The three initialisations that adapt to the held-out goals. */

@@ -34,7 +34,7 @@ import * as fig1 from './fig1';
 import { MethodName } from './fig1';
 import { RunOptions } from './runner';
 import { grid, Point, roundSignificant, runSweep, setPath, sharedExecutor, SweepResult, Value } from './sweep';
-import type { Experiment } from './runner';
+import type { Experiment } from './experiment';
 
 type Fig1Overrides = Overrides<typeof fig1.schema>;
 

@@ -42,7 +42,7 @@ import { int, Overrides, Resolved, resolver, section, z } from '../core/schema';
 import { DEFAULT_QUERY_TYPES, Testbed, testbed, testbedSchema } from '../envs/testbed';
 import { initParams, initSchema, PAPER_POLICY } from '../policies/softmax-mlp';
 import { rolloutOne } from '../policies/rollout';
-import { Experiment } from './runner';
+import type { Experiment } from './experiment';
 import { RowOf, SavedRows, TablesOf } from './tables';
 
 export const METHODS = ['caml', 'joint', 'pretrain-same', 'pretrain-other', 'reptile', 'random', 'maml', 'maml-fo', 'bomrl'] as const;

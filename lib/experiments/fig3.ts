@@ -16,7 +16,7 @@ import { Scale } from '../core/scale';
 import { int, Overrides, Resolved, resolver, section } from '../core/schema';
 import { testbed, testbedSchema } from '../envs/testbed';
 import { initParams, initSchema, PAPER_POLICY } from '../policies/softmax-mlp';
-import { Experiment } from './runner';
+import type { Experiment } from './experiment';
 import { SavedRows, TablesOf } from './tables';
 
 export const schema = section({

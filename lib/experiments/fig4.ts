@@ -28,7 +28,7 @@ import { DIVERGENCE_ESTIMATORS, divergenceMatrix, divergenceSample, divergenceSc
 import { testbed, testbedSchema } from '../envs/testbed';
 import { rolloutPaired } from '../policies/rollout';
 import { initParams, initSchema, PAPER_POLICY } from '../policies/softmax-mlp';
-import { Experiment } from './runner';
+import type { Experiment } from './experiment';
 import { SavedRows, TablesOf } from './tables';
 
 export const schema = section({

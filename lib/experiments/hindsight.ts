@@ -75,7 +75,7 @@ import { DEFAULT_QUERY_TYPES, Testbed, testbed, testbedSchema } from '../envs/te
 import { episodeReturns, rolloutOne, TrajectoryBatch } from '../policies/rollout';
 import { initParams, initSchema, PAPER_POLICY, PolicySpec } from '../policies/softmax-mlp';
 import { axiomRow, boundRows, equivalencePairSchema, equivalenceRows, randomPolicyAxioms, theorySchema, THEORY_TABLES } from './hindsight-theory';
-import { Experiment } from './runner';
+import type { Experiment } from './experiment';
 import { SavedRows, TablesOf } from './tables';
 
 /** How query types are adapted to in V.4: which buffered tasks may be replayed. */

@@ -20,7 +20,7 @@ import { Scale } from '../core/scale';
 import { MetaEnv, pointNavEnv, testbedEnv, testbedTasksSchema } from '../envs/meta-env';
 import { pointNavSchema } from '../envs/point-nav';
 import { AdaptConfig, adaptToTask, evaluate, initMql, mqlSchema, mqlStep, MqlConfig } from '../algos/mql';
-import { Experiment } from './runner';
+import type { Experiment } from './experiment';
 import { SavedRows, TablesOf } from './tables';
 
 /** The adaptation variants of Fig. 3 (mql) and Fig. 4 (the rest). */

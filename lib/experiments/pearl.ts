@@ -34,7 +34,7 @@ import { Progress } from '../core/progress';
 import { Rng } from '../core/rng';
 import { Scale } from '../core/scale';
 import { int, Overrides, Resolved, resolver, section, withDefaults, z } from '../core/schema';
-import { Experiment } from './runner';
+import type { Experiment } from './experiment';
 import { SavedRows, TablesOf } from './tables';
 
 /**

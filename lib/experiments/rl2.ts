@@ -39,7 +39,7 @@ import { int, num, Overrides, Resolved, resolver, section, z } from '../core/sch
 import { matrixToPairs } from '../core/pairs';
 import { Rng } from '../core/rng';
 import { Scale } from '../core/scale';
-import { Experiment } from './runner';
+import type { Experiment } from './experiment';
 import { SavedRows, TablesOf } from './tables';
 
 export const RL2_METHODS = ['rl2', 'sysid', 'dr'] as const;
