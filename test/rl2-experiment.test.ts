@@ -114,4 +114,25 @@ describe('RL² / system identification experiment', () => {
     assert.ok(Math.abs(Number(g.find((r) => r.network === 'untrained')!.ari)) < 0.3);
     assert.match(describeMemory(g)[0], /trained network: .*first reaches 0.9 after 4 moves/);
   });
+  it('says after how many moves the trained memory beats its own untrained initialisation, paired over seeds', () => {
+    const rows: rl2Exp.Saved['memory'][] = [];
+    const latent = (t: number) => Math.floor(t / 4);
+    const noise = (seed: number, i: number, j: number) => 1 + ((i * 7 + j * 13 + seed * 3) % 5) / 10;
+    for (const seed of [0, 1, 2]) {
+      for (let i = 0; i < 24; i++) {
+        for (let j = i + 1; j < 24; j++) {
+          const pair = { seed, i, j, latentI: latent(i), latentJ: latent(j) };
+          for (const k of [1, 4]) rows.push({ ...pair, network: 'untrained', k, distance: noise(seed, i, j) });
+          // after 1 move the trained memory is the untrained one; after 4 it separates the groups
+          rows.push({ ...pair, network: 'trained', k: 1, distance: noise(seed, i, j) });
+          rows.push({ ...pair, network: 'trained', k: 4, distance: latent(i) === latent(j) ? 0.1 : 1 });
+        }
+      }
+    }
+    const lines = describeMemory(memoryGrouping(rows));
+    assert.strictEqual(lines.length, 3);
+    assert.match(lines[2], /^Trained against its own untrained initialisation \(paired over 3 seeds\): the ARI is clearly higher at 1 of the 2 move counts measured \(after 4 moves\); first after 4 moves \(\+/);
+    const same = rows.filter((r) => r.k === 1);
+    assert.match(describeMemory(memoryGrouping(same))[2], /not clearly higher after any number of moves measured/);
+  });
 });

@@ -290,10 +290,14 @@ export function memoryTsneFigure(memory: readonly Saved['memory'][], seed: numbe
   return { data, layout };
 }
 
-/** Whether and how fast the memory identifies the latent group, per network. */
+/**
+ * Whether and how fast the memory identifies the latent group, per network; then the
+ * trained network against its own untrained initialisation (the control), paired over
+ * seeds at every k: the moves after which training clearly raised the ARI.
+ */
 export function describeMemory(grouping: readonly Row[], threshold = 0.9): string[] {
   const networks = [...new Set(grouping.map((r) => String(r.network)))];
-  return networks.map((n) => {
+  const lines = networks.map((n) => {
     const s = summarize(grouping.filter((r) => r.network === n), ['k'], 'ari');
     const first = s[0], last = s[s.length - 1];
     const reached = s.find((r) => Number(r.mean) >= threshold);
@@ -301,6 +305,24 @@ export function describeMemory(grouping: readonly Row[], threshold = 0.9): strin
     return `${n} network: ARI ${formatInterval(first)} after ${first.k} move${first.k === 1 ? '' : 's'}, ${formatInterval(last)} after ${last.k}; ` +
       (reached ? `the mean ARI first reaches ${threshold} after ${reached.k} moves (${formatInterval(reached)}).` : `the mean ARI never reaches ${threshold} (best ${formatInterval(best)} after ${best.k} move${best.k === 1 ? '' : 's'}).`);
   });
+  if (networks.includes('trained') && networks.includes('untrained')) {
+    const ariAt = (n: string, k: number) => new Map(grouping.filter((r) => r.network === n && Number(r.k) === k).map((r) => [Number(r.seed), Number(r.ari)]));
+    const ks = [...new Set(grouping.map((r) => Number(r.k)))].sort((x, y) => x - y);
+    const cmp = ks.map((k) => ({ k, c: pairedComparison(ariAt('trained', k), ariAt('untrained', k)) }));
+    const above = cmp.filter((x) => x.c.verdict === 'wins');
+    const n = Math.max(...cmp.map((x) => x.c.n));
+    const moves = (k: number) => `${k} move${k === 1 ? '' : 's'}`;
+    const gain = (x: (typeof cmp)[number]) => `${x.c.mean >= 0 ? '+' : ''}${x.c.mean.toFixed(3)} [${x.c.lo.toFixed(3)}, ${x.c.hi.toFixed(3)}]`;
+    const head = `Trained against its own untrained initialisation (paired over ${n} seeds): the ARI is`;
+    if (above.length === 0) {
+      lines.push(`${head} not clearly higher after any number of moves measured.`);
+    } else {
+      const top = above.reduce((p, q) => (q.c.mean > p.c.mean ? q : p));
+      lines.push(`${head} clearly higher at ${above.length} of the ${ks.length} move counts measured (after ${above.map((x) => x.k).join(', ')} moves); ` +
+        `first after ${moves(above[0].k)} (${gain(above[0])}), most after ${moves(top.k)} (${gain(top)}).`);
+    }
+  }
+  return lines;
 }
 
 /** Duan et al.'s and Wang et al.'s settings beside ours, and why they differ. */
