@@ -3,7 +3,7 @@ import { Rng } from '../lib/core/rng';
 import { lakeConfig, lakeMdp, LakeMdp } from '../lib/envs/lake';
 import { evaluate, hessianVector, policyGradient, qAdjoint, visitationAdjoint } from '../lib/algos/tabular';
 import { exactEstimator, sampledEstimator } from '../lib/algos/tabular-estimates';
-import { adapt, AlgConfig, boMrlConfig, boMrlInit, boMrlStep, klArgmaxRow, metaGradient } from '../lib/algos/bo-mrl';
+import { adapt, AlgConfig, boMrlConfig, boMrlInit, boMrlStep, metaGradient } from '../lib/algos/bo-mrl';
 import { mamlMetaGradient, pgStep, tabularMamlConfig } from '../lib/algos/tabular-maml';
 import { klSpread, klTaskVariance, l2TaskVariance, taskOptima } from '../lib/algos/bo-mrl-theory';
 import { centerRows, randomTable, tableProbs } from '../lib/policies/softmax-table';

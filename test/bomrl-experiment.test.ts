@@ -1,7 +1,6 @@
 import * as assert from 'assert';
 import * as bomrl from '../lib/experiments/bomrl';
 import { describeClaims, describeSampling, describeTuning, gapFigure, samplingTable, settingTable, stepTable, tasksFigure, trainingFigure, tuningTable, varianceTable } from '../lib/report/bomrl';
-import { Row } from '../lib/core/row';
 import { hasPath } from '../lib/envs/lake';
 
 describe('BO-MRL optimality-gap experiment', () => {

@@ -9,7 +9,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { currentBuild } from '../lib/experiments/executors/build';
-import { JobData, PREFIX, QUEUE_NAME } from '../lib/experiments/executors/redis';
+import { JobData } from '../lib/experiments/executors/redis';
 import { refusalReason, serveQueue } from '../lib/experiments/executors/redis-worker';
 import { runIdentity } from '../lib/experiments/experiment';
 import * as fig3 from '../lib/experiments/fig3';

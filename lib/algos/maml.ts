@@ -19,7 +19,6 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { adamInit, adamSchema, adamStep, AdamState } from '../core/adam';
-import { check } from '../core/config';
 import { int, num, Resolved, resolver, section, z, withDefaults } from '../core/schema';
 import { Dynamics } from '../envs/particle';
 import { logProbsTwiceTf, PolicySpec } from '../policies/softmax-mlp';

@@ -34,7 +34,7 @@ import { Rng } from '../core/rng';
 import { int, num, Resolved, resolver, section, z } from '../core/schema';
 import { stopGradient } from '../core/stop-gradient';
 import { tf } from '../core/tf';
-import { initMlp, MlpLayout, mlpBackwardTf, mlpForward, mlpForwardTf, mlpLayout, mlpSpec, mlpTf, readFlat, t3, uploadMlp, uploadMlpT } from '../policies/mlp';
+import { initMlp, MlpLayout, mlpBackwardTf, mlpForward, mlpForwardTf, mlpLayout, mlpSpec, mlpTf, t3, uploadMlp, uploadMlpT } from '../policies/mlp';
 import { RLKIT_LOG_STD, tanhGaussianAct, tanhGaussianTf } from '../policies/tanh-gaussian';
 import { applyGrads, Learner, learner, readScalars, softUpdate } from './off-policy';
 

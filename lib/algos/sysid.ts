@@ -30,7 +30,7 @@
  * - L. Ljung, System Identification: Theory for the User, Prentice Hall 1999 (least squares).
  */
 import { DIRECTIONS, Dynamics, N_ACTIONS, resetState, step } from '../envs/particle';
-import { int, num, Resolved, resolver, section } from '../core/schema';
+import { int, Resolved, resolver, section } from '../core/schema';
 import { Rng } from '../core/rng';
 import { actionProbs, initParams, initSchema, PolicySpec } from '../policies/softmax-mlp';
 import { adamStep } from '../core/adam';

@@ -35,7 +35,7 @@ import { domainRandomisationIteration } from '../algos/joint';
 import { rl2Init, rl2Schema, rl2Spec, rl2Step } from '../algos/rl2';
 import { sysidInit, sysidReturns, sysidRollout, sysidSchema, sysidStep } from '../algos/sysid';
 import { newLearner, vpgSchema } from '../algos/vpg';
-import { int, num, Overrides, Resolved, resolver, section, z } from '../core/schema';
+import { int, Overrides, Resolved, resolver, section, z } from '../core/schema';
 import { matrixToPairs } from '../core/pairs';
 import { Rng } from '../core/rng';
 import { Scale } from '../core/scale';

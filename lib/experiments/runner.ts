@@ -33,7 +33,7 @@ import type { Executor, UnitJob } from './executors/executor';
 import { localWorkers, openExecutor } from './executors/open';
 import { AnyExperiment, checkExperiment, Experiment, runIdentity } from './experiment';
 import { isRegistered } from './registry';
-import { Provenance, Tables, UnitRecord, UnitStore } from './store';
+import { Provenance, UnitRecord, UnitStore } from './store';
 import { SavedRow, SeededTablesOf, TableSchema, TablesSchema } from './tables';
 
 export { canonicalJson, configHash, runIdentity } from './experiment';

@@ -29,7 +29,7 @@ import { REPO_ROOT } from '../core/env';
 import { canonicalJson, RunIdentity } from './experiment';
 import { FolderLock, lockFolder, LockOptions, removeDeadLock } from './lock';
 import { removeDeadTemps, sha256, writeFileAtomic, writeFileIfChanged } from './results';
-import { decodeTable, encodeTable, TablesSchema, withSeed } from './tables';
+import { decodeTable, encodeTable, withSeed } from './tables';
 import { Row } from '../core/row';
 
 /** Named tidy tables of one unit. */

@@ -32,7 +32,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { Rng } from '../core/rng';
-import { int, num, Resolved, resolver, section, z } from '../core/schema';
+import { int, Resolved, resolver, section, z } from '../core/schema';
 import { tf } from '../core/tf';
 
 export const mlpSchema = section({
