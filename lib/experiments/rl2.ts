@@ -27,6 +27,7 @@
  * References: Duan et al. 2016 (arXiv 1611.02779), Wang et al. 2016 (arXiv 1611.05763),
  * paper 000 (Sec. 4.1, Fig. 1, Fig. 4) and paper 002 (the survey slides).
  */
+import { Progress } from '../core/progress';
 import { DEFAULT_QUERY_TYPES, testbed, testbedSchema } from '../envs/testbed';
 import { initParams, initSchema, PAPER_POLICY } from '../policies/softmax-mlp';
 import { rolloutOne, episodeReturns } from '../policies/rollout';
@@ -160,6 +161,9 @@ export function unit(cfg: Rl2ExperimentConfig, seed: number): Tables {
   const evalRow = (method: Rl2MethodName, q: number, trial: number, episode: number, ret: number): Tables['eval'][number] => ({
     method, query: q, queryLatent: bed.types[q].latent, trial, episode, episodesUsed: method === 'rl2' ? episode - 1 : 0, return: ret,
   });
+  // a paper-scale unit trains for minutes: a progress line every 30 s over all methods' updates
+  const updates = { rl2: cfg.iterations, sysid: Math.ceil(episodes / cfg.sysid.K), dr: Math.ceil(episodes / cfg.drEpisodes) };
+  const progress = new Progress({ label: `rl2-sysid seed ${seed}`, total: cfg.methods.reduce((n, m) => n + updates[m], 0), everyMs: 30000 });
   for (const method of cfg.methods) {
     // Each method's stream depends only on (seed, method).
     const rng = new Rng(seed * 1013 + RL2_METHODS.indexOf(method) + 1);
@@ -171,6 +175,7 @@ export function unit(cfg: Rl2ExperimentConfig, seed: number): Tables {
         const r = rl2Step(s, support, cfg.rl2, dyn, rng);
         s = r.state;
         r.info.episodeReturns.forEach((v, n) => perEpisode[n].push(v));
+        progress.tick(1, 'updates');
       }
       perEpisode.forEach((v, n) => training.push(...logRows(method, v, cfg.rl2.trialsPerUpdate * N, cfg.logEvery, n + 1)));
       const evalRng = rng.split();
@@ -186,10 +191,11 @@ export function unit(cfg: Rl2ExperimentConfig, seed: number): Tables {
     } else if (method === 'sysid') {
       let s = sysidInit(cfg.sysid, rng.split());
       const returns: number[] = [];
-      for (let u = 0; u < Math.ceil(episodes / cfg.sysid.K); u++) {
+      for (let u = 0; u < updates.sysid; u++) {
         const r = sysidStep(s, support, cfg.sysid, dyn, rng);
         s = r.state;
         returns.push(r.meanReturn);
+        progress.tick(1, 'updates');
       }
       training.push(...logRows(method, returns, cfg.sysid.K, cfg.logEvery));
       const evalRng = rng.split();
@@ -200,10 +206,11 @@ export function unit(cfg: Rl2ExperimentConfig, seed: number): Tables {
     } else {
       let learner = newLearner(initParams(PAPER_POLICY, rng.split(), cfg.init));
       const returns: number[] = [];
-      for (let u = 0; u < Math.ceil(episodes / cfg.drEpisodes); u++) {
+      for (let u = 0; u < updates.dr; u++) {
         const r = domainRandomisationIteration(learner, support, cfg.drEpisodes, cfg.vpg, dyn, PAPER_POLICY, rng);
         learner = r.learner;
         returns.push(r.meanReturn);
+        progress.tick(1, 'updates');
       }
       training.push(...logRows(method, returns, cfg.drEpisodes, cfg.logEvery));
       const evalRng = rng.split();
