@@ -33,7 +33,7 @@ import { DEFAULT_QUERY_TYPES } from '../envs/testbed';
 import * as fig1 from './fig1';
 import { MethodName } from './fig1';
 import { RunOptions } from './runner';
-import { grid, Point, roundSignificant, runSweep, setPath, sharedExecutor, SweepResult, Value } from './sweep';
+import { grid, Point, roundSignificant, runSweep, sharedExecutor, SweepResult, Value, withPoints } from './sweep';
 import type { Experiment } from './experiment';
 
 type Fig1Overrides = Overrides<typeof fig1.schema>;
@@ -161,7 +161,5 @@ export async function tune(s: Scale, opts: Omit<RunOptions, 'seeds' | 'executor'
 
 /** Fig. 1 overrides with each method's chosen setting applied over `base`. */
 export function withChosen(base: Fig1Overrides, chosen: Tuning['chosen']): Fig1Overrides {
-  let o: object = base;
-  for (const point of Object.values(chosen)) for (const [path, v] of Object.entries(point!)) o = setPath(o, path, v);
-  return o as Fig1Overrides;
+  return withPoints(base, Object.values(chosen));
 }

@@ -5,7 +5,7 @@
  * Fig. 1 of paper 000.
  *
  * One unit = one seed. Every method trains on the support types only (all types but the
- * query types) with the same number of training episodes:
+ * query types and `heldOutTypes`) with the same number of training episodes:
  *   rl2     RL² (lib/algos/rl2.ts): `iterations` x trialsPerUpdate trials of N episodes
  *   sysid   system identification, then control (lib/algos/sysid.ts), K episodes per update
  *   dr      domain randomisation = the lab's joint training (lib/algos/joint.ts), K per update
@@ -13,7 +13,8 @@
  * `evalTrials` trials of N episodes (its hidden state adapts across them), the others on as
  * many episodes (they have no memory across episodes). The gradient-based methods of
  * Fig. 1 (CAML, MAML, random init + VPG) are *not* rerun here: the report reads their
- * saved results from the Fig. 1 experiment.
+ * saved results from the Fig. 1 experiment. Each method's step size comes from the same
+ * tuning budget on validation types (rl2-tuning.ts).
  *
  * "What RL² remembers": after training (and, as a control, before), `memory.trials`
  * trials on each of the 24 types record the hidden state after k moves for each k of
@@ -49,6 +50,7 @@ export type Rl2MethodName = (typeof RL2_METHODS)[number];
 export const schema = section({
   testbed: testbedSchema.default({}).describe('particle dynamics and the population of 24 entity types'),
   queryTypes: z.array(int.min(0)).min(1).default([...DEFAULT_QUERY_TYPES]).describe('unseen query types (those of Fig. 1): no method trains on them'),
+  heldOutTypes: z.array(int.min(0)).default([]).describe('types neither trained on nor evaluated (tuning on validation types holds out the query types this way)'),
   methods: z.array(z.enum(RL2_METHODS)).min(1).default([...RL2_METHODS]).describe('methods to train and evaluate'),
   iterations: int.positive().default(600).describe('RL² iterations; sysid and dr get as many training episodes (iterations x trialsPerUpdate x episodesPerTrial)'),
   rl2: rl2Schema.default({}).describe('RL² settings'),
@@ -64,11 +66,15 @@ export const schema = section({
   }).default({}).describe('"what RL² remembers"'),
 }).superRefine((c, ctx) => {
   const n = c.testbed.population.latentTypes * c.testbed.population.variantsPerLatent;
-  c.queryTypes.forEach((q, i) => {
-    if (q >= n) ctx.addIssue({ code: 'custom', path: ['queryTypes', i], message: `must be a type index in [0, ${n}), got ${q}` });
-  });
-  if (new Set(c.queryTypes).size !== c.queryTypes.length) ctx.addIssue({ code: 'custom', path: ['queryTypes'], message: `must not repeat a type, got ${JSON.stringify(c.queryTypes)}` });
-  if (c.queryTypes.length >= n) ctx.addIssue({ code: 'custom', path: ['queryTypes'], message: `must leave at least one support type, got all ${n}` });
+  for (const key of ['queryTypes', 'heldOutTypes'] as const) {
+    c[key].forEach((q, i) => {
+      if (q >= n) ctx.addIssue({ code: 'custom', path: [key, i], message: `must be a type index in [0, ${n}), got ${q}` });
+    });
+    if (new Set(c[key]).size !== c[key].length) ctx.addIssue({ code: 'custom', path: [key], message: `must not repeat a type, got ${JSON.stringify(c[key])}` });
+  }
+  const both = c.heldOutTypes.filter((t) => c.queryTypes.includes(t));
+  if (both.length > 0) ctx.addIssue({ code: 'custom', path: ['heldOutTypes'], message: `must not hold a query type, got ${JSON.stringify(both)}` });
+  if (new Set([...c.queryTypes, ...c.heldOutTypes]).size >= n) ctx.addIssue({ code: 'custom', path: ['queryTypes'], message: `with heldOutTypes must leave at least one support type, got all ${n}` });
   c.memory.steps.forEach((k, i) => {
     if (k >= c.testbed.particle.horizon) ctx.addIssue({ code: 'custom', path: ['memory', 'steps', i], message: `must be below the horizon ${c.testbed.particle.horizon} (moves within the first episode), got ${k}` });
   });
@@ -103,6 +109,12 @@ export function sizes(s: Scale): { config: Overrides<typeof schema>; seeds: numb
 export function noMoveSizes(s: Scale): { config: Overrides<typeof schema>; seeds: number } {
   const base = sizes(s);
   return { config: { ...base.config, methods: ['rl2'], rl2: { ...base.config.rl2, moveScale: 0 } }, seeds: s === 'paper' ? 2 : 1 };
+}
+
+/** The types every method trains on: all but the query types and the held-out types. */
+export function supportTypes(cfg: Rl2ExperimentConfig): number[] {
+  const n = cfg.testbed.population.latentTypes * cfg.testbed.population.variantsPerLatent;
+  return Array.from({ length: n }, (_, t) => t).filter((t) => !cfg.queryTypes.includes(t) && !cfg.heldOutTypes.includes(t));
 }
 
 /** Training episodes every method gets: RL²'s iterations x trials x episodes per trial. */
@@ -155,7 +167,7 @@ function memoryRows(network: string, memory: Float32Array, typeOf: Int32Array, s
 /** One seed: train every method on the support types, evaluate on the query types, record RL²'s memory. */
 export function unit(cfg: Rl2ExperimentConfig, seed: number): Tables {
   const bed = testbed(cfg.testbed), dyn = bed.dyn, N = cfg.rl2.episodesPerTrial;
-  const support = bed.types.map((t) => t.id).filter((t) => !cfg.queryTypes.includes(t));
+  const support = supportTypes(cfg);
   const episodes = trainingEpisodes(cfg);
   const training: Tables['training'] = [], evalRows: Tables['eval'] = [], memory: Tables['memory'] = [];
   const evalRow = (method: Rl2MethodName, q: number, trial: number, episode: number, ret: number): Tables['eval'][number] => ({

@@ -108,6 +108,13 @@ export function setPath<T extends object>(base: T | undefined, path: string, val
   return out as T;
 }
 
+/** A copy of `base` with every path -> value of every point set, in order (e.g. each method's chosen setting). */
+export function withPoints<T extends object>(base: T, points: readonly (Point | undefined)[]): T {
+  let o: T = base;
+  for (const point of points) for (const [path, v] of Object.entries(point ?? {})) o = setPath(o, path, v);
+  return o;
+}
+
 /** Leaf paths of a resolved config, for error messages. */
 function leafPaths(obj: unknown, prefix = ''): string[] {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return [prefix];

@@ -15,3 +15,4 @@ export * as diayn from './diayn';
 export * as pearl from './pearl';
 export * as bomrl from './bomrl';
 export * as rl2 from './rl2';
+export * as rl2Tuning from './rl2-tuning';
