@@ -64,6 +64,22 @@ describe('progress lines', () => {
     assert.match(lines[1], /3\/3 units \(100%\)/);
   });
 
+  it('stays silent, the last line included, when the work ends before quietUnderMs', () => {
+    let t = 0;
+    const lines: string[] = [];
+    const p = new Progress({ label: 'unit', total: 4, everyMs: 100, quietUnderMs: 100, write: (l) => lines.push(l), now: () => t });
+    t = 50;
+    p.tick();
+    t = 99;
+    p.tick();
+    assert.deepStrictEqual(lines, []);
+    t = 150;
+    p.tick();
+    t = 160;
+    p.tick();
+    assert.deepStrictEqual(lines, ['[unit] 3/4 units (75%) | 20.0 units/s | ETA 50ms', '[unit] 4/4 units (100%) | 25.0 units/s | done in 160ms']);
+  });
+
   it('grows its total when work is added, and appends the detail (workers seen)', () => {
     let t = 0;
     const lines: string[] = [];

@@ -11,6 +11,8 @@ export interface ProgressOptions {
   total: number;
   /** Minimum milliseconds between two lines (the last line is always written). */
   everyMs?: number;
+  /** Write nothing before this many milliseconds have passed, the last line included: work that ends sooner stays silent (progress within one unit of a run). Default 0. */
+  quietUnderMs?: number;
   /** Where lines go (default console.log). */
   write?: (line: string) => void;
   /** Clock in milliseconds (default performance.now); injectable for tests. */
@@ -66,6 +68,7 @@ export class Progress {
   tick(n = 1, unit?: string): void {
     this.done += n;
     const t = this.now();
+    if (t - this.start < (this.opts.quietUnderMs ?? 0)) return;
     if (this.done >= this.total || t - this.last >= this.everyMs) {
       this.last = t;
       const line = progressLine(this.opts.label, this.done, this.total, t - this.start, unit);

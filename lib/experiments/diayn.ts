@@ -181,7 +181,7 @@ export function dadsUnit(cfg: DadsSkillsConfig, seed: number): TablesOf<typeof D
 export function umlUnit(cfg: UmlConfig, seed: number): TablesOf<typeof UML_TABLES> {
   const rng = new Rng(seed);
   const env = cfg.env;
-  const progress = new Progress({ label: `diayn seed ${seed}`, total: cfg.diaynIterations + 2 * cfg.metaIterations + 3 * cfg.testGoals, everyMs: 30000 });
+  const progress = new Progress({ label: `diayn seed ${seed}`, total: cfg.diaynIterations + 2 * cfg.metaIterations + 3 * cfg.testGoals, everyMs: 30000, quietUnderMs: 30000 });
 
   // 1. DIAYN: skills without a reward (Alg. 1).
   let d = diaynNavInit(cfg.diayn, rng.split());

@@ -33,8 +33,7 @@ import { DEFAULT_QUERY_TYPES } from '../envs/testbed';
 import * as fig1 from './fig1';
 import { MethodName } from './fig1';
 import { RunOptions } from './runner';
-import { grid, Point, roundSignificant, runSweep, sharedExecutor, SweepResult, Value, withPoints } from './sweep';
-import type { Experiment } from './experiment';
+import { grid, Point, roundSignificant, runSweeps, SweepResult, Value, withPoints } from './sweep';
 
 type Fig1Overrides = Overrides<typeof fig1.schema>;
 
@@ -136,20 +135,7 @@ export async function tune(s: Scale, opts: Omit<RunOptions, 'seeds' | 'executor'
   const log = opts.log ?? ((l: string) => console.log(l));
   const perSetting = p.spaces[methods[0]]!.length;
   log(`[fig1 tuning] ${methods.length} methods x ${perSetting} settings x ${p.seeds.length} seed(s) = ${units} units; adapting to validation types ${p.validationTypes.join(', ')}, query types ${p.queryTypes.join(', ')} held out`);
-  const executor = sharedExecutor('fig1 tuning', { ...opts, log }, units, () => fig1.experiment as unknown as Experiment<object>);
-  // One progress line for all the sweeps (the executor's); per-sweep notes only when something is wrong.
-  const quiet = (l: string) => {
-    if (/warning|error/i.test(l)) log(l);
-  };
-  const sweeps: Tuning['sweeps'] = {};
-  try {
-    const done = await Promise.all(methods.map((m) => runSweep(fig1.experiment, { ...p.base, methods: [m] }, p.spaces[m]!, { ...opts, log: quiet, seeds: p.seeds, executor })));
-    methods.forEach((m, i) => { sweeps[m] = done[i]; });
-  } finally {
-    await executor.close();
-  }
-  const computed = methods.reduce((n, m) => n + sweeps[m]!.computed, 0);
-  log(`[fig1 tuning] ${units} units: ${computed} computed, ${units - computed} from the cache`);
+  const sweeps: Tuning['sweeps'] = await runSweeps('fig1 tuning', fig1.experiment, methods.map((m) => ({ key: m, base: { ...p.base, methods: [m] }, points: p.spaces[m]! })), { ...opts, log, seeds: p.seeds });
   const out: Tuning = { plan: p, sweeps, scores: {}, chosen: {} };
   for (const m of methods) {
     const params = TUNED_PATHS[m] as string[];

@@ -148,7 +148,7 @@ export function unit(cfg: PearlExperimentConfig, seed: number): Tables {
   curve.push(...curveRows(s, evalRng.split(), method));
   let lastReturn = curve[curve.length - 1].return as number;
   const progress = new Progress({
-    label: `pearl-sparse-navigation ${method} seed ${seed}`, total: cfg.iterations, everyMs: 60_000,
+    label: `pearl-sparse-navigation ${method} seed ${seed}`, total: cfg.iterations, everyMs: 60_000, quietUnderMs: 60_000,
     write: (line) => console.log(`${line} | held-out return of trajectory ${cfg.pearl.eval.trajectories}: ${lastReturn.toFixed(2)}`),
   });
   for (let it = 1; it <= cfg.iterations; it++) {

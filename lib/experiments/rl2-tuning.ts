@@ -25,8 +25,7 @@ import { choose, scores } from './fig1-tuning';
 import * as rl2 from './rl2';
 import { Rl2MethodName } from './rl2';
 import { RunOptions } from './runner';
-import { grid, Point, runSweep, sharedExecutor, SweepResult, withPoints } from './sweep';
-import type { Experiment } from './experiment';
+import { grid, Point, runSweeps, SweepResult, withPoints } from './sweep';
 
 type Rl2Overrides = Overrides<typeof rl2.schema>;
 
@@ -87,19 +86,7 @@ export async function tune(s: Scale, opts: Omit<RunOptions, 'seeds' | 'executor'
   const units = methods.length * p.stepSizes.length * p.seeds.length;
   const log = opts.log ?? ((l: string) => console.log(l));
   log(`[rl2 tuning] ${methods.length} methods x ${p.stepSizes.length} step sizes x ${p.seeds.length} seed(s) = ${units} units; evaluating on validation types ${p.validationTypes.join(', ')}, query types ${p.queryTypes.join(', ')} held out`);
-  const executor = sharedExecutor('rl2 tuning', { ...opts, log }, units, () => rl2.experiment as unknown as Experiment<object>);
-  const quiet = (l: string) => {
-    if (/warning|error/i.test(l)) log(l);
-  };
-  const sweeps: Tuning['sweeps'] = {};
-  try {
-    const done = await Promise.all(methods.map((m) => runSweep(rl2.experiment, { ...p.base, methods: [m] }, grid({ [TUNED_PATHS[m]]: p.stepSizes }), { ...opts, log: quiet, seeds: p.seeds, executor })));
-    methods.forEach((m, i) => { sweeps[m] = done[i]; });
-  } finally {
-    await executor.close();
-  }
-  const computed = methods.reduce((n, m) => n + sweeps[m]!.computed, 0);
-  log(`[rl2 tuning] ${units} units: ${computed} computed, ${units - computed} from the cache`);
+  const sweeps: Tuning['sweeps'] = await runSweeps('rl2 tuning', rl2.experiment, methods.map((m) => ({ key: m, base: { ...p.base, methods: [m] }, points: grid({ [TUNED_PATHS[m]]: p.stepSizes }) })), { ...opts, log, seeds: p.seeds });
   const out: Tuning = { plan: p, sweeps, scores: {}, chosen: {} };
   for (const m of methods) {
     const path = [TUNED_PATHS[m]];

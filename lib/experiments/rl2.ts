@@ -175,7 +175,7 @@ export function unit(cfg: Rl2ExperimentConfig, seed: number): Tables {
   });
   // a paper-scale unit trains for minutes: a progress line every 30 s over all methods' updates
   const updates = { rl2: cfg.iterations, sysid: Math.ceil(episodes / cfg.sysid.K), dr: Math.ceil(episodes / cfg.drEpisodes) };
-  const progress = new Progress({ label: `rl2-sysid seed ${seed}`, total: cfg.methods.reduce((n, m) => n + updates[m], 0), everyMs: 30000 });
+  const progress = new Progress({ label: `rl2-sysid seed ${seed}`, total: cfg.methods.reduce((n, m) => n + updates[m], 0), everyMs: 30000, quietUnderMs: 30000 });
   for (const method of cfg.methods) {
     // Each method's stream depends only on (seed, method).
     const rng = new Rng(seed * 1013 + RL2_METHODS.indexOf(method) + 1);

@@ -242,3 +242,28 @@ export async function runSweep<C extends object, In>(exp: Experiment<C, In>, bas
   return { experiment: exp.name, params, points: points.slice(), runs, tables, rows, computed, cached };
 }
 
+/**
+ * Several sweeps of one experiment (e.g. one per method of a tuning) on one shared executor
+ * and its single progress line; each sweep's own notes are kept to warnings. Logs how many
+ * units were computed and how many came from the cache, in all.
+ * @returns the sweeps' results by key
+ */
+export async function runSweeps<K extends string, C extends object, In>(label: string, exp: Experiment<C, In>,
+  sweeps: readonly { key: K; base: In; points: readonly Point[] }[], opts: Omit<RunOptions, 'executor'>): Promise<Record<K, SweepResult<C>>> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const seedCount = typeof opts.seeds === 'number' ? opts.seeds : opts.seeds.length;
+  const units = sweeps.reduce((n, s) => n + s.points.length * seedCount, 0);
+  const executor = sharedExecutor(label, { ...opts, log }, units, () => exp as unknown as Experiment<object>);
+  const quiet = (l: string) => {
+    if (/warning|error/i.test(l)) log(l);
+  };
+  let done: SweepResult<C>[];
+  try {
+    done = await Promise.all(sweeps.map((s) => runSweep(exp, s.base, s.points, { ...opts, log: quiet, executor })));
+  } finally {
+    await executor.close();
+  }
+  const computed = done.reduce((n, d) => n + d.computed, 0);
+  log(`[${label}] ${units} units: ${computed} computed, ${units - computed} from the cache`);
+  return Object.fromEntries(sweeps.map((s, i) => [s.key, done[i]])) as Record<K, SweepResult<C>>;
+}
