@@ -67,7 +67,7 @@ export function choiceTable(t: Tuning): Row[] {
     };
     const chosen = Number(t.chosen[m]![path]), def = defaultStepSize(m);
     return {
-      method: RL2_LABELS[m], 'tuned': path, settings: s.length, seeds: t.plan.seeds.length,
+      method: RL2_LABELS[m], tuned: path, settings: s.length, seeds: t.plan.seeds.length,
       chosen, 'score (chosen)': scoreAt(chosen), default: def, 'score (default)': scoreAt(def),
     };
   });
@@ -76,13 +76,11 @@ export function choiceTable(t: Tuning): Row[] {
 /** Sentences: the budget, what each method chose against its default, and the choices at the edge of the grid. */
 export function describeChoice(t: Tuning): string {
   const methods = tunedMethods(t);
-  const per = methods.map((m) => {
-    const v = Number(t.chosen[m]![TUNED_PATHS[m]]), def = defaultStepSize(m);
-    const g = t.plan.stepSizes, edge = v === Math.min(...g) ? ' (the smallest tried)' : v === Math.max(...g) ? ' (the largest tried)' : '';
-    return `${RL2_LABELS[m]} ${v}${edge}${v === def ? ', its default' : `, default ${def}`}`;
-  });
-  const atEdge = per.filter((p) => p.includes('tried)')).length;
+  const lo = Math.min(...t.plan.stepSizes), hi = Math.max(...t.plan.stepSizes);
+  const chosen = methods.map((m) => ({ m, v: Number(t.chosen[m]![TUNED_PATHS[m]]), def: defaultStepSize(m) }));
+  const text = chosen.map(({ m, v, def }) => `${RL2_LABELS[m]} ${v}${v === lo ? ' (the smallest tried)' : v === hi ? ' (the largest tried)' : ''}${v === def ? ', its default' : `, default ${def}`}`);
+  const atEdge = chosen.some(({ v }) => v === lo || v === hi);
   return `Each of the ${methods.length} methods tried the same ${t.plan.stepSizes.length} step sizes (${t.plan.stepSizes.join(', ')}) over ${t.plan.seeds.length} seed(s), ` +
-    `evaluated on validation types ${t.plan.validationTypes.join(', ')} with the query types ${t.plan.queryTypes.join(', ')} held out. Chosen: ${per.join('; ')}.` +
-    (atEdge > 0 ? ' A choice at the edge of the grid may have a better value beyond it.' : ' Every choice lies inside the grid.');
+    `evaluated on validation types ${t.plan.validationTypes.join(', ')} with the query types ${t.plan.queryTypes.join(', ')} held out. Chosen: ${text.join('; ')}.` +
+    (atEdge ? ' A choice at the edge of the grid may have a better value beyond it.' : ' Every choice lies inside the grid.');
 }
