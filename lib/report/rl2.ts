@@ -318,7 +318,7 @@ export function describeMemory(grouping: readonly Row[], threshold = 0.9): strin
       lines.push(`${head} not clearly higher after any number of moves measured.`);
     } else {
       const top = above.reduce((p, q) => (q.c.mean > p.c.mean ? q : p));
-      lines.push(`${head} clearly higher at ${above.length} of the ${ks.length} move counts measured (after ${above.map((x) => x.k).join(', ')} moves); ` +
+      lines.push(`${head} clearly higher at ${above.length} of the ${ks.length} move counts measured (after ${above.length === 1 ? moves(above[0].k) : `${above.map((x) => x.k).join(', ')} moves`}); ` +
         `first after ${moves(above[0].k)} (${gain(above[0])}), most after ${moves(top.k)} (${gain(top)}).`);
     }
   }
