@@ -1,8 +1,8 @@
 import * as assert from 'assert';
 import { Row } from '../lib/core/row';
 import * as fig1 from '../lib/experiments/fig1';
-import { choose, plan, scores, Tuning, TUNED_PATHS, withChosen } from '../lib/experiments/fig1-tuning';
-import { SweepResult } from '../lib/experiments/sweep';
+import { plan, Tuning, TUNED_PATHS, withChosen } from '../lib/experiments/fig1-tuning';
+import { chooseSetting as choose, settingScores as scores, SweepResult } from '../lib/experiments/sweep';
 import { budgetTable, choiceTable, describeChoice, tuningFigure } from '../lib/report/fig1-tuning';
 import { camlRank, describeEqualExperience, fig1Figure, rewardAt, verdictsAlong } from '../lib/report/fig1';
 import { testbed, testbedConfig } from '../lib/envs/testbed';

@@ -17,7 +17,7 @@ describe('RL² / sysid / domain randomisation tuning', () => {
       assert.deepStrictEqual(cfg.queryTypes, p.validationTypes);
       assert.deepStrictEqual(cfg.heldOutTypes, p.queryTypes);
       assert.deepStrictEqual(p.queryTypes, rl2.config(rl2.sizes(scale).config).queryTypes, 'the experiment\'s own query types are held out');
-      const support = rl2.supportTypes(cfg);
+      const support = rl2.trainingTypes(cfg);
       for (const t of [...p.validationTypes, ...p.queryTypes]) assert.ok(!support.includes(t), `type ${t} would be trained on`);
       assert.strictEqual(support.length, 24 - p.validationTypes.length - p.queryTypes.length);
       if (scale === 'paper') {

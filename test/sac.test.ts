@@ -3,7 +3,9 @@ import type * as TF from '@tensorflow/tfjs';
 import { Rng } from '../lib/core/rng';
 import { tf } from '../lib/core/tf';
 import { readFlat, uploadMlp } from '../lib/policies/mlp';
-import { softUpdate } from '../lib/algos/off-policy';
+import { adamStepEach, flatSize, learner, softUpdate } from '../lib/algos/off-policy';
+import { adamConfig } from '../lib/core/adam';
+import { mlpLayout, mlpSpec } from '../lib/policies/mlp';
 import { initSac, SacBatch, sacConfig, sacGradsTf, SacInputs, sacLossesTf, sacNets, SacState, sacUpdate } from '../lib/algos/sac';
 
 function fixedBatch(rng: Rng, N: number): SacBatch {
@@ -22,6 +24,17 @@ describe('SAC (the off-policy toolkit)', () => {
     softUpdate(target, Float32Array.from([11, 12, 13]), 0.1);
     assert.deepStrictEqual(Array.from(target), [2, 3, 4].map(Math.fround));
     assert.throws(() => softUpdate(target, new Float32Array(2), 0.1), /target has 3 values, source 2/);
+  });
+
+  it('takes one Adam step per learner on its slice of the flat gradient, with its own step size', () => {
+    const layout = mlpLayout(mlpSpec({ input: 1, hidden: [1], output: 1 })); // 4 parameters
+    const a = learner(layout, new Float32Array(4).fill(1), 0.1), b = learner(layout, new Float32Array(4).fill(1), 0.01);
+    assert.strictEqual(flatSize([a, b]), 8);
+    // Adam's first step moves every parameter by lr * sign(g) (m_hat = g, v_hat = g^2; eps is negligible)
+    adamStepEach([a, b], Float32Array.from([2, -3, 0.5, -4, 1, 1, -1, -1]), adamConfig());
+    const close = (x: Float32Array, y: number[]) => x.forEach((v, i) => assert.ok(Math.abs(v - y[i]) < 1e-6, `${v} vs ${y[i]}`));
+    close(a.theta, [0.9, 1.1, 0.9, 1.1]);
+    close(b.theta, [0.99, 0.99, 1.01, 1.01]);
   });
 
   it('computes by explicit backpropagation the gradients tfjs autodiff gives for the same losses', () => {

@@ -30,19 +30,29 @@ export function softUpdate(target: Float32Array, source: Float32Array, tau: numb
   for (let i = 0; i < target.length; i++) target[i] = k * target[i] + tau * source[i];
 }
 
-/**
- * Read gradient tensors (per learner, in layout order) into one flat array and take an
- * Adam step per learner with its own step size. Returns the flat gradient.
- */
-export function applyGrads(learners: readonly Learner[], grads: readonly (readonly TF.Tensor[])[], adam: AdamConfig, scratch?: { grad?: Float32Array }): Float32Array {
-  const total = learners.reduce((n, l) => n + l.theta.length, 0);
-  if (scratch && (!scratch.grad || scratch.grad.length !== total)) scratch.grad = new Float32Array(total);
-  const flat = readFlat(grads.flat(), scratch?.grad ?? new Float32Array(total));
+/** Parameters of all the learners: the length of their flat gradient. */
+export function flatSize(learners: readonly Learner[]): number {
+  return learners.reduce((n, l) => n + l.theta.length, 0);
+}
+
+/** One Adam step per learner, each on its slice of the flat gradient (learners in order), with its own step size. */
+export function adamStepEach(learners: readonly Learner[], flat: Float32Array, adam: AdamConfig): void {
   let o = 0;
   for (const l of learners) {
     adamInPlace(l.theta, flat.subarray(o, o + l.theta.length), l.adam, adam, l.lr);
     o += l.theta.length;
   }
+}
+
+/**
+ * Read gradient tensors (per learner, in layout order) into one flat array and take an
+ * Adam step per learner with its own step size. Returns the flat gradient.
+ */
+export function applyGrads(learners: readonly Learner[], grads: readonly (readonly TF.Tensor[])[], adam: AdamConfig, scratch?: { grad?: Float32Array }): Float32Array {
+  const total = flatSize(learners);
+  if (scratch && (!scratch.grad || scratch.grad.length !== total)) scratch.grad = new Float32Array(total);
+  const flat = readFlat(grads.flat(), scratch?.grad ?? new Float32Array(total));
+  adamStepEach(learners, flat, adam);
   return flat;
 }
 

@@ -12,7 +12,7 @@ import { klTf, posteriorTf, sampleZTf } from '../policies/context-encoder';
 import { readFlat, uploadMlp } from '../policies/mlp';
 import type { PearlState } from './pearl';
 import { learnersOf, MetaBatch, PearlMetrics, taskOneHot, uploadBatch } from './pearl-grads';
-import { readScalars } from './off-policy';
+import { flatSize, readScalars } from './off-policy';
 import { sacLossesTf } from './sac';
 
 /**
@@ -22,7 +22,7 @@ import { sacLossesTf } from './sac';
 export function pearlGradsAutodiff(s: PearlState, mb: MetaBatch): { grad: Float32Array; metrics: PearlMetrics } {
   const { cfg } = s, { T, B } = mb, N = T * B, nets = s.sac.nets;
   const learners = learnersOf(s);
-  const grad = new Float32Array(learners.reduce((n, l) => n + l.theta.length, 0));
+  const grad = new Float32Array(flatSize(learners));
   let metrics: PearlMetrics | null = null;
   tf.tidy(() => {
     const x = uploadBatch(s, mb);

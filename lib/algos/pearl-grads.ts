@@ -11,7 +11,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { tf } from '../core/tf';
 import { MIN_VAR } from '../policies/context-encoder';
 import { mlpBackwardTf, mlpForwardTf, mm3, readFlat, uploadMlp, uploadMlpT } from '../policies/mlp';
-import { Learner, readScalars } from './off-policy';
+import { flatSize, Learner, readScalars } from './off-policy';
 import { sacGradsTf, SacConfig, SacState } from './sac';
 
 /** What the gradient reads of PEARL's state (pearl.ts's PearlState has all of it). */
@@ -97,7 +97,7 @@ export function taskOneHot(T: number, rows: number): { m: Float32Array; mT: Floa
 export function pearlGrads(s: PearlNetworks, mb: MetaBatch, out?: Float32Array, withMetrics = true): { grad: Float32Array; metrics: PearlMetrics | null } {
   const { cfg } = s, { T, B, M } = mb, N = T * B, L = cfg.latent, nets = s.sac.nets, beta = cfg.klWeight;
   const learners = learnersOf(s);
-  const grad = out ?? new Float32Array(learners.reduce((n, l) => n + l.theta.length, 0));
+  const grad = out ?? new Float32Array(flatSize(learners));
   let metrics: PearlMetrics | null = null;
   tf.tidy(() => {
     const x = uploadBatch(s, mb);

@@ -71,8 +71,7 @@ import { GoalSplit, goalSplit, pointNavSchema, reset, step as envStep } from '..
 import { EncoderSpec, encoderLayout, RunningPosterior } from '../policies/context-encoder';
 import { initMlp } from '../policies/mlp';
 import { emptyBatch, ReplayBuffer, sampleTasks, TransitionBatch } from './replay-buffer';
-import { adamInPlace } from '../core/adam';
-import { Learner, learner, softUpdate } from './off-policy';
+import { adamStepEach, flatSize, Learner, learner, softUpdate } from './off-policy';
 import { learnersOf, MetaBatch, pearlGrads, PearlMetrics } from './pearl-grads';
 import { act, initSac, sacNets, sacSchema, SacState } from './sac';
 
@@ -279,21 +278,16 @@ export function sampleMetaBatch(s: PearlState, rng: Rng): MetaBatch {
   };
 }
 
-
 /**
  * Alg. 1, l.13-21: one gradient step of the encoder (critic loss + KL), policy, critics
  * and V on a meta-batch, then V_bar's soft update. Mutates `s`.
  */
 export function pearlUpdate(s: PearlState, mb: MetaBatch, withMetrics = true): PearlMetrics | null {
   const learners = learnersOf(s);
-  const scratch = gradScratch.get(s) ?? new Float32Array(learners.reduce((n, l) => n + l.theta.length, 0));
+  const scratch = gradScratch.get(s) ?? new Float32Array(flatSize(learners));
   gradScratch.set(s, scratch);
   const { grad, metrics } = pearlGrads(s, mb, scratch, withMetrics);
-  let o = 0;
-  for (const l of learners) {
-    adamInPlace(l.theta, grad.subarray(o, o + l.theta.length), l.adam, s.cfg.sac.adam, l.lr);
-    o += l.theta.length;
-  }
+  adamStepEach(learners, grad, s.cfg.sac.adam);
   softUpdate(s.sac.vTarget, s.sac.v.theta, s.cfg.sac.tau);
   s.gradSteps++;
   return metrics;

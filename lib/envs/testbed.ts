@@ -33,6 +33,11 @@ export function testbed(cfg: TestbedConfig): Testbed {
 /** The default held-out (query) types of the adaptation experiments: variant 3 of every latent group. */
 export const DEFAULT_QUERY_TYPES: readonly number[] = [3, 7, 11, 15, 19, 23];
 
+/** The types a method may train on: every type of the testbed but the query and the held-out types. */
+export function supportTypes(bed: Testbed, queryTypes: readonly number[], heldOutTypes: readonly number[] = []): number[] {
+  return bed.types.map((t) => t.id).filter((t) => !queryTypes.includes(t) && !heldOutTypes.includes(t));
+}
+
 /** The population as table rows: type, latent group, variant, remapping, drift and spread per action. */
 export function populationRows(types: readonly EntityType[]): Record<string, string | number>[] {
   const names = ['left', 'right', 'down', 'up'];

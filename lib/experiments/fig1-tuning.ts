@@ -28,12 +28,11 @@
 import { Overrides } from '../core/schema';
 import { Row } from '../core/row';
 import { Scale } from '../core/scale';
-import { meanBy } from '../core/stats';
 import { DEFAULT_QUERY_TYPES } from '../envs/testbed';
 import * as fig1 from './fig1';
 import { MethodName } from './fig1';
 import { RunOptions } from './runner';
-import { grid, Point, roundSignificant, runSweeps, SweepResult, Value, withPoints } from './sweep';
+import { chooseSetting, grid, Point, roundSignificant, runSweeps, settingScores, SweepResult, Value, withPoints } from './sweep';
 
 type Fig1Overrides = Overrides<typeof fig1.schema>;
 
@@ -101,11 +100,6 @@ export function plan(s: Scale): TuningPlan {
   };
 }
 
-/** One tuning score per (setting, seed): mean return over validation types, updates and episodes. */
-export function scores(evalRows: readonly Row[], params: readonly string[]): Row[] {
-  return meanBy(evalRows, [...params, 'seed'], 'return').map((r) => ({ ...r, score: r.return }));
-}
-
 export interface Tuning {
   plan: TuningPlan;
   /** Per tuned method: its sweep (tables with its paths as columns). */
@@ -114,14 +108,6 @@ export interface Tuning {
   scores: Partial<Record<MethodName, Row[]>>;
   /** Per tuned method: the chosen setting (path -> value). */
   chosen: Partial<Record<MethodName, Point>>;
-}
-
-/** The setting with the best mean score over seeds (the first in grid order on a tie). */
-export function choose(scoreRows: readonly Row[], params: readonly string[]): Point {
-  const settings = meanBy(scoreRows, [...params], 'score');
-  let best = settings[0];
-  for (const r of settings) if (Number(r.score) > Number(best.score)) best = r;
-  return Object.fromEntries(params.map((p) => [p, best[p]]));
 }
 
 /**
@@ -139,8 +125,8 @@ export async function tune(s: Scale, opts: Omit<RunOptions, 'seeds' | 'executor'
   const out: Tuning = { plan: p, sweeps, scores: {}, chosen: {} };
   for (const m of methods) {
     const params = TUNED_PATHS[m] as string[];
-    out.scores[m] = scores(sweeps[m]!.tables.eval, params);
-    out.chosen[m] = choose(out.scores[m]!, params);
+    out.scores[m] = settingScores(sweeps[m]!.tables.eval, params);
+    out.chosen[m] = chooseSetting(out.scores[m]!, params);
   }
   return out;
 }

@@ -39,7 +39,7 @@ import { newLearner, vpgSchema } from '../algos/vpg';
 import { Rng } from '../core/rng';
 import { Scale } from '../core/scale';
 import { int, Overrides, Resolved, resolver, section, z } from '../core/schema';
-import { DEFAULT_QUERY_TYPES, Testbed, testbed, testbedSchema } from '../envs/testbed';
+import { DEFAULT_QUERY_TYPES, supportTypes, Testbed, testbed, testbedSchema } from '../envs/testbed';
 import { initParams, initSchema, PAPER_POLICY } from '../policies/softmax-mlp';
 import { rolloutOne } from '../policies/rollout';
 import type { Experiment } from './experiment';
@@ -215,7 +215,7 @@ function trainMethod(method: MethodName, cfg: Fig1Config, bed: Testbed, theta0: 
 export function unit(cfg: Fig1Config, seed: number): Tables {
   const bed = testbed(cfg.testbed);
   const theta0 = initParams(PAPER_POLICY, new Rng(seed), cfg.init);
-  const support = bed.types.map((t) => t.id).filter((t) => !cfg.queryTypes.includes(t) && !cfg.heldOutTypes.includes(t));
+  const support = supportTypes(bed, cfg.queryTypes, cfg.heldOutTypes);
   const evalRows: Tables['eval'] = [], training: Tables['training'] = [], medoidRows: Tables['medoids'] = [];
   for (const method of cfg.methods) {
     // Each method's stream depends only on (seed, method), not on which other methods run.

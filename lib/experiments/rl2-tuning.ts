@@ -21,11 +21,10 @@ import { Overrides } from '../core/schema';
 import { Row } from '../core/row';
 import { Scale } from '../core/scale';
 import { DEFAULT_QUERY_TYPES } from '../envs/testbed';
-import { choose, scores } from './fig1-tuning';
 import * as rl2 from './rl2';
 import { Rl2MethodName } from './rl2';
 import { RunOptions } from './runner';
-import { grid, Point, runSweeps, SweepResult, withPoints } from './sweep';
+import { chooseSetting, grid, Point, runSweeps, settingScores, SweepResult, withPoints } from './sweep';
 
 type Rl2Overrides = Overrides<typeof rl2.schema>;
 
@@ -90,8 +89,8 @@ export async function tune(s: Scale, opts: Omit<RunOptions, 'seeds' | 'executor'
   const out: Tuning = { plan: p, sweeps, scores: {}, chosen: {} };
   for (const m of methods) {
     const path = [TUNED_PATHS[m]];
-    out.scores[m] = scores(sweeps[m]!.tables.eval, path);
-    out.chosen[m] = choose(out.scores[m]!, path);
+    out.scores[m] = settingScores(sweeps[m]!.tables.eval, path);
+    out.chosen[m] = chooseSetting(out.scores[m]!, path);
   }
   return out;
 }

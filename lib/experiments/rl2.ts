@@ -29,7 +29,7 @@
  * paper 000 (Sec. 4.1, Fig. 1, Fig. 4) and paper 002 (the survey slides).
  */
 import { Progress } from '../core/progress';
-import { DEFAULT_QUERY_TYPES, testbed, testbedSchema } from '../envs/testbed';
+import { DEFAULT_QUERY_TYPES, supportTypes, Testbed, testbed, testbedSchema } from '../envs/testbed';
 import { initParams, initSchema, PAPER_POLICY } from '../policies/softmax-mlp';
 import { rolloutOne, episodeReturns } from '../policies/rollout';
 import { rolloutTrials } from '../policies/trials';
@@ -112,9 +112,8 @@ export function noMoveSizes(s: Scale): { config: Overrides<typeof schema>; seeds
 }
 
 /** The types every method trains on: all but the query types and the held-out types. */
-export function supportTypes(cfg: Rl2ExperimentConfig): number[] {
-  const n = cfg.testbed.population.latentTypes * cfg.testbed.population.variantsPerLatent;
-  return Array.from({ length: n }, (_, t) => t).filter((t) => !cfg.queryTypes.includes(t) && !cfg.heldOutTypes.includes(t));
+export function trainingTypes(cfg: Rl2ExperimentConfig, bed: Testbed = testbed(cfg.testbed)): number[] {
+  return supportTypes(bed, cfg.queryTypes, cfg.heldOutTypes);
 }
 
 /** Training episodes every method gets: RL²'s iterations x trials x episodes per trial. */
@@ -167,7 +166,7 @@ function memoryRows(network: string, memory: Float32Array, typeOf: Int32Array, s
 /** One seed: train every method on the support types, evaluate on the query types, record RL²'s memory. */
 export function unit(cfg: Rl2ExperimentConfig, seed: number): Tables {
   const bed = testbed(cfg.testbed), dyn = bed.dyn, N = cfg.rl2.episodesPerTrial;
-  const support = supportTypes(cfg);
+  const support = trainingTypes(cfg, bed);
   const episodes = trainingEpisodes(cfg);
   const training: Tables['training'] = [], evalRows: Tables['eval'] = [], memory: Tables['memory'] = [];
   const evalRow = (method: Rl2MethodName, q: number, trial: number, episode: number, ret: number): Tables['eval'][number] => ({

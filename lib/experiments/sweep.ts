@@ -16,6 +16,7 @@
  */
 import { ConfigError, showValue } from '../core/config';
 import { Rng } from '../core/rng';
+import { meanBy } from '../core/stats';
 import { backendInfo, initBackend } from '../core/tf';
 import { Row } from './results';
 import { configHash, Experiment, RunOptions, RunResult, runExperiment, Tables } from './runner';
@@ -106,6 +107,19 @@ export function setPath<T extends object>(base: T | undefined, path: string, val
   }
   o[keys[keys.length - 1]] = value;
   return out as T;
+}
+
+/** One tuning score per (setting, seed): the mean `return` of the rows (validation types, updates, episodes), as `score`. */
+export function settingScores(evalRows: readonly Row[], params: readonly string[]): Row[] {
+  return meanBy(evalRows, [...params, 'seed'], 'return').map((r) => ({ ...r, score: r.return }));
+}
+
+/** The setting with the best mean score over seeds (the first in grid order on a tie). */
+export function chooseSetting(scoreRows: readonly Row[], params: readonly string[]): Point {
+  const settings = meanBy(scoreRows, [...params], 'score');
+  let best = settings[0];
+  for (const r of settings) if (Number(r.score) > Number(best.score)) best = r;
+  return Object.fromEntries(params.map((p) => [p, best[p]]));
 }
 
 /** A copy of `base` with every path -> value of every point set, in order (e.g. each method's chosen setting). */

@@ -5,6 +5,7 @@
  * experiment is looked up by name in the registry; a message never names a module.
  * The unit's console lines are posted as { log } messages while it runs.
  */
+import { format } from 'util';
 import { parentPort, workerData } from 'worker_threads';
 import { initBackend } from '../core/tf';
 import { getExperiment } from './registry';
@@ -21,7 +22,7 @@ const port = parentPort;
 // A unit computes synchronously for minutes, and a worker's own stdout reaches the parent
 // only when the worker's event loop turns, i.e. after the unit. Its console lines (progress)
 // go to the parent at once as messages instead, which prints them with the run's log.
-const forward = (...args: unknown[]) => port.postMessage({ log: args.map((a) => (typeof a === 'string' ? a : String(a))).join(' ') });
+const forward = (...args: unknown[]) => port.postMessage({ log: format(...args) });
 console.log = forward;
 console.info = forward;
 console.warn = forward;

@@ -25,7 +25,6 @@ export interface LocalExecutorOptions extends ExecutorOptions {
   find: (name: string) => AnyExperiment;
 }
 
-
 interface Thread {
   id: number;
   worker: Worker;

@@ -102,7 +102,6 @@ export async function reachRedis(url: string, what: string): Promise<IORedis> {
   return live;
 }
 
-
 export interface RedisExecutorOptions extends ExecutorOptions {
   /** How often (ms) to check the queue for results whose events were missed, and for workers. Default 3000. */
   pollMs?: number;
